@@ -1,0 +1,265 @@
+"""A user's own CSV as a benchmark dataset, with one clear message for every way it can be wrong.
+
+Reads every cell as text and parses numbers and dates itself, so that exports from sites such as
+investing.com load as they are: thousands separators (``"1,234.5"``, Indian ``"1,23,456"``),
+volume suffixes (``12.3K``, ``4.5M``, ``2.1B``, ``T``; Chinese 万/亿), percentages (``0.77%`` →
+0.77, kept in percent units), currency signs, Unicode minus, any header (Chinese 日期, 收盘 …)
+and any strftime ``date_format`` (``%Y年%m月%d日``). Rows are always sorted ascending by time.
+
+Line numbers in messages count the header as line 1 (a quoted field spanning several lines would
+shift them; such files are rare for price data).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import warnings
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from bench.data.errors import DataError
+from bench.data.validate import Where, load_series
+from bench.errors import ConfigError
+from bench.types import Dataset
+
+MISSING_TOKENS = frozenset({"", "-", "--", "—", "na", "n/a", "nan", "null", "none", "#n/a"})
+SUFFIXES = {"K": 1_000, "M": 1_000_000, "B": 1_000_000_000, "T": 10**12, "万": 10**4, "亿": 10**8}
+CURRENCY = "$€£¥₹"
+_SPACES = (" ", "\u00a0", "\u202f", "\u2009", "'")
+KNOWN_FORMATS = (
+    "plain numbers, thousands separators (1,234.5), suffixes K/M/B/T or 万/亿 (12.3K), "
+    "percentages (0.77%) and currency signs"
+)
+
+
+def parse_number(text: str, decimal: str = ".", thousands: str | None = ",") -> tuple[float, str]:
+    """Parse one cell; returns (value, kind) with kind in plain|suffix|percent|missing.
+
+    Raises ``ValueError`` for text that is not a number in a known format. A thousands separator
+    must group digits properly, so ``"1,5"`` is rejected rather than silently read as 15.
+    """
+    s = text.strip()
+    if s.lower() in MISSING_TOKENS:
+        return float("nan"), "missing"
+    for ch in _SPACES:
+        s = s.replace(ch, "")
+    s = s.replace("\u2212", "-")
+    sign = ""
+    if s[:1] in "+-":
+        sign, s = s[0], s[1:]
+    s = s.strip(CURRENCY)
+    kind, scale = "plain", 1
+    if s.endswith("%"):
+        kind, s = "percent", s[:-1]
+    elif s and s[-1].upper() in SUFFIXES:
+        kind, scale, s = "suffix", SUFFIXES[s[-1].upper()], s[:-1]
+    if thousands and thousands in s:
+        t, d = re.escape(thousands), re.escape(decimal)
+        grouped = rf"\d{{1,3}}(?:{t}\d{{3}})+|\d{{1,3}}(?:{t}\d{{2}})*{t}\d{{3}}"
+        if not re.fullmatch(rf"(?:{grouped})(?:{d}\d*)?", s):
+            raise ValueError(text)
+        s = s.replace(thousands, "")
+    if decimal != ".":
+        if "." in s:
+            raise ValueError(text)
+        s = s.replace(decimal, ".")
+    if not re.fullmatch(r"(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", s):
+        raise ValueError(text)
+    try:
+        value = Decimal(sign + s) * scale
+    except InvalidOperation as exc:
+        raise ValueError(text) from exc
+    return float(value), kind
+
+
+def _default_thousands(decimal: str, thousands: str | None) -> str | None:
+    if thousands is not None:
+        if thousands == decimal:
+            raise ConfigError(f"thousands and decimal must differ (both are {decimal!r})")
+        return thousands or None
+    return {".": ",", ",": "."}.get(decimal)
+
+
+def _read(path: Path, sep: str, encoding: str) -> pd.DataFrame:
+    """Every cell as text; blank lines kept so row positions map to file lines."""
+    if not path.exists():
+        raise DataError(
+            f"the CSV file {str(path)!r} does not exist (looked in {path.resolve().parent}); "
+            "check datasets.csv.path — a relative path is taken from the directory you ran the "
+            "command in."
+        )
+    if path.is_dir():
+        raise DataError(
+            f"{str(path)!r} is a directory, not a CSV file; point datasets.csv.path at a file."
+        )
+    enc = "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
+    try:
+        return pd.read_csv(
+            path, sep=sep, dtype=str, na_filter=False, encoding=enc, skip_blank_lines=False
+        )
+    except UnicodeDecodeError as exc:
+        raise DataError(
+            f"{path.name}: the file is not valid {encoding} text (byte {exc.start}: {exc.reason}); "
+            "set datasets.csv.encoding to the file's encoding, e.g. gbk, cp1252 or utf-16."
+        ) from exc
+    except LookupError as exc:
+        raise ConfigError(f"unknown encoding {encoding!r} for {path.name}") from exc
+    except pd.errors.EmptyDataError as exc:
+        raise DataError(
+            f"{path.name}: the file is empty; it needs a header line and data rows."
+        ) from exc
+    except pd.errors.ParserError as exc:
+        raise DataError(
+            f"{path.name}: cannot be split into columns with sep={sep!r} "
+            f"({' '.join(str(exc).split())}); check datasets.csv.sep and that fields containing "
+            "the separator are quoted."
+        ) from exc
+
+
+def _column(frame: pd.DataFrame, col: str | int, role: str, path: Path, sep: str) -> str:
+    """Resolve a column given by header name or by 0-based position."""
+    names = [str(c) for c in frame.columns]
+    if isinstance(col, int) and not isinstance(col, bool):
+        if 0 <= col < len(names):
+            return names[col]
+        problem = f"has no column at position {col} (positions count from 0)"
+    elif str(col).strip() in names:
+        return str(col).strip()
+    else:
+        problem = f"has no column {str(col)!r}"
+        close = difflib.get_close_matches(str(col), names, n=1)
+        if close:
+            problem += f" (did you mean {close[0]!r}?)"
+    listed = ", ".join(f"{i}: {n!r}" for i, n in enumerate(names))
+    hint = ""
+    if len(names) == 1:
+        for cand in (";", "\t", "|", ","):
+            if cand != sep and cand in names[0]:
+                hint = f" The header looks separated by {cand!r}: set datasets.csv.sep={cand!r}."
+                break
+    raise DataError(
+        f"{path.name} {problem}; its columns are {listed}. Set datasets.csv.{role} to one of these "
+        f"names or a 0-based position.{hint}"
+    )
+
+
+def _values(raw: pd.Series, where: Where, decimal: str, thousands: str | None):
+    values = np.empty(len(raw))
+    kinds: set[str] = set()
+    for i, text in enumerate(raw):
+        try:
+            values[i], kind = parse_number(text, decimal, thousands)
+        except ValueError:
+            raise DataError(
+                f"{where.label}: line {int(where.lines[i])} has the value {text!r}, which is not a "
+                f"number in any known format ({KNOWN_FORMATS}; decimal={decimal!r}, "
+                f"thousands={thousands!r}). Fix or remove that row, point value_col at a numeric "
+                "column, or set datasets.csv.decimal / thousands to match the file."
+            ) from None
+        kinds.add(kind)
+    return values, kinds
+
+
+def _dates(
+    raw: pd.Series, where: Where, date_format: str | None
+) -> tuple[pd.DatetimeIndex, list[str]]:
+    text = raw.str.strip()
+    notes = []
+    fmt = date_format
+    if fmt is None and (text != "").any():
+        fmt = pd.tseries.api.guess_datetime_format(text[text != ""].iloc[0])
+        if fmt:
+            notes.append(f"dates read with the format {fmt} inferred from the first row")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            parsed = pd.to_datetime(text, format=fmt, errors="coerce")
+    except (ValueError, TypeError) as exc:
+        raise DataError(
+            f"{where.label}: the dates cannot be read ({' '.join(str(exc).split())}); set "
+            "datasets.csv.date_format to a strftime pattern matching the file."
+        ) from exc
+    bad = np.flatnonzero(parsed.isna().to_numpy())
+    if len(bad):
+        i = int(bad[0])
+        given = (
+            f"date_format {date_format!r}"
+            if date_format
+            else f"the format {fmt!r} of the first row"
+        )
+        what = (
+            "has no date"
+            if text.iloc[i] == ""
+            else f"has the date {raw.iloc[i]!r}, which does not match {given}"
+        )
+        raise DataError(
+            f"{where.label}: line {int(where.lines[i])} {what}. Set datasets.csv.date_format to "
+            "a strftime pattern that matches every row (e.g. %d/%m/%Y or %Y年%m月%d日), or fix "
+            "that row."
+        )
+    index = pd.DatetimeIndex(parsed)
+    if index.tz is not None:
+        index = index.tz_localize(None)
+        notes.append("time zone dropped: local wall-clock times kept")
+    return index, notes
+
+
+def load_csv(
+    path: str,
+    value_col: str | int,
+    time_col: str | int | None = None,
+    sep: str = ",",
+    decimal: str = ".",
+    thousands: str | None = None,
+    date_format: str | None = None,
+    missing: str = "error",
+    encoding: str = "utf-8",
+    period: int | None = None,
+    freq: str | None = None,
+    name: str = "csv",
+) -> Dataset:
+    """Load one value column of a CSV (optionally indexed by a time column) as a benchmark dataset.
+
+    ``thousands`` defaults to ``,`` when ``decimal`` is ``.`` and to ``.`` when it is ``,`` (set
+    ``""`` to disallow). Without ``time_col`` rows are used in file order.
+    """
+    file = Path(str(path)).expanduser()
+    if sep == decimal:
+        raise ConfigError(
+            f"sep and decimal must differ (both are {sep!r}); e.g. sep=';' decimal=','"
+        )
+    thousands = _default_thousands(decimal, thousands)
+    frame = _read(file, sep, encoding)
+    frame.columns = [str(c).strip() for c in frame.columns]
+    vcol = _column(frame, value_col, "value_col", file, sep)
+    tcol = None if time_col is None else _column(frame, time_col, "time_col", file, sep)
+    lines = np.arange(len(frame)) + 2
+    blank = frame.apply(lambda col: col.str.strip() == "").all(axis=1).to_numpy()
+    frame, lines = frame[~blank], lines[~blank]
+    where = Where(file.name, vcol, lines)
+    values, kinds = _values(frame[vcol], where, decimal, thousands)
+    notes = []
+    if "suffix" in kinds:
+        notes.append("K/M/B-style suffixes expanded to plain numbers")
+    if "percent" in kinds:
+        notes.append("percent signs stripped: values are in percent")
+    if tcol is None:
+        index: pd.Index = pd.RangeIndex(len(values))
+        notes.append("no time column: rows used in file order")
+    else:
+        index, date_notes = _dates(frame[tcol], Where(file.name, tcol, lines), date_format)
+        notes += date_notes
+    return load_series(
+        name,
+        pd.Series(values, index=index),
+        where,
+        missing=missing,
+        period=period,
+        freq=freq,
+        source=f"user CSV {file.name}, column {vcol!r}" + (f" by {tcol!r}" if tcol else ""),
+        notes=notes,
+    )

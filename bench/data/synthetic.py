@@ -1,0 +1,135 @@
+"""Synthetic series with known truth, each generated from a seed (``np.random.default_rng``).
+
+These are what the honesty checks run on: on a random walk nothing can beat persistence; on an AR(1)
+in differences a linear model should; GARCH returns have no predictable mean but predictable
+variance. Series have a RangeIndex (no calendar) and the true parameters in their notes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from bench.data.validate import Where, load_series
+from bench.errors import ConfigError
+from bench.types import Dataset
+
+
+def _check_n(n: int, minimum: int = 2) -> int:
+    if int(n) < minimum:
+        raise ConfigError(f"synthetic series need n >= {minimum}, not {n}")
+    return int(n)
+
+
+def _dataset(name: str, values: np.ndarray, seed: int, truth: str, period: int | None = None):
+    return load_series(
+        name,
+        pd.Series(values),
+        Where(f"synthetic {name}"),
+        period=period,
+        source=f"synthetic {name}, bench.data.synthetic, seed {seed}",
+        notes=[f"known truth: {truth}"],
+    )
+
+
+def sine(
+    n: int = 300,
+    cycle: int = 25,
+    amplitude: float = 1.0,
+    noise: float = 0.1,
+    level: float = 0.0,
+    seed: int = 0,
+) -> Dataset:
+    """A noisy sine (the PyTorch RNN tutorial's toy) with a seed-drawn phase: fast and learnable."""
+    n = _check_n(n)
+    rng = np.random.default_rng(seed)
+    phase = rng.uniform(0, 2 * np.pi)
+    t = np.arange(n)
+    y = level + amplitude * np.sin(2 * np.pi * t / cycle + phase) + rng.normal(0, noise, n)
+    truth = f"{amplitude:g}·sin(2πt/{cycle} + {phase:.3f}) + N(0, {noise:g}²)"
+    return _dataset("sine", y, seed, truth, period=cycle)
+
+
+def random_walk(n: int = 500, sigma: float = 1.0, start: float = 100.0, seed: int = 0) -> Dataset:
+    """y_t = y_{t-1} + ε_t: persistence is the optimal forecast, so no model should beat it."""
+    n = _check_n(n)
+    rng = np.random.default_rng(seed)
+    y = start + np.concatenate([[0.0], np.cumsum(rng.normal(0, sigma, n - 1))])
+    return _dataset("random_walk", y, seed, f"random walk, ε ~ N(0, {sigma:g}²), y_0 = {start:g}")
+
+
+def ar1_path(n: int, phi: float, sigma: float, rng: np.random.Generator) -> np.ndarray:
+    """A stationary zero-mean AR(1) path, started from its stationary distribution (no burn-in)."""
+    if not -1 < phi < 1:
+        raise ConfigError(f"AR(1) needs |phi| < 1 to be stationary, not {phi}")
+    e = rng.normal(0, sigma, n)
+    x = np.empty(n)
+    x[0] = e[0] / np.sqrt(1 - phi**2)
+    for t in range(1, n):
+        x[t] = phi * x[t - 1] + e[t]
+    return x
+
+
+def ar1(
+    n: int = 500,
+    phi: float = 0.6,
+    sigma: float = 1.0,
+    mean: float = 0.0,
+    integrated: bool = False,
+    start: float = 100.0,
+    seed: int = 0,
+) -> Dataset:
+    """AR(1) x_t = φ x_{t-1} + ε_t around ``mean``.
+
+    With ``integrated`` the series is the running sum of such increments from ``start``: an
+    ARIMA(1,1,0), "AR(1) in differences".
+    """
+    n = _check_n(n)
+    rng = np.random.default_rng(seed)
+    if integrated:
+        d = mean + ar1_path(n - 1, phi, sigma, rng)
+        y = start + np.concatenate([[0.0], np.cumsum(d)])
+        name, truth = (
+            "ar1_diff",
+            f"Δy_t = {mean:g} + AR(1) with φ = {phi:g}, σ = {sigma:g}; y_0 = {start:g}",
+        )
+    else:
+        y = mean + ar1_path(n, phi, sigma, rng)
+        name, truth = "ar1", f"AR(1) around {mean:g} with φ = {phi:g}, σ = {sigma:g}"
+    return _dataset(name, y, seed, truth)
+
+
+def garch(
+    n: int = 1000,
+    mu: float = 0.0,
+    omega: float = 0.05,
+    alpha: float = 0.08,
+    beta: float = 0.9,
+    nu: float | None = None,
+    burn: int = 500,
+    seed: int = 0,
+) -> Dataset:
+    """GARCH(1,1) returns r_t = μ + σ_t z_t, σ²_t = ω + α (r_{t-1} − μ)² + β σ²_{t-1}.
+
+    ``z`` is standard normal, or Student-t with ``nu`` degrees of freedom scaled to unit variance.
+    Defaults give daily-return-like data in percent (unconditional sd ≈ 1.6).
+    """
+    n = _check_n(n)
+    if omega <= 0 or alpha < 0 or beta < 0 or alpha + beta >= 1:
+        raise ConfigError("GARCH(1,1) needs omega > 0, alpha, beta >= 0 and alpha + beta < 1")
+    if nu is not None and nu <= 2:
+        raise ConfigError(f"Student-t innovations need nu > 2 for a finite variance, not {nu}")
+    rng = np.random.default_rng(seed)
+    total = n + int(burn)
+    if nu is None:
+        z = rng.standard_normal(total)
+    else:
+        z = rng.standard_t(nu, total) * np.sqrt((nu - 2) / nu)
+    var = omega / (1 - alpha - beta)
+    eps = np.empty(total)
+    for t in range(total):
+        eps[t] = np.sqrt(var) * z[t]
+        var = omega + alpha * eps[t] ** 2 + beta * var
+    dist = "normal" if nu is None else f"standardised t({nu:g})"
+    truth = f"GARCH(1,1) μ = {mu:g}, ω = {omega:g}, α = {alpha:g}, β = {beta:g}, {dist} innovations"
+    return _dataset("garch", mu + eps[burn:], seed, truth)

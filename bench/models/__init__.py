@@ -1,0 +1,1 @@
+"""Model adapters: one thin class per family behind the ``Forecaster`` interface."""

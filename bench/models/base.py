@@ -1,0 +1,54 @@
+"""The narrow interface every model implements.
+
+A model only ever sees the *transformed* training series ``z`` (differenced and scaled by the shared
+pipeline), so all models get identical inputs. Hydra configs build models with ``_partial_: true``;
+the runner calls the resulting factory once per refit, so no state leaks between folds.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, Protocol, runtime_checkable
+
+import numpy as np
+
+from bench.types import Forecast
+
+
+@runtime_checkable
+class Forecaster(Protocol):
+    """fit → predict, plus update for origins between refits.
+
+    ``levels`` is True only for baselines defined on the raw series (persistence): the runner then
+    hands them the untransformed training data, so "repeat the last value" means exactly that.
+    """
+
+    levels: ClassVar[bool]
+
+    def fit(self, z: np.ndarray) -> Forecaster:
+        """Estimate parameters on the transformed training series (1-D float array)."""
+        ...
+
+    def update(self, z: np.ndarray) -> Forecaster:
+        """Condition on a longer history ``z`` (which extends the fitted one) keeping parameters."""
+        ...
+
+    def predict(self, h: int) -> Forecast:
+        """Forecast the next ``h`` values of the transformed series after the end of the history."""
+        ...
+
+
+class ModelError(RuntimeError):
+    """A model could not produce a usable forecast (diverged, non-finite output, …)."""
+
+
+def check_forecast(fc: Forecast, h: int) -> Forecast:
+    """Reject forecasts of the wrong length or with NaN/inf, so failures are recorded, not scored."""
+    mean = np.asarray(fc.mean, dtype=float).reshape(-1)
+    if mean.shape != (h,):
+        raise ModelError(f"forecast has shape {mean.shape}, expected ({h},)")
+    if not np.all(np.isfinite(mean)):
+        raise ModelError("forecast contains NaN or inf")
+    var = None if fc.var is None else np.asarray(fc.var, dtype=float).reshape(-1)
+    if var is not None and (var.shape != (h,) or not np.all(np.isfinite(var)) or np.any(var < 0)):
+        raise ModelError("forecast variance is malformed, non-finite or negative")
+    return Forecast(mean=mean, var=var, paths=fc.paths)

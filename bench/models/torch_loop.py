@@ -1,0 +1,192 @@
+"""The one training loop shared by every torch forecaster (RNN, GRU, LSTM).
+
+Adam on MSE over one-step windows, shuffled with a seeded generator, optional StepLR decay,
+gradient clipping and early stopping on the chronological tail of the windows. Keeping a single
+loop means the cells differ only in their recurrent layer, so a comparison between them measures
+the cell, not incidental training differences.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from bench.models.base import ModelError
+
+# An epoch whose loss exceeds this multiple of the loss of always forecasting zero (the scaled
+# series' mean) has diverged even if it is still finite, e.g. after a far too large lr.
+DIVERGED_FACTOR = 1e6
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Optimisation knobs; ``patience=None`` trains all epochs (validation is then only watched)."""
+
+    epochs: int = 30
+    batch_size: int = 64
+    lr: float = 3e-3
+    weight_decay: float = 0.0
+    grad_clip: float | None = 1.0
+    lr_step: int | None = None
+    lr_gamma: float = 0.1
+    val_frac: float = 0.1
+    patience: int | None = 5
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.epochs < 1 or self.batch_size < 1:
+            raise ValueError("epochs and batch_size must be >= 1")
+        if not 0.0 <= self.val_frac < 1.0:
+            raise ValueError(f"val_frac must be in [0, 1), got {self.val_frac}")
+        if self.patience is not None and (self.patience < 1 or self.val_frac == 0.0):
+            raise ValueError("early stopping needs patience >= 1 and val_frac > 0")
+        if self.lr_step is not None and self.lr_step < 1:
+            raise ValueError("lr_step must be >= 1 epochs (or null for a constant lr)")
+
+    def n_val(self, n_windows: int) -> int:
+        """Validation windows: the last ``val_frac`` of them, at least one when validating."""
+        return math.ceil(self.val_frac * n_windows) if self.val_frac > 0 else 0
+
+    def min_windows(self) -> int:
+        """Fewest windows that leave one for training (and one for validation, if any)."""
+        n = 1
+        while n - self.n_val(n) < 1:
+            n += 1
+        return n
+
+
+@dataclass(frozen=True)
+class TrainLog:
+    """Per-epoch losses (MSE on the transformed scale) and the epoch whose weights were kept."""
+
+    train_loss: tuple[float, ...]
+    val_loss: tuple[float, ...]
+    kept_epoch: int
+
+
+def resolve_device(device: str) -> torch.device:
+    """``auto`` → CUDA when available, else CPU; anything else is passed to torch."""
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(device)
+
+
+@contextmanager
+def reproducible(seed: int, device: torch.device) -> Iterator[None]:
+    """Seed torch and force deterministic kernels, restoring the caller's global state after.
+
+    The RNG is forked so that fitting one model never shifts the random stream of anything else.
+    """
+    devices = [device.index or 0] if device.type == "cuda" else []
+    det, warn = (
+        torch.are_deterministic_algorithms_enabled(),
+        torch.is_deterministic_algorithms_warn_only_enabled(),
+    )
+    cudnn_det = torch.backends.cudnn.deterministic
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(seed)
+        # warn_only: some CUDA kernels have no deterministic variant; CPU kernels all do.
+        torch.use_deterministic_algorithms(True, warn_only=True)
+        torch.backends.cudnn.deterministic = True
+        try:
+            yield
+        finally:
+            torch.use_deterministic_algorithms(det, warn_only=warn)
+            torch.backends.cudnn.deterministic = cudnn_det
+
+
+def train_net(
+    net: nn.Module, X: np.ndarray, Y: np.ndarray, cfg: TrainConfig, device: torch.device
+) -> TrainLog:
+    """Fit ``net`` (maps a (batch, window) tensor to (batch,)) on windows ``X`` → ``Y[:, 0]``.
+
+    The last ``cfg.n_val`` windows are held out in time order and never shuffled into training.
+    With ``patience`` set, training stops after that many epochs without a validation improvement
+    and the best weights are restored. A non-finite or exploding loss raises :class:`ModelError`.
+    """
+    xs = torch.as_tensor(np.asarray(X), dtype=torch.float32, device=device)
+    ys = torch.as_tensor(np.asarray(Y)[:, 0], dtype=torch.float32, device=device)
+    n_tr = len(xs) - cfg.n_val(len(xs))
+    if n_tr < 1:
+        raise ModelError(f"{len(xs)} windows leave none for training after validation")
+    x_tr, y_tr, x_val, y_val = xs[:n_tr], ys[:n_tr], xs[n_tr:], ys[n_tr:]
+
+    opt = torch.optim.Adam(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    sched = (
+        torch.optim.lr_scheduler.StepLR(opt, step_size=cfg.lr_step, gamma=cfg.lr_gamma)
+        if cfg.lr_step is not None
+        else None
+    )
+    gen = torch.Generator().manual_seed(cfg.seed)
+    loss_fn = nn.MSELoss()
+    limit = DIVERGED_FACTOR * max(1.0, float((y_tr.double() ** 2).mean().item()))
+    train_loss: list[float] = []
+    val_loss: list[float] = []
+    best, best_state, kept, stale = math.inf, None, cfg.epochs - 1, 0
+
+    for epoch in range(cfg.epochs):
+        net.train()
+        perm = torch.randperm(n_tr, generator=gen).to(device)
+        total = 0.0
+        for start in range(0, n_tr, cfg.batch_size):
+            idx = perm[start : start + cfg.batch_size]
+            opt.zero_grad(set_to_none=True)
+            loss = loss_fn(net(x_tr[idx]), y_tr[idx])
+            value = float(loss.item())
+            if not math.isfinite(value):
+                raise ModelError(
+                    f"training diverged at epoch {epoch + 1}: loss is {value} "
+                    f"(lr={cfg.lr}; try a lower lr or grad_clip)"
+                )
+            loss.backward()
+            if cfg.grad_clip is not None:
+                nn.utils.clip_grad_norm_(net.parameters(), cfg.grad_clip)
+            opt.step()
+            total += value * len(idx)
+        train_loss.append(total / n_tr)
+        if train_loss[-1] > limit:
+            raise ModelError(
+                f"training diverged at epoch {epoch + 1}: loss {train_loss[-1]:.3g} is over "
+                f"{DIVERGED_FACTOR:.0e} x that of a zero forecast (lr={cfg.lr}; try a lower lr)"
+            )
+        if sched is not None:
+            sched.step()
+        if len(x_val) == 0:
+            continue
+        v = evaluate(net, x_val, y_val, cfg.batch_size)
+        if not math.isfinite(v):
+            raise ModelError(f"training diverged at epoch {epoch + 1}: validation loss is {v}")
+        val_loss.append(v)
+        if v < best:
+            best, kept, stale = v, epoch, 0
+            if cfg.patience is not None:
+                best_state = copy.deepcopy(net.state_dict())
+        else:
+            stale += 1
+            if cfg.patience is not None and stale >= cfg.patience:
+                break
+
+    if best_state is not None:
+        net.load_state_dict(best_state)
+    else:
+        kept = len(train_loss) - 1
+    net.eval()
+    return TrainLog(tuple(train_loss), tuple(val_loss), kept)
+
+
+@torch.no_grad()
+def evaluate(net: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int) -> float:
+    """MSE over *all* rows (summed squared errors / n: no dropped last batch, no mean of means)."""
+    net.eval()
+    sse = 0.0
+    for start in range(0, len(x), batch_size):
+        err = net(x[start : start + batch_size]) - y[start : start + batch_size]
+        sse += float((err.double() ** 2).sum().item())
+    return sse / len(x)

@@ -1,0 +1,113 @@
+"""The fold loop — the only one in lagbench: split → fit transform → fit model → predict → invert.
+
+Pure with respect to its inputs: it takes a value array, the splits and two factories and returns
+records, so the same loop serves the CLI, the tests and (later) parallel or resumable sweeps.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from bench.models.base import Forecaster, ModelError, check_forecast
+from bench.predictive import invert
+from bench.transforms import Chain
+from bench.types import Split
+
+
+@dataclass(frozen=True)
+class FoldResult:
+    """What happened at one origin: the forecast on the original scale, or why there is none."""
+
+    fold: int
+    origin: int
+    refit: bool
+    status: str  # "ok" | "failed"
+    error: str = ""
+    seconds: float = 0.0
+    warnings: dict[str, int] = field(default_factory=dict)
+    y_hat: np.ndarray | None = None
+    y_var: np.ndarray | None = None
+    y_lo: np.ndarray | None = None
+    y_hi: np.ndarray | None = None
+
+
+def backtest(
+    y: np.ndarray,
+    splits: Iterable[Split],
+    make_model: Callable[[], Forecaster],
+    make_pipeline: Callable[[], Chain],
+    horizon: int,
+    refit_every: int = 1,
+    level: float = 0.9,
+    on_error: str = "record",
+) -> list[FoldResult]:
+    """Forecast ``horizon`` steps from every split's origin using only ``y[split.train]``.
+
+    The transform and the model are (re)fitted at every ``refit_every``-th fold; in between, the
+    model is conditioned on the longer history with its parameters and the transform's held. A
+    model that raises, diverges or returns non-finite values is recorded as failed (unless
+    ``on_error='raise'``) and refitted at the next origin.
+    """
+    y = np.asarray(y, dtype=float)
+    results: list[FoldResult] = []
+    model: Forecaster | None = None
+    pipe: Chain | None = None
+    for i, split in enumerate(splits):
+        train = y[split.train]
+        refit = model is None or i % refit_every == 0
+        start = time.perf_counter()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                if refit:
+                    model = make_model()
+                    pipe = Chain([]) if model.levels else make_pipeline()
+                    model.fit(pipe.fit_transform(train))
+                else:
+                    model.update(pipe.transform(train))
+                fc = check_forecast(model.predict(horizon), horizon)
+                out = invert(fc, pipe, train, level)
+                if not np.all(np.isfinite(out.mean)):
+                    raise ModelError("forecast is not finite after inverting the transform")
+            # Any model error must become a recorded failure so one bad fold never ends the run.
+            except Exception as exc:  # noqa: BLE001
+                if on_error == "raise":
+                    raise
+                model, pipe = None, None
+                results.append(
+                    FoldResult(
+                        fold=split.fold,
+                        origin=split.origin,
+                        refit=refit,
+                        status="failed",
+                        error=f"{type(exc).__name__}: {exc}"[:500],
+                        seconds=time.perf_counter() - start,
+                        warnings=_count(caught),
+                    )
+                )
+                continue
+        results.append(
+            FoldResult(
+                fold=split.fold,
+                origin=split.origin,
+                refit=refit,
+                status="ok",
+                seconds=time.perf_counter() - start,
+                warnings=_count(caught),
+                y_hat=out.mean,
+                y_var=out.var,
+                y_lo=out.lo,
+                y_hi=out.hi,
+            )
+        )
+    return results
+
+
+def _count(caught: list[warnings.WarningMessage]) -> dict[str, int]:
+    return dict(Counter(w.category.__name__ for w in caught))

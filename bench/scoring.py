@@ -1,0 +1,325 @@
+"""Frame-level scorer: the tidy forecasts frame in, the metrics table and verdicts out.
+
+Pure pandas over the runner's files (forecasts, series); nothing is refitted, and run accounting
+(failed folds, fit time) stays with the runner's folds file. Point and interval metrics use every
+row of a dataset × model × seed; the lag/honesty diagnostics (DM, lag scan, echo ratio, change and
+direction skill, encompassing, differenced-scale errors) use the rows of the first horizon step
+present (``diag_h``, normally 1), as each is defined for one fixed h. Seeds are scored separately,
+then averaged (``aggregate_seeds``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from bench import lag
+from bench import metrics as m
+
+KEYS = ["dataset", "cutoff", "ds", "h"]
+GROUP = ["dataset", "model", "seed"]
+BEATS, NO_BETTER, WORSE = "beats_naive", "no_better_than_naive", "worse_than_naive"
+NOT_AVERAGED = {"seed", "n", "diag_h", "best_shift", "lagging", "verdict"}
+METRICS = [
+    "n", "mse", "mae", "rmse", "mase", "smape", "rel_mse", "dm_stat", "dm_pvalue",
+    "dm_pvalue_vs_arima", "diag_h", "best_shift", "shift_gain", "echo_ratio", "change_corr",
+    "dir_acc", "dir_pvalue", "enc_b", "enc_c", "enc_b_se", "mse_diff", "mae_diff", "coverage",
+    "width", "nll", "qlike",
+]  # fmt: skip
+
+
+def verdict(dm_stat: float, dm_pvalue: float, alpha: float = 0.05) -> str:
+    """beats_naive if DM p < alpha and DM < 0, worse_than_naive if p < alpha and DM > 0, else
+    no_better_than_naive (which includes an untestable DM: no evidence is no evidence)."""
+    if np.isfinite(dm_pvalue) and dm_pvalue < alpha and np.isfinite(dm_stat) and dm_stat != 0:
+        return BEATS if dm_stat < 0 else WORSE
+    return NO_BETTER
+
+
+def is_lagging(
+    verdict_: str, best_shift: float, h: float, echo_ratio: float, echo_threshold: float = 0.2
+) -> bool:
+    """Lagging = not significantly better than naive AND (best shift = h OR echo ratio small)."""
+    shifted = bool(np.isfinite(best_shift) and best_shift == h)
+    echoes = bool(np.isfinite(echo_ratio) and echo_ratio < echo_threshold)
+    return verdict_ != BEATS and (shifted or echoes)
+
+
+def beats_reference(mse: float, mse_std: float, ref_mse: float) -> bool:
+    """A (neural) model beats the reference only if its MSE gap exceeds its seed-to-seed std.
+
+    ref_mse − mse > std; a single run has no measured spread (NaN), so the plain gap decides.
+    """
+    spread = mse_std if np.isfinite(mse_std) else 0.0
+    return bool(np.isfinite(mse) and np.isfinite(ref_mse) and ref_mse - mse > spread)
+
+
+def _lagging(table: pd.DataFrame, echo_threshold: float) -> list[bool]:
+    cols = ("verdict", "best_shift", "diag_h", "echo_ratio")
+    return [is_lagging(*r, echo_threshold) for r in table[list(cols)].itertuples(index=False)]
+
+
+def _positions(index: pd.Index, values: pd.Series, what: str) -> np.ndarray:
+    pos = index.get_indexer(pd.Index(values))
+    if (pos < 0).any():
+        raise ValueError(f"{what} value {values.iloc[int(np.argmax(pos < 0))]!r} not in the series")
+    return pos
+
+
+def _prepare(forecasts: pd.DataFrame, series: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """Drop unscored rows; add target position ``pos`` and the fold's MASE ``scale``."""
+    fc = forecasts.dropna(subset=["y", "y_hat"]).copy()
+    fc["pos"], fc["scale"] = 0, np.nan
+    full: dict[str, np.ndarray] = {}
+    for name, s in series.sort_values(["dataset", "ds"]).groupby("dataset", sort=False):
+        idx, y = pd.Index(s["ds"]), s["y"].to_numpy(float)
+        full[name] = y
+        rows = fc["dataset"] == name
+        fc.loc[rows, "pos"] = _positions(idx, fc.loc[rows, "ds"], "ds")
+        cut = _positions(idx, fc.loc[rows, "cutoff"], "cutoff")
+        fc.loc[rows, "scale"] = m.expanding_naive_scale(y)[cut]
+    missing = set(fc["dataset"]) - set(full)
+    if missing:
+        raise ValueError(f"no series for datasets {sorted(missing)}")
+    return fc, full
+
+
+def _consensus(fc: pd.DataFrame, model: str) -> pd.DataFrame:
+    """One forecast per key for a comparator (deterministic, so seeds agree; averaged if not)."""
+    sub = fc[fc["model"] == model]
+    return sub.groupby(KEYS, as_index=False)["y_hat"].mean().rename(columns={"y_hat": "y_hat_b"})
+
+
+def _dm_vs(main: pd.DataFrame, other: pd.DataFrame, h: int) -> lag.DMResult:
+    pair = main.merge(other, on=KEYS).sort_values("pos")
+    loss = (pair["y"] - pair["y_hat"]) ** 2
+    return lag.diebold_mariano(loss, (pair["y"] - pair["y_hat_b"]) ** 2, h=h)
+
+
+def _score_group(
+    g: pd.DataFrame, base: pd.DataFrame, ref: pd.DataFrame, y_full: np.ndarray, max_shift: int
+) -> dict[str, float]:
+    y, f = g["y"].to_numpy(float), g["y_hat"].to_numpy(float)
+    out: dict[str, float] = dict(
+        n=len(g), mse=m.mse(y, f), mae=m.mae(y, f), rmse=m.rmse(y, f),
+        mase=m.mase(y, f, g["scale"]), smape=m.smape(y, f),
+    )  # fmt: skip
+    pair = g.merge(base, on=KEYS)
+    base_mse = m.mse(pair["y"], pair["y_hat_b"])
+    out["rel_mse"] = m.mse(pair["y"], pair["y_hat"]) / base_mse if base_mse > 0 else np.nan
+    h = int(g["h"].min())
+    d = g[g["h"] == h].sort_values("pos")
+    dy, df, do = (d[c].to_numpy(float) for c in ("y", "y_hat", "y_origin"))
+    dm = _dm_vs(d, base, h)
+    out.update(dm_stat=dm.stat, dm_pvalue=dm.pvalue, dm_pvalue_vs_arima=_dm_vs(d, ref, h).pvalue)
+    out["diag_h"] = h
+    out["best_shift"], out["shift_gain"] = lag.best_shift(
+        lag.lag_scan(df, d["pos"], y_full, max_shift)
+    )
+    direction = lag.direction_accuracy(dy, df, do)
+    enc = lag.encompassing(dy, df, do)
+    inc_y, inc_f = lag.increments(dy, d["pos"]), lag.increments(df, d["pos"])
+    out.update(
+        echo_ratio=lag.echo_ratio(dy, df, do), change_corr=lag.change_corr(dy, df, do),
+        dir_acc=direction.acc, dir_pvalue=direction.pvalue,
+        enc_b=enc.b, enc_c=enc.c, enc_b_se=enc.b_se,
+        mse_diff=m.mse(inc_y, inc_f), mae_diff=m.mae(inc_y, inc_f),
+    )  # fmt: skip
+    iv = g.dropna(subset=["y_lo", "y_hi"])
+    vv = g.dropna(subset=["y_var"])
+    out.update(
+        coverage=m.coverage(iv["y"], iv["y_lo"], iv["y_hi"]),
+        width=m.interval_width(iv["y_lo"], iv["y_hi"]),
+        nll=m.gaussian_nll(vv["y"], vv["y_hat"], vv["y_var"]), qlike=m.qlike(vv["y"], vv["y_var"]),
+    )  # fmt: skip
+    return out
+
+
+def score_seeds(
+    forecasts: pd.DataFrame,
+    series: pd.DataFrame,
+    *,
+    baseline: str = "naive",
+    reference: str = "arima",
+    max_shift: int = 5,
+    alpha: float = 0.05,
+    echo_threshold: float = 0.2,
+) -> pd.DataFrame:
+    """One row per dataset × model × seed with every metric, ``lagging`` and ``verdict``."""
+    fc, full = _prepare(forecasts, series)
+    base, ref = _consensus(fc, baseline), _consensus(fc, reference)
+    rows = []
+    for (ds_name, model, seed), g in fc.groupby(GROUP, sort=False, dropna=False):
+        stats_ = _score_group(g, base, ref, full[ds_name], max_shift)
+        rows.append({"dataset": ds_name, "model": model, "seed": seed, **stats_})
+    out = pd.DataFrame(rows, columns=[*GROUP, *METRICS]).astype(
+        {**dict.fromkeys(METRICS, float), "n": int}
+    )
+    out["verdict"] = [
+        verdict(s, p, alpha) for s, p in zip(out["dm_stat"], out["dm_pvalue"], strict=True)
+    ]
+    out["lagging"] = _lagging(out, echo_threshold)
+    return out
+
+
+def _mode_shift(ks: pd.Series) -> float:
+    """Most common best shift over seeds; ties go to the smallest |k|."""
+    counts = ks.dropna().astype(int).value_counts()
+    if counts.empty:
+        return np.nan
+    top = counts[counts == counts.max()].index
+    return float(sorted(top, key=lambda k: (abs(k), k))[0])
+
+
+def aggregate_seeds(
+    per_seed: pd.DataFrame,
+    *,
+    baseline: str = "naive",
+    reference: str = "arima",
+    echo_threshold: float = 0.2,
+) -> pd.DataFrame:
+    """Mean over seeds plus ``<metric>_std`` (sample std, ddof=1; NaN for one seed).
+
+    best_shift is the modal shift; the verdict is the per-seed verdict when all seeds agree and
+    no_better_than_naive otherwise (a result that flips with the seed is not robust); lagging is
+    re-derived from the aggregated verdict, modal shift and mean echo ratio. ``beats_arima`` applies
+    ``beats_reference``; ``verdict_text`` is the plain-language sentence.
+    """
+    g = per_seed.groupby(["dataset", "model"], sort=False, dropna=False)
+    num = [c for c in METRICS if c not in NOT_AVERAGED]
+    out = g[["n", "diag_h", *num]].mean()
+    out.insert(0, "n_seeds", g.size())
+    out["best_shift"] = g["best_shift"].agg(_mode_shift)
+    out["verdict"] = g["verdict"].agg(lambda v: v.iloc[0] if v.nunique() == 1 else NO_BETTER)
+    out["lagging"] = _lagging(out, echo_threshold)
+    std = g[[*num, "best_shift"]].std(ddof=1).add_suffix("_std")
+    out = out.join(std).reset_index()
+    ref = out[out["model"] == reference].set_index("dataset")["mse"]
+    beats = [
+        beats_reference(r.mse, r.mse_std, ref[r.dataset])
+        if r.model != reference and r.dataset in ref.index
+        else pd.NA
+        for r in out.itertuples()
+    ]
+    out["beats_arima"] = pd.array(beats, dtype="boolean")
+    out["verdict_text"] = [
+        verdict_sentence(r, baseline=baseline, reference=reference, echo_threshold=echo_threshold)
+        for r in out.to_dict("records")
+    ]
+    head = ["dataset", "model", "n_seeds", *METRICS]
+    rest = [c for c in out.columns if c not in head and not c.endswith("_std")]
+    return out[head + rest + [c for c in out.columns if c.endswith("_std")]]
+
+
+def score(
+    forecasts: pd.DataFrame,
+    series: pd.DataFrame,
+    *,
+    baseline: str = "naive",
+    reference: str = "arima",
+    max_shift: int = 5,
+    alpha: float = 0.05,
+    echo_threshold: float = 0.2,
+) -> pd.DataFrame:
+    """The metrics table: one row per dataset × model, seeds aggregated (``aggregate_seeds``)."""
+    per_seed = score_seeds(
+        forecasts, series, baseline=baseline, reference=reference,
+        max_shift=max_shift, alpha=alpha, echo_threshold=echo_threshold,
+    )  # fmt: skip
+    return aggregate_seeds(
+        per_seed, baseline=baseline, reference=reference, echo_threshold=echo_threshold
+    )
+
+
+def per_horizon(forecasts: pd.DataFrame, *, baseline: str = "naive") -> pd.DataFrame:
+    """MSE, MAE and rel_mse per dataset × model × h (mean over seeds), for h > 1 plots.
+
+    rel_mse uses only the rows where the baseline also has a forecast (same dataset, cutoff, ds, h).
+    """
+    fc = forecasts.dropna(subset=["y", "y_hat"])
+    fc = fc.merge(_consensus(fc, baseline), on=KEYS, how="left")
+    both = fc["y_hat_b"].notna()
+    fc = fc.assign(
+        se=(fc["y"] - fc["y_hat"]) ** 2,
+        ae=(fc["y"] - fc["y_hat"]).abs(),
+        se_pair=((fc["y"] - fc["y_hat"]) ** 2).where(both),
+        se_base=((fc["y"] - fc["y_hat_b"]) ** 2).where(both),
+    )
+    g = fc.groupby([*GROUP, "h"], dropna=False)
+    per = g.agg(
+        n=("se", "size"), mse=("se", "mean"), mae=("ae", "mean"),
+        pair=("se_pair", "mean"), base=("se_base", "mean"),
+    )  # fmt: skip
+    per["rel_mse"] = per["pair"] / per["base"].where(per["base"] > 0)
+    out = per.groupby(["dataset", "model", "h"], sort=False)[["n", "mse", "mae", "rel_mse"]].mean()
+    return out.reset_index()
+
+
+def lag_curves(
+    forecasts: pd.DataFrame, series: pd.DataFrame, *, max_shift: int = 5, h: int | None = None
+) -> pd.DataFrame:
+    """The lag scan curve MSE(ŷ_t, y_{t−k}) per dataset × model × k (mean over seeds).
+
+    Uses horizon ``h``, or each model's first horizon step when None (the one in the main table).
+    """
+    fc, full = _prepare(forecasts, series)
+    parts = []
+    for (ds_name, model, seed), g in fc.groupby(GROUP, sort=False, dropna=False):
+        hh = int(g["h"].min()) if h is None else h
+        d = g[g["h"] == hh].sort_values("pos")
+        if len(d):
+            curve = lag.lag_scan(d["y_hat"], d["pos"], full[ds_name], max_shift)
+            parts.append(curve.assign(dataset=ds_name, model=model, seed=seed, h=hh))
+    if not parts:
+        return pd.DataFrame(columns=["dataset", "model", "h", "k", "mse", "n"])
+    curves = pd.concat(parts, ignore_index=True)
+    out = curves.groupby(["dataset", "model", "h", "k"], sort=False)[["mse", "n"]].mean()
+    return out.reset_index()
+
+
+def _steps(k: int) -> str:
+    return f"{k:+d} step" + ("" if abs(k) == 1 else "s")
+
+
+def verdict_sentence(
+    row: Mapping[str, Any],
+    *,
+    baseline: str = "naive",
+    reference: str = "arima",
+    echo_threshold: float = 0.2,
+) -> str:
+    """One plain-language line per model for the report (naive itself is "the yardstick")."""
+    model = row["model"]
+    if model == baseline:
+        return f"{model}: the yardstick (persistence: repeats the last observed value)."
+    if not row.get("n", 0) > 0:
+        return f"{model}: no forecasts to score (failed on every fold)."
+    p, rel = row.get("dm_pvalue", np.nan), row.get("rel_mse", np.nan)
+    p_txt = f"{p:.2g}" if np.isfinite(p) and p < 0.01 else (f"{p:.2f}" if np.isfinite(p) else "n/a")
+    rel_txt = f"{rel:.2f}" if np.isfinite(rel) else "n/a"
+    head = {BEATS: "beats", NO_BETTER: "no better than", WORSE: "worse than"}[row["verdict"]]
+    text = f"{model}: {head} persistence (DM p = {p_txt}, MSE ratio {rel_txt})"
+    k, h, echo = row.get("best_shift", np.nan), row.get("diag_h", 1), row.get("echo_ratio", np.nan)
+    if row["lagging"]:
+        says = []
+        if np.isfinite(k) and k == h:
+            says.append(f"match the actuals shifted by {_steps(int(k))}")
+        if np.isfinite(echo) and echo < echo_threshold:
+            says.append(f"move only {100 * echo:.0f} % as much as the series")
+        text += "; its forecasts " + " and ".join(says) + " — right-shift lag"
+    elif np.isfinite(k) and np.isfinite(echo):
+        text += (
+            f"; its forecasts move {100 * echo:.0f} % as much as the series (best shift {k:+.0f})"
+        )
+    n_seeds = row.get("n_seeds", 1)
+    if n_seeds > 1:
+        text += f"; mean of {int(n_seeds)} seeds"
+        vs = row.get("beats_arima", pd.NA)
+        if vs is not pd.NA and not pd.isna(vs):
+            text += (
+                f"; {'beats' if vs else 'does not beat'} {reference} by more than its seed spread"
+            )
+    return text + "."

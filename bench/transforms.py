@@ -1,0 +1,179 @@
+"""The shared, invertible preprocessing every model goes through.
+
+Each step learns its parameters in ``fit`` from a fold's training data only. Inversion is pure: it
+takes the step's own input history up to the origin (the levels to re-integrate from), never
+anything remembered from a longer series, so data after an origin cannot reach a forecast made there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+from sklearn.preprocessing import MinMaxScaler, RobustScaler, StandardScaler
+
+from bench.errors import ConfigError, InputDataError
+
+
+class Transform(Protocol):
+    def fit(self, y: np.ndarray) -> Transform: ...
+
+    def transform(self, y: np.ndarray) -> np.ndarray: ...
+
+    def inverse_forecast(self, z_hat: np.ndarray, history: np.ndarray) -> np.ndarray:
+        """Map forecasts (shape (h,) or (paths, h)) following ``history`` back to the input scale."""
+        ...
+
+
+class Log:
+    """Natural log; refuses non-positive data instead of producing NaN."""
+
+    def fit(self, y: np.ndarray) -> Log:
+        self.transform(y)
+        return self
+
+    def transform(self, y: np.ndarray) -> np.ndarray:
+        y = np.asarray(y, dtype=float)
+        if np.any(y <= 0):
+            bad = int(np.flatnonzero(y <= 0)[0])
+            raise InputDataError(
+                f"transform.log needs positive data, but value {y[bad]} sits at position {bad}"
+            )
+        return np.log(y)
+
+    def inverse_forecast(self, z_hat: np.ndarray, history: np.ndarray) -> np.ndarray:
+        return np.exp(z_hat)
+
+
+@dataclass
+class Difference:
+    """Lag-``lag`` differencing of order 1; chain two for d = 2. Re-integrates from the history."""
+
+    lag: int = 1
+
+    def fit(self, y: np.ndarray) -> Difference:
+        if len(y) <= self.lag:
+            raise ValueError(f"differencing at lag {self.lag} needs more than {self.lag} values")
+        return self
+
+    def transform(self, y: np.ndarray) -> np.ndarray:
+        y = np.asarray(y, dtype=float)
+        return y[self.lag :] - y[: -self.lag]
+
+    def inverse_forecast(self, z_hat: np.ndarray, history: np.ndarray) -> np.ndarray:
+        z_hat = np.asarray(z_hat, dtype=float)
+        h = z_hat.shape[-1]
+        # y_{T+i} = z_{T+i} + y_{T+i-lag}: a forecast beyond one season builds on earlier forecasts.
+        tail = np.broadcast_to(np.asarray(history, dtype=float)[-self.lag :], z_hat.shape[:-1] + (self.lag,))
+        out = np.concatenate([tail, np.zeros_like(z_hat)], axis=-1)
+        for i in range(h):
+            out[..., self.lag + i] = z_hat[..., i] + out[..., i]
+        return out[..., self.lag :]
+
+
+_SCALERS = {"standard": StandardScaler, "minmax": MinMaxScaler, "robust": RobustScaler}
+
+
+@dataclass
+class Scale:
+    """A scikit-learn scaler fitted on the fold's (transformed) training data only."""
+
+    kind: str = "standard"
+    _scaler: object = field(default=None, init=False, repr=False)
+
+    def fit(self, y: np.ndarray) -> Scale:
+        if self.kind not in _SCALERS:
+            raise ConfigError(f"transform.scale must be one of {sorted(_SCALERS)} or none, not {self.kind!r}")
+        self._scaler = _SCALERS[self.kind]().fit(np.asarray(y, dtype=float).reshape(-1, 1))
+        return self
+
+    def transform(self, y: np.ndarray) -> np.ndarray:
+        return self._scaler.transform(np.asarray(y, dtype=float).reshape(-1, 1)).reshape(-1)
+
+    def inverse_forecast(self, z_hat: np.ndarray, history: np.ndarray) -> np.ndarray:
+        z_hat = np.asarray(z_hat, dtype=float)
+        return self._scaler.inverse_transform(z_hat.reshape(-1, 1)).reshape(z_hat.shape)
+
+    @property
+    def factor(self) -> float:
+        """Original-units per scaled unit: maps a variance on the scaled series back (× factor²)."""
+        s = self._scaler
+        if isinstance(s, StandardScaler):
+            return float(s.scale_[0])
+        if isinstance(s, MinMaxScaler):
+            return float(1.0 / s.scale_[0])
+        return float(s.scale_[0])
+
+
+@dataclass
+class Chain:
+    """Steps applied in order; inversion runs backwards, each step re-anchored on its own input."""
+
+    steps: list = field(default_factory=list)
+
+    def fit(self, y: np.ndarray) -> Chain:
+        x = np.asarray(y, dtype=float)
+        for step in self.steps:
+            x = step.fit(x).transform(x)
+        return self
+
+    def fit_transform(self, y: np.ndarray) -> np.ndarray:
+        return self.fit(y).transform(y)
+
+    def transform(self, y: np.ndarray) -> np.ndarray:
+        x = np.asarray(y, dtype=float)
+        for step in self.steps:
+            x = step.transform(x)
+        return x
+
+    def inverse_forecast(self, z_hat: np.ndarray, history: np.ndarray) -> np.ndarray:
+        inputs = [np.asarray(history, dtype=float)]
+        for step in self.steps[:-1]:
+            inputs.append(step.transform(inputs[-1]))
+        x = np.asarray(z_hat, dtype=float)
+        for step, hist in zip(reversed(self.steps), reversed(inputs)):
+            x = step.inverse_forecast(x, hist)
+        return x
+
+    @property
+    def lost(self) -> int:
+        """Observations consumed at the start of the series (by differencing)."""
+        return sum(s.lag for s in self.steps if isinstance(s, Difference))
+
+    def describe(self) -> str:
+        if not self.steps:
+            return "identity"
+        names = []
+        for s in self.steps:
+            if isinstance(s, Difference):
+                names.append("diff" if s.lag == 1 else f"seasonal_diff({s.lag})")
+            elif isinstance(s, Scale):
+                names.append(f"scale({s.kind})")
+            else:
+                names.append(type(s).__name__.lower())
+        return " → ".join(names)
+
+
+def build_pipeline(
+    diff: int = 1,
+    scale: str = "standard",
+    log: bool = False,
+    seasonal_diff: int = 0,
+    period: int | None = None,
+) -> Chain:
+    """Build the shared chain: log → seasonal difference → d-fold difference → scale.
+
+    ``seasonal_diff`` is the seasonal differencing order (0 or 1) at lag ``period``.
+    """
+    if diff not in (0, 1, 2):
+        raise ConfigError(f"transform.diff must be 0, 1 or 2, not {diff}")
+    steps: list = [Log()] if log else []
+    if seasonal_diff:
+        if not period or period < 2:
+            raise ConfigError("transform.seasonal_diff needs the dataset's period (>= 2)")
+        steps += [Difference(lag=int(period)) for _ in range(int(seasonal_diff))]
+    steps += [Difference(lag=1) for _ in range(diff)]
+    if scale and str(scale).lower() not in ("none", "null"):
+        steps.append(Scale(kind=str(scale)))
+    return Chain(steps)

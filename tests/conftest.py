@@ -1,0 +1,49 @@
+"""Shared fixtures: tiny synthetic series and Hydra-composed configs (no network, no big data)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+ROOT = Path(__file__).resolve().parents[1]
+CONF = ROOT / "conf"
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+# Small, fast settings for neural models wherever a test instantiates them from the YAMLs.
+FAST_NEURAL = {"epochs": 3, "hidden_size": 4, "batch_size": 32}
+
+
+@pytest.fixture
+def random_walk() -> np.ndarray:
+    rng = np.random.default_rng(7)
+    return 50 + np.cumsum(rng.normal(0, 1, 120))
+
+
+@pytest.fixture
+def ar1_diff() -> np.ndarray:
+    """A random walk whose increments are AR(1) with φ = 0.6."""
+    rng = np.random.default_rng(11)
+    e = rng.normal(0, 1, 200)
+    d = np.zeros(200)
+    for t in range(1, 200):
+        d[t] = 0.6 * d[t - 1] + e[t]
+    return 100 + np.cumsum(d)
+
+
+def compose(overrides: list[str] | None = None):
+    """The project's Hydra config composed as the CLI would (no run dir, no side effects)."""
+    from hydra import compose as hydra_compose
+    from hydra import initialize_config_dir
+
+    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
+        return hydra_compose(config_name="config", overrides=overrides or [])
+
+
+def model_names() -> list[str]:
+    return sorted(p.stem for p in (CONF / "models").glob("*.yaml"))

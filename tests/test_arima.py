@@ -1,0 +1,122 @@
+"""ARIMA adapter: parameter recovery, AIC order selection, d > 0 refusal, update, paths."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import CONF
+from hydra.utils import instantiate
+from omegaconf import OmegaConf
+from statsmodels.tsa.arima.model import ARIMA as SMARIMA
+
+from bench.models.arima import ARIMA
+from bench.models.base import ModelError
+
+
+def simulate_arma(phi: list[float], theta: list[float], n: int, seed: int) -> np.ndarray:
+    """Zero-mean Gaussian ARMA with a burn-in, so the start-up transient is gone."""
+    rng = np.random.default_rng(seed)
+    burn = 200
+    e = rng.standard_normal(n + burn)
+    z = np.zeros(n + burn)
+    for t in range(max(len(phi), len(theta)), n + burn):
+        z[t] = e[t] + sum(a * z[t - i - 1] for i, a in enumerate(phi))
+        z[t] += sum(b * e[t - i - 1] for i, b in enumerate(theta))
+    return z[burn:]
+
+
+@pytest.fixture(scope="module")
+def ar1() -> np.ndarray:
+    return simulate_arma([0.6], [], n=500, seed=5)
+
+
+@pytest.fixture(scope="module")
+def ar2() -> np.ndarray:
+    return simulate_arma([0.6, -0.4], [], n=400, seed=3)
+
+
+def test_recovers_the_ar_coefficient_of_a_simulated_ar1(ar1):
+    params = ARIMA(order=[1, 0]).fit(ar1).params
+    # Standard error of φ̂ is sqrt((1 - φ²) / n) ≈ 0.036: allow about 2.5 of them.
+    assert params["ar.L1"] == pytest.approx(0.6, abs=0.09)
+    assert params["sigma2"] == pytest.approx(1.0, abs=0.15)
+
+
+def test_auto_order_picks_the_lowest_aic_of_the_documented_grid(ar2):
+    model = ARIMA(order="auto", max_p=2, max_q=2).fit(ar2)
+    aic = {
+        (p, q): SMARIMA(ar2, order=(p, 0, q), trend="c").fit().aic
+        for p in range(3)
+        for q in range(3)
+    }
+    assert model.order_ == min(aic, key=aic.get)
+    assert model.order_[0] == 2, "AR(2) data need both AR lags"
+
+
+def test_auto_order_selection_is_deterministic(ar2):
+    a = ARIMA(order="auto").fit(ar2)
+    b = ARIMA(order="auto").fit(ar2)
+    assert a.order_ == b.order_
+    np.testing.assert_array_equal(a.predict(3).mean, b.predict(3).mean)
+
+
+@pytest.mark.parametrize(
+    "kwargs", [{"d": 1}, {"order": [1, 1, 1]}, {"order": [0, 2, 0]}], ids=["d", "order3", "d2"]
+)
+def test_model_side_differencing_is_refused(kwargs):
+    with pytest.raises(ValueError, match="refused.*transform.diff"):
+        ARIMA(**kwargs)
+
+
+@pytest.mark.parametrize("kwargs", [{"order": "best"}, {"order": [1]}, {"trend": "t"}])
+def test_bad_configuration_is_a_clear_error(kwargs):
+    with pytest.raises(ValueError, match="ARIMA"):
+        ARIMA(**kwargs)
+
+
+def test_three_element_order_with_d_zero_is_accepted(ar1):
+    assert ARIMA(order=[1, 0, 0]).fit(ar1).order_ == (1, 0)
+
+
+def test_update_holds_parameters_and_conditions_on_the_new_history(ar1):
+    model = ARIMA(order=[1, 0]).fit(ar1[:400])
+    before = model.params
+    first = model.predict(1).mean[0]
+    model.update(ar1[:450])
+    assert model.params == before
+    mu, phi = before["const"], before["ar.L1"]
+    # AR(1) with mean μ: the one-step forecast is μ + φ (z_T − μ) for the *new* last value z_T.
+    assert model.predict(1).mean[0] == pytest.approx(mu + phi * (ar1[449] - mu), rel=1e-8)
+    assert model.predict(1).mean[0] != pytest.approx(first)
+    bumped = ar1[:450].copy()
+    bumped[-1] += 1.0
+    shifted = model.update(bumped).predict(1).mean[0]
+    assert shifted - (mu + phi * (ar1[449] - mu)) == pytest.approx(phi, rel=1e-8)
+
+
+def test_multi_step_forecast_has_variance_and_matching_paths(ar1):
+    model = ARIMA(order=[1, 1], n_paths=2000).fit(ar1)
+    fc = model.predict(5)
+    assert fc.mean.shape == fc.var.shape == (5,)
+    assert np.all(fc.var > 0) and np.all(np.diff(fc.var) > 0), "uncertainty grows with h"
+    assert fc.paths.shape == (2000, 5)
+    se = np.sqrt(fc.var / 2000)
+    assert np.all(np.abs(fc.paths.mean(axis=0) - fc.mean) < 4 * se)
+    np.testing.assert_allclose(fc.paths.var(axis=0), fc.var, rtol=0.15)
+    np.testing.assert_array_equal(model.predict(5).paths, fc.paths)  # fixed sim_seed
+    assert model.predict(1).paths is None
+
+
+def test_predict_before_fit_is_a_model_error():
+    with pytest.raises(ModelError, match="fit"):
+        ARIMA().predict(1)
+
+
+@pytest.mark.parametrize("name", ["arima", "arima_auto"])
+def test_yaml_instantiates_a_working_model(name, ar1):
+    cfg = OmegaConf.load(CONF / "models" / f"{name}.yaml")
+    assert "seed" not in cfg, "ARIMA is deterministic: no seed loop"
+    model = instantiate(cfg)()
+    assert isinstance(model, ARIMA)
+    fc = model.fit(ar1[:200]).predict(2)
+    assert fc.mean.shape == (2,) and np.all(np.isfinite(fc.mean))

@@ -1,0 +1,64 @@
+"""The command line end to end, as a user runs it (subprocess, own run dir)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from conftest import ROOT
+
+TINY = [
+    "datasets=[sine]",
+    "models=[naive,arima,lstm]",
+    "split.folds=5",
+    "window=8",
+    "models.lstm.epochs=2",
+    "models.lstm.hidden_size=4",
+]
+
+
+def run_cli(args: list[str], run_dir: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+    return subprocess.run(
+        [sys.executable, "-m", "bench.run", *args, f"hydra.run.dir={run_dir}"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+
+
+def test_cli_writes_forecasts_metrics_and_report(tmp_path):
+    run_dir = tmp_path / "run"
+    proc = run_cli(TINY, run_dir)
+    assert proc.returncode == 0, proc.stderr
+    assert f"report: {run_dir / 'report.md'}" in proc.stdout
+    fc = pd.read_parquet(run_dir / "forecasts.parquet")
+    assert {"dataset", "model", "cutoff", "ds", "h", "y", "y_hat"} <= set(fc.columns)
+    assert sorted(fc["model"].unique()) == ["arima", "lstm", "naive"]
+    assert len(fc) == 3 * 5 and (fc["ds"] > fc["cutoff"]).all()
+    metrics = pd.read_csv(run_dir / "metrics.csv")
+    assert {"dataset", "model", "mse", "mae", "rmse", "n", "fit_seconds"} <= set(metrics.columns)
+    assert (metrics["n"] == 5).all()
+    report = (run_dir / "report.md").read_text()
+    assert "## sine" in report and "| naive |" in report and "| lstm |" in report
+    for png in ("plots/sine_overlay.png", "plots/sine_lag_scan.png"):
+        assert f"]({png})" in report and (run_dir / png).stat().st_size > 10_000
+
+
+def test_cli_input_error_is_one_paragraph_without_traceback(tmp_path):
+    run_dir = tmp_path / "bad"
+    proc = run_cli(["datasets=[sine]", "models=[naive]", "split.folds=100000"], run_dir)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.startswith("lagbench: ") and "observations but" in proc.stderr
+    assert not run_dir.exists(), "nothing is written for a run that fails validation"
+
+
+@pytest.mark.parametrize("override", ["transform.diff=5", "split.kind=rolling", "target=prices"])
+def test_cli_bad_setting_is_a_clear_error(tmp_path, override):
+    proc = run_cli(["datasets=[sine]", "models=[naive]", override], tmp_path / "bad")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert override.split("=")[0].split(".")[-1] in proc.stderr

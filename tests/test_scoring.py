@@ -1,0 +1,288 @@
+"""The frame-level scorer: tidy frames in, metrics table and verdicts out (no models fitted)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from bench import scoring as sc
+
+Rule = Callable[[np.ndarray, int], np.ndarray]  # (history, h) -> h forecasts
+
+
+def naive(hist: np.ndarray, h: int) -> np.ndarray:
+    return np.repeat(hist[-1], h)
+
+
+def backtest(
+    y: np.ndarray, rules: dict[str, Rule], folds: int, horizon: int = 1, dataset: str = "d"
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Forecasts and series frames in the runner's layout, origins counted back from the end."""
+    rows = []
+    for origin in range(len(y) - horizon - folds, len(y) - horizon):
+        for model, rule in rules.items():
+            fc = rule(y[: origin + 1], horizon)
+            for step in range(1, horizon + 1):
+                t = origin + step
+                rows.append((dataset, model, 0, origin, t, step, y[t], fc[step - 1], y[origin]))
+    cols = ["dataset", "model", "seed", "cutoff", "ds", "h", "y", "y_hat", "y_origin"]
+    fc_frame = pd.DataFrame(rows, columns=cols).assign(y_var=np.nan, y_lo=np.nan, y_hi=np.nan)
+    series = pd.DataFrame({"dataset": dataset, "ds": np.arange(len(y)), "y": y})
+    return fc_frame, series
+
+
+def random_walk(n: int = 300, seed: int = 0) -> np.ndarray:
+    return 100.0 + np.cumsum(np.random.default_rng(seed).normal(size=n))
+
+
+def ar1_in_differences(n: int = 400, phi: float = 0.6, seed: int = 3) -> np.ndarray:
+    e = np.random.default_rng(seed).normal(size=n)
+    dy = np.zeros(n)
+    for t in range(1, n):
+        dy[t] = phi * dy[t - 1] + e[t]
+    return 50.0 + np.cumsum(dy)
+
+
+def echo(hist: np.ndarray, h: int) -> np.ndarray:
+    """A 'neural net' that learned to repeat the last value with a little wobble."""
+    jitter = 0.05 * np.sin(len(hist))
+    return np.repeat(hist[-1] + jitter, h)
+
+
+def row(table: pd.DataFrame, model: str) -> pd.Series:
+    return table.set_index("model").loc[model]
+
+
+# --- verdict logic -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("stat", "p", "expected"),
+    [
+        (-3.0, 0.01, sc.BEATS),
+        (3.0, 0.01, sc.WORSE),
+        (-3.0, 0.2, sc.NO_BETTER),
+        (3.0, 0.2, sc.NO_BETTER),
+        (-2.0, 0.05, sc.NO_BETTER),  # p must be strictly below alpha
+        (np.nan, np.nan, sc.NO_BETTER),  # untestable (e.g. naive against itself)
+    ],
+)
+def test_verdict_table(stat: float, p: float, expected: str) -> None:
+    assert sc.verdict(stat, p, alpha=0.05) == expected
+
+
+def test_verdict_alpha_is_configurable() -> None:
+    assert sc.verdict(-2.0, 0.08, alpha=0.1) == sc.BEATS
+    assert sc.verdict(-2.0, 0.08, alpha=0.05) == sc.NO_BETTER
+
+
+@pytest.mark.parametrize(
+    ("verdict", "shift", "h", "echo_ratio", "expected"),
+    [
+        (sc.NO_BETTER, 1, 1, 0.9, True),  # shifted by h
+        (sc.NO_BETTER, 0, 1, 0.1, True),  # barely moves
+        (sc.WORSE, 2, 2, 0.5, True),
+        (sc.NO_BETTER, 0, 1, 0.5, False),  # no lag signature
+        (sc.BEATS, 1, 1, 0.05, False),  # significantly better is never "lagging"
+        (sc.NO_BETTER, np.nan, 1, np.nan, False),
+    ],
+)
+def test_lagging_table(
+    verdict: str, shift: float, h: int, echo_ratio: float, expected: bool
+) -> None:
+    assert sc.is_lagging(verdict, shift, h, echo_ratio, echo_threshold=0.2) is expected
+
+
+def test_echo_threshold_is_configurable() -> None:
+    assert sc.is_lagging(sc.NO_BETTER, 0, 1, 0.3, echo_threshold=0.5)
+    assert not sc.is_lagging(sc.NO_BETTER, 0, 1, 0.3, echo_threshold=0.2)
+
+
+@pytest.mark.parametrize(
+    ("mse", "std", "ref", "expected"),
+    [
+        (1.0, 0.1, 1.5, True),
+        (1.0, 0.6, 1.5, False),
+        (1.0, np.nan, 1.1, True),
+        (2.0, 0.0, 1.0, False),
+    ],
+)
+def test_beats_reference_needs_gap_beyond_seed_spread(
+    mse: float, std: float, ref: float, expected: bool
+) -> None:
+    assert sc.beats_reference(mse, std, ref) is expected
+
+
+def test_verdict_sentence_describes_right_shift_lag() -> None:
+    text = sc.verdict_sentence(
+        {
+            "model": "lstm",
+            "n": 100,
+            "verdict": sc.NO_BETTER,
+            "dm_pvalue": 0.41,
+            "rel_mse": 1.02,
+            "best_shift": 1,
+            "diag_h": 1,
+            "echo_ratio": 0.08,
+            "lagging": True,
+        }  # fmt: skip
+    )
+    assert text == (
+        "lstm: no better than persistence (DM p = 0.41, MSE ratio 1.02); its forecasts match the"
+        " actuals shifted by +1 step and move only 8 % as much as the series — right-shift lag."
+    )
+    assert sc.verdict_sentence({"model": "naive"}).startswith("naive: the yardstick")
+    beats = sc.verdict_sentence(
+        {
+            "model": "arima",
+            "n": 50,
+            "verdict": sc.BEATS,
+            "dm_pvalue": 0.0031,
+            "rel_mse": np.nan,
+            "best_shift": 0,
+            "diag_h": 1,
+            "echo_ratio": 0.61,
+            "lagging": False,
+            "n_seeds": 1,
+        }  # fmt: skip
+    )
+    assert beats == (
+        "arima: beats persistence (DM p = 0.0031, MSE ratio n/a); its forecasts move 61 % as much"
+        " as the series (best shift +0)."
+    )
+
+
+def test_verdict_sentence_mentions_seed_spread_against_arima() -> None:
+    base = {"model": "lstm", "n": 50, "verdict": sc.NO_BETTER, "dm_pvalue": 0.2, "rel_mse": 0.95,
+            "best_shift": 0, "diag_h": 1, "echo_ratio": 0.7, "lagging": False,
+            "n_seeds": 3}  # fmt: skip
+    assert sc.verdict_sentence({**base, "beats_arima": False}).endswith(
+        "; mean of 3 seeds; does not beat arima by more than its seed spread."
+    )
+    assert "beats arima by more than its seed spread" in sc.verdict_sentence(
+        {**base, "beats_arima": True}
+    )
+    assert "arima" not in sc.verdict_sentence({**base, "beats_arima": np.nan})
+
+
+# --- frame-level scoring -------------------------------------------------------------------------
+
+
+def test_random_walk_naive_is_the_pure_lag_and_an_echo_is_flagged() -> None:
+    fc, series = backtest(random_walk(), {"naive": naive, "echo": echo}, folds=120)
+    table = sc.score(fc, series)
+    nv, ec = row(table, "naive"), row(table, "echo")
+    assert nv["best_shift"] == 1 and nv["shift_gain"] == 0.0 and nv["echo_ratio"] == 0.0
+    assert nv["rel_mse"] == 1.0 and np.isnan(nv["dm_pvalue"]) and np.isnan(nv["change_corr"])
+    assert np.isnan(nv["enc_b"]) and np.isnan(nv["dir_acc"])
+    assert nv["verdict_text"].startswith("naive: the yardstick")
+    assert ec["verdict"] != sc.BEATS and ec["lagging"]
+    assert ec["best_shift"] == 1 and ec["echo_ratio"] < 0.2
+    assert "right-shift lag" in ec["verdict_text"]
+
+
+def test_ar1_in_differences_oracle_beats_naive() -> None:
+    phi = 0.6
+
+    def oracle(hist: np.ndarray, h: int) -> np.ndarray:
+        steps = phi ** np.arange(1, h + 1) * (hist[-1] - hist[-2])
+        return hist[-1] + np.cumsum(steps)
+
+    fc, series = backtest(ar1_in_differences(phi=phi), {"naive": naive, "arima": oracle}, 200)
+    ar = row(sc.score(fc, series), "arima")
+    assert ar["verdict"] == sc.BEATS and ar["dm_stat"] < 0 and ar["dm_pvalue"] < 0.01
+    assert ar["rel_mse"] < 0.8 and not ar["lagging"]
+    assert ar["change_corr"] > 0.4 and ar["dir_acc"] > 0.6 and ar["dir_pvalue"] < 0.05
+    assert ar["echo_ratio"] == pytest.approx(0.6, abs=0.05)  # moves φ as much as the series
+    # even the optimal forecast of an integrated series sits nearer y_{t−1} than y_t
+    # (φ²·Var Δy = 0.56 < σ² = 1): best_shift = h alone is no proof of lag, hence the DM gate
+    assert ar["best_shift"] == 1 and ar["shift_gain"] < 1
+    assert "beats persistence" in ar["verdict_text"] and "lag" not in ar["verdict_text"]
+
+
+def test_mase_uses_the_series_up_to_each_cutoff() -> None:
+    # series 1 3 2 6 5; origin at position 2 sees 1 3 2 → scale (2 + 1)/2 = 1.5;
+    # target 6 forecast 3 → |3| / 1.5 = 2
+    y = np.array([1.0, 3.0, 2.0, 6.0, 5.0])
+    fc, series = backtest(y, {"m": lambda hist, h: np.array([3.0])}, folds=2)
+    fc = fc[fc["cutoff"] == 2]
+    assert sc.score_seeds(fc, series)["mase"].iloc[0] == pytest.approx(2.0)
+
+
+def test_rel_mse_only_on_rows_both_models_have() -> None:
+    y = np.array([0.0, 1.0, 2.0, 4.0, 7.0])
+    fc, series = backtest(y, {"naive": naive, "m": lambda hist, h: hist[-1:] + 1.0}, folds=3)
+    # drop the model's middle fold: remaining targets 2, 7 with errors 0, 2 (model) and 1, 3 (naive)
+    fc = fc[~((fc["model"] == "m") & (fc["cutoff"] == 2))]
+    m = row(sc.score(fc, series), "m")
+    assert m["rel_mse"] == pytest.approx((0 + 4) / (1 + 9))
+    assert m["mse"] == pytest.approx(2.0) and m["n"] == 2
+
+
+def test_interval_metrics_only_for_models_with_variance() -> None:
+    fc, series = backtest(random_walk(80), {"naive": naive, "g": naive}, folds=20)
+    g = fc["model"] == "g"
+    fc.loc[g, "y_var"] = 1.0
+    fc.loc[g, "y_lo"] = fc.loc[g, "y_hat"] - 1.645
+    fc.loc[g, "y_hi"] = fc.loc[g, "y_hat"] + 1.645
+    table = sc.score(fc, series)
+    assert row(table, "g")["width"] == pytest.approx(3.29)
+    assert 0.5 < row(table, "g")["coverage"] <= 1.0 and np.isfinite(row(table, "g")["nll"])
+    assert row(table, "naive")[["coverage", "width", "nll", "qlike"]].isna().all()
+
+
+def test_seeds_are_averaged_with_std_and_disagreeing_verdicts_are_not_trusted() -> None:
+    fc, series = backtest(ar1_in_differences(), {"naive": naive, "lstm": naive}, folds=60)
+    lstm = fc[fc["model"] == "lstm"]
+    good = lstm.assign(seed=1, y_hat=lstm["y"] + 0.1 * np.sin(np.arange(len(lstm))))
+    bad = lstm.assign(seed=2, y_hat=lstm["y_origin"] + 3.0)
+    fc = pd.concat([fc[fc["model"] == "naive"], good, bad], ignore_index=True)
+    per_seed = sc.score_seeds(fc, series).set_index(["model", "seed"])
+    assert per_seed.loc[("lstm", 1), "verdict"] == sc.BEATS
+    assert per_seed.loc[("lstm", 2), "verdict"] == sc.WORSE
+    agg = row(sc.score(fc, series), "lstm")
+    mses = per_seed.loc["lstm", "mse"].to_numpy()
+    assert agg["n_seeds"] == 2 and agg["mse"] == pytest.approx(mses.mean())
+    assert agg["mse_std"] == pytest.approx(mses.std(ddof=1))
+    assert agg["verdict"] == sc.NO_BETTER
+
+
+def test_per_horizon_table_and_diagnostics_on_the_first_step() -> None:
+    fc, series = backtest(random_walk(), {"naive": naive, "echo": echo}, folds=50, horizon=3)
+    ph = sc.per_horizon(fc).set_index(["model", "h"])
+    assert list(ph.loc["naive"].index) == [1, 2, 3]
+    assert (ph.loc["naive", "rel_mse"] == 1.0).all()
+    assert ph.loc[("naive", 3), "mse"] > ph.loc[("naive", 1), "mse"]
+    table = sc.score(fc, series)
+    assert row(table, "naive")["diag_h"] == 1 and row(table, "naive")["best_shift"] == 1
+    curves = sc.lag_curves(fc, series, h=3).set_index(["model", "k"])
+    assert curves.loc["naive", "mse"].idxmin() == 3
+
+
+def test_dm_against_arima_is_reported_when_arima_is_present() -> None:
+    fc, series = backtest(random_walk(60), {"naive": naive, "arima": echo, "lstm": echo}, folds=20)
+    table = sc.score(fc, series)
+    assert np.isnan(row(table, "lstm")["dm_pvalue_vs_arima"])  # identical forecasts: untestable
+    assert np.isnan(row(table, "arima")["dm_pvalue_vs_arima"])
+    assert np.isfinite(row(table, "naive")["dm_pvalue_vs_arima"])
+    without = sc.score(fc[fc["model"] != "arima"], series)
+    assert without["dm_pvalue_vs_arima"].isna().all() and without["beats_arima"].isna().all()
+
+
+def test_model_without_forecasts_gets_a_plain_sentence() -> None:
+    # the runner outer-joins its fold accounting, so a model that failed everywhere has n = NaN
+    text = sc.verdict_sentence({"model": "gru", "n": np.nan})
+    assert text == "gru: no forecasts to score (failed on every fold)."
+
+
+def test_timestamps_of_different_resolution_still_align() -> None:
+    fc, series = backtest(random_walk(40), {"naive": naive}, folds=10)
+    days = pd.date_range("2020-01-01", periods=40, freq="D")
+    series["ds"] = days.as_unit("us")
+    fc["ds"], fc["cutoff"] = days[fc["ds"]].as_unit("ns"), days[fc["cutoff"]].as_unit("ns")
+    assert row(sc.score(fc, series), "naive")["best_shift"] == 1
+    with pytest.raises(ValueError, match="not in the series"):
+        sc.score(fc.assign(ds=fc["ds"] + pd.Timedelta(hours=1)), series)

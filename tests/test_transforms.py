@@ -1,0 +1,75 @@
+import numpy as np
+import pytest
+
+from bench.errors import ConfigError, InputDataError
+from bench.transforms import Difference, build_pipeline
+
+
+def _series(n: int = 80, seed: int = 1) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    return 100 + np.cumsum(rng.normal(0.2, 1, n)) + 5 * np.sin(2 * np.pi * t / 12)
+
+
+OPTIONS = [
+    dict(diff=0, scale="none"),
+    dict(diff=1, scale="standard"),
+    dict(diff=2, scale="minmax"),
+    dict(diff=1, scale="robust"),
+    dict(diff=1, scale="standard", log=True),
+    dict(diff=1, scale="standard", seasonal_diff=1, period=12),
+    dict(diff=0, scale="none", seasonal_diff=1, period=12, log=True),
+]
+
+
+@pytest.mark.parametrize("opts", OPTIONS)
+def test_inverting_the_true_future_gives_back_the_series(opts):
+    y = _series()
+    train, future = y[:60], y[60:66]
+    pipe = build_pipeline(**opts).fit(train)
+    # The transformed future, computed from the whole series with the train-fitted parameters.
+    z_all = pipe.transform(y)
+    z_future = z_all[len(z_all) - len(y) + 60 : len(z_all) - len(y) + 66]
+    np.testing.assert_allclose(pipe.inverse_forecast(z_future, train), future, rtol=1e-10)
+    # And paths (n_paths × h) invert row by row.
+    paths = np.vstack([z_future, z_future])
+    np.testing.assert_allclose(pipe.inverse_forecast(paths, train), np.vstack([future, future]))
+
+
+def test_transform_drops_what_differencing_consumes():
+    pipe = build_pipeline(diff=2, scale="none", seasonal_diff=1, period=4)
+    assert pipe.lost == 6
+    assert len(pipe.fit_transform(_series(30))) == 24
+
+
+def test_scaler_sees_only_training_data():
+    y = _series()
+    a = build_pipeline(diff=1, scale="standard").fit(y[:50])
+    b = build_pipeline(diff=1, scale="standard").fit(np.concatenate([y[:50], y[50:] * 10]))
+    c = build_pipeline(diff=1, scale="standard").fit(y[:50].copy())
+    assert a.transform(y[:50]) == pytest.approx(c.transform(y[:50]))
+    assert not np.allclose(a.transform(y[:50]), b.transform(y[:50]))
+
+
+def test_difference_inverse_uses_only_the_given_history():
+    d = Difference(1).fit(np.arange(5.0))
+    np.testing.assert_allclose(d.inverse_forecast(np.array([1.0, 2.0]), np.array([3.0, 10.0])), [11, 13])
+
+
+def test_seasonal_inverse_beyond_one_season_builds_on_forecasts():
+    d = Difference(3).fit(np.arange(9.0))
+    out = d.inverse_forecast(np.ones(5), np.array([0.0, 10.0, 20.0, 30.0]))
+    np.testing.assert_allclose(out, [11, 21, 31, 12, 22])
+
+
+def test_log_refuses_non_positive_data():
+    with pytest.raises(InputDataError, match="positive"):
+        build_pipeline(diff=1, log=True).fit(np.array([1.0, 2.0, 0.0, 3.0]))
+
+
+@pytest.mark.parametrize(
+    "opts", [dict(diff=3), dict(scale="zscore"), dict(seasonal_diff=1, period=None)]
+)
+def test_impossible_transform_settings_are_config_errors(opts):
+    with pytest.raises(ConfigError):
+        build_pipeline(**opts).fit(_series())
