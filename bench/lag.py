@@ -127,9 +127,7 @@ def pesaran_timmermann(actual: npt.ArrayLike, forecast: npt.ArrayLike) -> tuple[
     return float(s), float(stats.norm.sf(s))
 
 
-def direction_accuracy(
-    y: npt.ArrayLike, y_hat: npt.ArrayLike, y_origin: npt.ArrayLike
-) -> DirectionResult:
+def direction_accuracy(y: npt.ArrayLike, y_hat: npt.ArrayLike, y_origin: npt.ArrayLike) -> DirectionResult:
     """Share of rows where sign(ŷ_t − y_{t−h}) = sign(y_t − y_{t−h}), with the PT test.
 
     Rows where the actual or the predicted change is exactly 0 carry no direction and are left

@@ -116,9 +116,7 @@ def _score_group(
     dm = _dm_vs(d, base, h)
     out.update(dm_stat=dm.stat, dm_pvalue=dm.pvalue, dm_pvalue_vs_arima=_dm_vs(d, ref, h).pvalue)
     out["diag_h"] = h
-    out["best_shift"], out["shift_gain"] = lag.best_shift(
-        lag.lag_scan(df, d["pos"], y_full, max_shift)
-    )
+    out["best_shift"], out["shift_gain"] = lag.best_shift(lag.lag_scan(df, d["pos"], y_full, max_shift))
     direction = lag.direction_accuracy(dy, df, do)
     enc = lag.encompassing(dy, df, do)
     inc_y, inc_f = lag.increments(dy, d["pos"]), lag.increments(df, d["pos"])
@@ -155,12 +153,8 @@ def score_seeds(
     for (ds_name, model, seed), g in fc.groupby(GROUP, sort=False, dropna=False):
         stats_ = _score_group(g, base, ref, full[ds_name], max_shift)
         rows.append({"dataset": ds_name, "model": model, "seed": seed, **stats_})
-    out = pd.DataFrame(rows, columns=[*GROUP, *METRICS]).astype(
-        {**dict.fromkeys(METRICS, float), "n": int}
-    )
-    out["verdict"] = [
-        verdict(s, p, alpha) for s, p in zip(out["dm_stat"], out["dm_pvalue"], strict=True)
-    ]
+    out = pd.DataFrame(rows, columns=[*GROUP, *METRICS]).astype({**dict.fromkeys(METRICS, float), "n": int})
+    out["verdict"] = [verdict(s, p, alpha) for s, p in zip(out["dm_stat"], out["dm_pvalue"], strict=True)]
     out["lagging"] = _lagging(out, echo_threshold)
     return out
 
@@ -229,9 +223,7 @@ def score(
         forecasts, series, baseline=baseline, reference=reference,
         max_shift=max_shift, alpha=alpha, echo_threshold=echo_threshold,
     )  # fmt: skip
-    return aggregate_seeds(
-        per_seed, baseline=baseline, reference=reference, echo_threshold=echo_threshold
-    )
+    return aggregate_seeds(per_seed, baseline=baseline, reference=reference, echo_threshold=echo_threshold)
 
 
 def per_horizon(forecasts: pd.DataFrame, *, baseline: str = "naive") -> pd.DataFrame:
@@ -311,15 +303,11 @@ def verdict_sentence(
             says.append(f"move only {100 * echo:.0f} % as much as the series")
         text += "; its forecasts " + " and ".join(says) + " — right-shift lag"
     elif np.isfinite(k) and np.isfinite(echo):
-        text += (
-            f"; its forecasts move {100 * echo:.0f} % as much as the series (best shift {k:+.0f})"
-        )
+        text += f"; its forecasts move {100 * echo:.0f} % as much as the series (best shift {k:+.0f})"
     n_seeds = row.get("n_seeds", 1)
     if n_seeds > 1:
         text += f"; mean of {int(n_seeds)} seeds"
         vs = row.get("beats_arima", pd.NA)
         if vs is not pd.NA and not pd.isna(vs):
-            text += (
-                f"; {'beats' if vs else 'does not beat'} {reference} by more than its seed spread"
-            )
+            text += f"; {'beats' if vs else 'does not beat'} {reference} by more than its seed spread"
     return text + "."

@@ -7,7 +7,7 @@ any model is fitted and before anything is written.
 from __future__ import annotations
 
 import json
-import logging
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -18,22 +18,45 @@ from omegaconf import DictConfig, OmegaConf
 from tqdm.auto import tqdm
 
 from bench.errors import ConfigError, InputDataError
-from bench.runner import FoldResult, backtest
+from bench.models.base import Forecaster
+from bench.records import FORECAST_COLUMNS, fold_records, fold_summary, forecast_rows, versions
+from bench.runner import backtest
 from bench.splits import SplitSpec, rolling_origin
 from bench.store import write_csv, write_parquet, write_text
 from bench.transforms import build_pipeline
 from bench.types import Dataset, Split
 
-log = logging.getLogger(__name__)
-
 
 @dataclass(frozen=True)
 class Prepared:
-    """A loaded dataset with its splits: everything the fold loop needs, fixed before any fit."""
+    """A loaded dataset with its splits and transform: all the fold loop needs, fixed before any fit."""
 
     dataset: Dataset
     spec: SplitSpec
     splits: list[Split]
+    transform: dict
+
+
+@dataclass(frozen=True)
+class ModelRun:
+    """One model at one seed; ``period_from_data`` models get the dataset's period at build time."""
+
+    name: str
+    seed: int
+    factory: Callable[..., Forecaster]
+    kwargs: dict
+    period_from_data: bool
+
+    def make(self, ds: Dataset) -> Callable[[], Forecaster]:
+        kwargs = dict(self.kwargs)
+        if self.period_from_data:
+            if not ds.period:
+                raise ConfigError(
+                    f"model {self.name!r} takes its period from the dataset, but {ds.name!r} has "
+                    f"none; set models.{self.name}.period=<int>"
+                )
+            kwargs["period"] = int(ds.period)
+        return lambda: self.factory(**kwargs)
 
 
 def split_spec(s: DictConfig) -> SplitSpec:
@@ -60,11 +83,13 @@ def to_target(ds: Dataset, target: str) -> Dataset:
 
 
 def with_dates(ds: Dataset) -> Dataset:
-    """Give position-indexed series a nominal daily DatetimeIndex so every result shares one schema."""
+    """Give position-indexed series a nominal DatetimeIndex (the dataset's freq, else daily) so every
+    result file shares one schema."""
     if isinstance(ds.y.index, pd.DatetimeIndex):
         return ds
-    idx = pd.date_range("2000-01-01", periods=len(ds.y), freq="D", name="ds")
-    note = "no timestamps: observations shown as nominal days from 2000-01-01"
+    freq = ds.freq or "D"
+    idx = pd.date_range("2000-01-01", periods=len(ds.y), freq=freq, name="ds")
+    note = f"no timestamps: observations shown on a nominal calendar from 2000-01-01 (freq {freq})"
     return replace(ds, y=pd.Series(ds.y.to_numpy(), index=idx), notes=ds.notes + (note,))
 
 
@@ -74,28 +99,33 @@ def min_train(cfg: DictConfig, spec: SplitSpec, lost: int) -> int:
 
 
 def prepare(cfg: DictConfig) -> list[Prepared]:
-    """Load every dataset and cut its splits; raises (before any fit) on bad input."""
+    """Load every dataset and cut its splits; raises (before any fit) on bad input.
+
+    A dataset node may carry its own ``split:`` and ``transform:`` overrides (a 45-point series
+    cannot hold 20 origins; a return series needs no differencing); all models still share them.
+    The rest of the node is the loader's arguments.
+    """
     out = []
     for name, node in cfg.datasets.items():
-        # A dataset may carry its own `split:` overrides (a 45-point series cannot hold 20 origins);
-        # the rest of its node is the loader's arguments.
         args = OmegaConf.to_container(node, resolve=True)
         spec = split_spec(OmegaConf.merge(cfg.split, args.pop("split", None) or {}))
+        tcfg = OmegaConf.merge(cfg.transform, args.pop("transform", None) or {})
         ds = instantiate(args)
         ds = with_dates(to_target(replace(ds, name=str(name)), str(cfg.target)))
-        pipe = build_pipeline(**transform_args(cfg, ds))
-        if cfg.transform.log and (ds.y <= 0).any():
+        targs = transform_args(tcfg, ds)
+        if targs["log"] and (ds.y <= 0).any():
+            first = ds.y.index[int((ds.y <= 0).to_numpy().argmax())]
             raise InputDataError(
                 f"transform.log needs positive data, but dataset {ds.name!r} has values <= 0 "
-                f"(first at {ds.y.index[int((ds.y <= 0).to_numpy().argmax())]}); use transform.log=false"
+                f"(first at {first}); use transform.log=false"
             )
-        splits = list(rolling_origin(len(ds.y), spec, min_train(cfg, spec, pipe.lost)))
-        out.append(Prepared(ds, spec, splits))
+        lost = build_pipeline(**targs).lost
+        splits = list(rolling_origin(len(ds.y), spec, min_train(cfg, spec, lost)))
+        out.append(Prepared(ds, spec, splits, targs))
     return out
 
 
-def transform_args(cfg: DictConfig, ds: Dataset) -> dict:
-    t = cfg.transform
+def transform_args(t: DictConfig, ds: Dataset) -> dict:
     return dict(
         diff=int(t.diff),
         scale=str(t.scale),
@@ -105,49 +135,54 @@ def transform_args(cfg: DictConfig, ds: Dataset) -> dict:
     )
 
 
-def model_runs(cfg: DictConfig) -> list[tuple[str, int, object]]:
-    """(model name, seed, factory): stochastic models (a ``seed`` key) once per seed, others once."""
+def model_runs(cfg: DictConfig, prepared: list[Prepared]) -> list[ModelRun]:
+    """Stochastic models (a ``seed`` key) once per seed, others once; ``period: null`` means
+    "the dataset's period". Each model is built once per dataset here, so a bad setting fails
+    before any fit instead of being recorded as a failure at every fold."""
     seeds = [int(s) for s in cfg.seeds]
     runs = []
     for name, node in cfg.models.items():
         factory = instantiate(node)
-        if "seed" in node:
-            runs += [(str(name), s, _with_seed(factory, s)) for s in seeds]
-        else:
-            runs.append((str(name), seeds[0], factory))
+        from_data = "period" in node and node.period is None
+        for seed in seeds if "seed" in node else seeds[:1]:
+            kwargs = {"seed": seed} if "seed" in node else {}
+            runs.append(ModelRun(str(name), seed, factory, kwargs, from_data))
+    for run in runs:
+        for p in prepared:
+            try:
+                run.make(p.dataset)()
+            except ConfigError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - any constructor error is a settings error
+                raise ConfigError(f"model {run.name!r} cannot be built from its settings: {exc}") from exc
     return runs
-
-
-def _with_seed(factory, seed: int):
-    return lambda: factory(seed=seed)
 
 
 def run_suite(cfg: DictConfig, out_dir: Path) -> dict[str, pd.DataFrame]:
     """Run the whole suite and write forecasts, folds, series and metrics into ``out_dir``."""
     prepared = prepare(cfg)
-    runs = model_runs(cfg)
+    runs = model_runs(cfg, prepared)
     fc_rows, fold_rows, series = [], [], []
     total = sum(len(p.splits) for p in prepared) * len(runs)
     with tqdm(total=total, desc="folds", unit="fold", disable=None, leave=False) as bar:
         for p in prepared:
             ds, spec = p.dataset, p.spec
             series.append(pd.DataFrame({"dataset": ds.name, "ds": ds.y.index, "y": ds.y.to_numpy()}))
-            targs = transform_args(cfg, ds)
-            for model, seed, factory in runs:
-                bar.set_postfix_str(f"{ds.name} × {model} (seed {seed})")
+            for run in runs:
+                bar.set_postfix_str(f"{ds.name} × {run.name} (seed {run.seed})")
                 results = backtest(
                     ds.y.to_numpy(),
                     p.splits,
-                    factory,
-                    lambda targs=targs: build_pipeline(**targs),
+                    run.make(ds),
+                    lambda targs=p.transform: build_pipeline(**targs),
                     horizon=spec.horizon,
                     refit_every=spec.refit_every,
                     level=float(cfg.interval_level),
                     on_error=str(cfg.on_error),
                 )
                 bar.update(len(results))
-                fc_rows += forecast_rows(ds, model, seed, results, spec.horizon)
-                fold_rows += fold_records(ds, model, seed, results)
+                fc_rows += forecast_rows(ds, run.name, run.seed, results, spec.horizon)
+                fold_rows += fold_records(ds, run.name, run.seed, results)
     tables = {
         "forecasts": pd.DataFrame(fc_rows, columns=FORECAST_COLUMNS),
         "folds": pd.DataFrame(fold_rows),
@@ -170,30 +205,8 @@ def score(tables: dict[str, pd.DataFrame], cfg: DictConfig) -> pd.DataFrame:
     return metrics.merge(fold_summary(tables["folds"]), on=["dataset", "model"], how="outer")
 
 
-def fold_summary(folds: pd.DataFrame) -> pd.DataFrame:
-    """fit_seconds (fit + forecast over all origins, mean over seeds), failed folds, warnings."""
-    per_seed = folds.groupby(["dataset", "model", "seed"], sort=False).agg(
-        fit_seconds=("seconds", "sum"),
-        failed=("status", lambda s: int((s != "ok").sum())),
-        warnings=("n_warnings", "sum"),
-    )
-    return (
-        per_seed.groupby(["dataset", "model"], sort=False)
-        .agg(fit_seconds=("fit_seconds", "mean"), failed=("failed", "sum"), warnings=("warnings", "sum"))
-        .reset_index()
-    )
-
-
 def run_info(cfg: DictConfig, prepared: list[Prepared]) -> dict:
     """A flat record of what was run on what, stored beside the results (fev-style provenance)."""
-    import importlib.metadata as md
-
-    versions = {}
-    for pkg in ("lagbench", "numpy", "pandas", "statsmodels", "arch", "torch", "scikit-learn"):
-        try:
-            versions[pkg] = md.version(pkg)
-        except md.PackageNotFoundError:
-            versions[pkg] = None
     datasets = {}
     for p in prepared:
         ds = p.dataset
@@ -205,7 +218,7 @@ def run_info(cfg: DictConfig, prepared: list[Prepared]) -> dict:
             "freq": ds.freq,
             "source": ds.source,
             "notes": list(ds.notes),
-            "pipeline": build_pipeline(**transform_args(cfg, ds)).describe(),
+            "pipeline": build_pipeline(**p.transform).describe(),
             "folds": len(p.splits),
             "horizon": p.spec.horizon,
             "first_cutoff": str(ds.y.index[p.splits[0].origin]),
@@ -214,46 +227,5 @@ def run_info(cfg: DictConfig, prepared: list[Prepared]) -> dict:
     return {
         "config": OmegaConf.to_container(cfg, resolve=True),
         "datasets": datasets,
-        "versions": versions,
+        "versions": versions(),
     }
-
-
-FORECAST_COLUMNS = [
-    "dataset", "model", "seed", "fold", "cutoff", "ds", "h",
-    "y", "y_hat", "y_origin", "y_var", "y_lo", "y_hi",
-]  # fmt: skip
-
-
-def forecast_rows(ds: Dataset, model: str, seed: int, results: list[FoldResult], h: int) -> list:
-    """One row per origin × step: long format, original scale, truth attached only here."""
-    idx, y = ds.y.index, ds.y.to_numpy()
-    rows = []
-    for r in results:
-        if r.status != "ok":
-            continue
-        for k in range(h):
-            t = r.origin + 1 + k
-            rows.append([
-                ds.name, model, seed, r.fold, idx[r.origin], idx[t], k + 1,
-                y[t], r.y_hat[k], y[r.origin], r.y_var[k], r.y_lo[k], r.y_hi[k],
-            ])  # fmt: skip
-    return rows
-
-
-def fold_records(ds: Dataset, model: str, seed: int, results: list[FoldResult]) -> list[dict]:
-    return [
-        {
-            "dataset": ds.name,
-            "model": model,
-            "seed": seed,
-            "fold": r.fold,
-            "cutoff": ds.y.index[r.origin],
-            "refit": r.refit,
-            "status": r.status,
-            "error": r.error,
-            "seconds": r.seconds,
-            "n_warnings": sum(r.warnings.values()),
-            "warnings": json.dumps(r.warnings, sort_keys=True),
-        }
-        for r in results
-    ]

@@ -128,11 +128,13 @@ class Chain:
         return x
 
     def inverse_forecast(self, z_hat: np.ndarray, history: np.ndarray) -> np.ndarray:
+        # inputs[i] is what step i saw: the history pushed through the steps before it.
         inputs = [np.asarray(history, dtype=float)]
         for step in self.steps[:-1]:
             inputs.append(step.transform(inputs[-1]))
+        inputs = inputs[: len(self.steps)]
         x = np.asarray(z_hat, dtype=float)
-        for step, hist in zip(reversed(self.steps), reversed(inputs)):
+        for step, hist in zip(reversed(self.steps), reversed(inputs), strict=True):
             x = step.inverse_forecast(x, hist)
         return x
 

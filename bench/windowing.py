@@ -16,9 +16,7 @@ def make_windows(z: np.ndarray, lookback: int, h: int = 1) -> tuple[np.ndarray, 
         raise ValueError("lookback and h must be >= 1")
     n = len(z) - lookback - h + 1
     if n < 1:
-        raise ValueError(
-            f"series of length {len(z)} is too short for windows of {lookback} + horizon {h}"
-        )
+        raise ValueError(f"series of length {len(z)} is too short for windows of {lookback} + horizon {h}")
     idx = np.arange(lookback + h)[None, :] + np.arange(n)[:, None]
     block = z[idx]
     return block[:, :lookback].copy(), block[:, lookback:].copy()

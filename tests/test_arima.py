@@ -44,11 +44,7 @@ def test_recovers_the_ar_coefficient_of_a_simulated_ar1(ar1):
 
 def test_auto_order_picks_the_lowest_aic_of_the_documented_grid(ar2):
     model = ARIMA(order="auto", max_p=2, max_q=2).fit(ar2)
-    aic = {
-        (p, q): SMARIMA(ar2, order=(p, 0, q), trend="c").fit().aic
-        for p in range(3)
-        for q in range(3)
-    }
+    aic = {(p, q): SMARIMA(ar2, order=(p, 0, q), trend="c").fit().aic for p in range(3) for q in range(3)}
     assert model.order_ == min(aic, key=aic.get)
     assert model.order_[0] == 2, "AR(2) data need both AR lags"
 

@@ -17,9 +17,7 @@ from bench.errors import ConfigError
 FIXTURES = Path(__file__).parent / "data"
 ZH = FIXTURES / "investing_zh.csv"
 ZH_DATES = "%Y年%m月%d日"
-ZH_DAYS = pd.to_datetime(
-    ["2024-01-02", "2024-01-03", "2024-01-04", "2024-01-05", "2024-01-08", "2024-01-09"]
-)
+ZH_DAYS = pd.to_datetime(["2024-01-02", "2024-01-03", "2024-01-04", "2024-01-05", "2024-01-08", "2024-01-09"])
 TATA = SHARED_DATA / "tata" / "NSE-TATAGLOBAL.csv"
 
 
@@ -235,10 +233,7 @@ def test_missing_values_error_by_default_with_count_and_first_row(tmp_path):
     with pytest.raises(DataError) as err:
         load_csv(write(tmp_path, MISSING), "Close", "Date")
     msg = message(err)
-    assert (
-        "prices.csv, column 'Close': 2 missing value(s), the first at line 3 (date 2024-01-02)"
-        in msg
-    )
+    assert "prices.csv, column 'Close': 2 missing value(s), the first at line 3 (date 2024-01-02)" in msg
     assert "missing=ffill" in msg
 
 

@@ -163,9 +163,7 @@ def test_gap_notes_ignore_weekends_but_flag_long_gaps():
     days = pd.bdate_range("2024-01-01", periods=60)
     assert gap_notes(days) == []
     gapped = days[:30].append(days[30:] + pd.Timedelta(days=20))
-    assert gap_notes(gapped) == [
-        "gap of 23 days between 2024-02-09 and 2024-03-03 (median spacing 1 day)"
-    ]
+    assert gap_notes(gapped) == ["gap of 23 days between 2024-02-09 and 2024-03-03 (median spacing 1 day)"]
 
 
 def test_clean_reports_duplicates_by_date_without_line_numbers():

@@ -169,6 +169,23 @@ def test_increments_expose_a_right_shifted_curve(walk: np.ndarray) -> None:
     assert np.mean((shifted - dy) ** 2) > 1.5 * np.mean(dy**2)
 
 
+def test_increment_errors_of_optimal_and_naive_forecasts_on_ar1_differences() -> None:
+    # documented caveat: Δŷ mixes two origins' information, so the optimal forecast scores
+    # 2σ² while naive scores 2σ²/(1 + φ) — a shape diagnostic, not a proper score
+    phi, n = 0.6, 20_000
+    e = np.random.default_rng(8).normal(size=n)
+    dy = np.zeros(n)
+    for t in range(1, n):
+        dy[t] = phi * dy[t - 1] + e[t]
+    y = np.cumsum(dy)
+    pos = np.arange(2, n)
+    oracle = y[pos - 1] + phi * dy[pos - 1]
+    truth = lag.increments(y[pos], pos)
+    assert np.mean((lag.increments(oracle, pos) - truth) ** 2) == pytest.approx(2.0, rel=0.05)
+    naive = lag.increments(y[pos - 1], pos)
+    assert np.mean((naive - truth) ** 2) == pytest.approx(2 / (1 + phi), rel=0.05)
+
+
 # --- Diebold–Mariano -----------------------------------------------------------------------------
 
 

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import FAST_NEURAL, compose, model_names
 from hydra.utils import instantiate
 
 from bench.runner import backtest
 from bench.splits import SplitSpec, rolling_origin
 from bench.transforms import build_pipeline
-from conftest import FAST_NEURAL, compose, model_names
 
 FOLDS, H = 6, 2
 
@@ -23,6 +23,8 @@ def factory(name: str):
     for key, value in FAST_NEURAL.items():
         if key in node:
             node[key] = value
+    if "period" in node and node.period is None:  # the suite passes the dataset's period
+        node.period = 5
     if "window" in node and node.window > 10:  # presets with their own long window (rnn_tata)
         node.window = 10
     return instantiate(node)
@@ -44,7 +46,7 @@ def test_data_after_an_origin_never_changes_forecasts_made_there(name, random_wa
     future_changed = random_walk.copy()
     future_changed[cut:] = future_changed[cut:] * 3.0 + 40.0
     _, after = run(future_changed, name)
-    for s, a, b in zip(splits, before, after):
+    for s, a, b in zip(splits, before, after, strict=True):
         if s.origin < cut:
             np.testing.assert_array_equal(a.y_hat, b.y_hat, err_msg=f"fold {s.fold} leaked")
     assert not np.array_equal(before[-1].y_hat, after[-1].y_hat), "later folds must see new data"
@@ -54,7 +56,7 @@ def test_data_after_an_origin_never_changes_forecasts_made_there(name, random_wa
 def test_same_seed_gives_identical_forecasts(name, random_walk):
     _, a = run(random_walk, name, seed=3)
     _, b = run(random_walk, name, seed=3)
-    for x, y in zip(a, b):
+    for x, y in zip(a, b, strict=True):
         assert x.status == y.status == "ok"
         assert x.y_hat.shape == (H,) and np.all(np.isfinite(x.y_hat))
         np.testing.assert_array_equal(x.y_hat, y.y_hat)

@@ -21,7 +21,7 @@ def _splits(n, folds=8, horizon=1, **kw):
 def test_naive_forecast_equals_last_observed_value(random_walk):
     splits = _splits(len(random_walk), folds=6, horizon=3, step=2)
     res = backtest(random_walk, splits, Naive, _pipe, horizon=3)
-    for r, s in zip(res, splits):
+    for r, s in zip(res, splits, strict=True):
         assert r.status == "ok"
         np.testing.assert_array_equal(r.y_hat, np.full(3, random_walk[s.origin]))
 

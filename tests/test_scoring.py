@@ -90,9 +90,7 @@ def test_verdict_alpha_is_configurable() -> None:
         (sc.NO_BETTER, np.nan, 1, np.nan, False),
     ],
 )
-def test_lagging_table(
-    verdict: str, shift: float, h: int, echo_ratio: float, expected: bool
-) -> None:
+def test_lagging_table(verdict: str, shift: float, h: int, echo_ratio: float, expected: bool) -> None:
     assert sc.is_lagging(verdict, shift, h, echo_ratio, echo_threshold=0.2) is expected
 
 
@@ -162,9 +160,7 @@ def test_verdict_sentence_mentions_seed_spread_against_arima() -> None:
     assert sc.verdict_sentence({**base, "beats_arima": False}).endswith(
         "; mean of 3 seeds; does not beat arima by more than its seed spread."
     )
-    assert "beats arima by more than its seed spread" in sc.verdict_sentence(
-        {**base, "beats_arima": True}
-    )
+    assert "beats arima by more than its seed spread" in sc.verdict_sentence({**base, "beats_arima": True})
     assert "arima" not in sc.verdict_sentence({**base, "beats_arima": np.nan})
 
 

@@ -52,7 +52,8 @@ def test_too_short_history_and_bad_period_are_clear_errors():
 
 def test_yaml_instantiates_a_working_model():
     cfg = OmegaConf.load(CONF / "models" / "seasonal_naive.yaml")
-    model = instantiate(cfg)()
-    assert isinstance(model, SeasonalNaive) and model.period == cfg.period
+    assert cfg.period is None, "null = the dataset's period, filled in by the suite"
+    model = instantiate(cfg)(period=4)
+    assert isinstance(model, SeasonalNaive) and model.period == 4
     y = np.arange(40.0)
-    np.testing.assert_array_equal(model.fit(y).predict(2).mean, y[-cfg.period :][:2])
+    np.testing.assert_array_equal(model.fit(y).predict(2).mean, y[-4:][:2])

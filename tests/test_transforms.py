@@ -67,9 +67,7 @@ def test_log_refuses_non_positive_data():
         build_pipeline(diff=1, log=True).fit(np.array([1.0, 2.0, 0.0, 3.0]))
 
 
-@pytest.mark.parametrize(
-    "opts", [dict(diff=3), dict(scale="zscore"), dict(seasonal_diff=1, period=None)]
-)
+@pytest.mark.parametrize("opts", [dict(diff=3), dict(scale="zscore"), dict(seasonal_diff=1, period=None)])
 def test_impossible_transform_settings_are_config_errors(opts):
     with pytest.raises(ConfigError):
         build_pipeline(**opts).fit(_series())

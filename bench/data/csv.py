@@ -93,14 +93,10 @@ def _read(path: Path, sep: str, encoding: str) -> pd.DataFrame:
             "command in."
         )
     if path.is_dir():
-        raise DataError(
-            f"{str(path)!r} is a directory, not a CSV file; point datasets.csv.path at a file."
-        )
+        raise DataError(f"{str(path)!r} is a directory, not a CSV file; point datasets.csv.path at a file.")
     enc = "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
     try:
-        return pd.read_csv(
-            path, sep=sep, dtype=str, na_filter=False, encoding=enc, skip_blank_lines=False
-        )
+        return pd.read_csv(path, sep=sep, dtype=str, na_filter=False, encoding=enc, skip_blank_lines=False)
     except UnicodeDecodeError as exc:
         raise DataError(
             f"{path.name}: the file is not valid {encoding} text (byte {exc.start}: {exc.reason}); "
@@ -109,9 +105,7 @@ def _read(path: Path, sep: str, encoding: str) -> pd.DataFrame:
     except LookupError as exc:
         raise ConfigError(f"unknown encoding {encoding!r} for {path.name}") from exc
     except pd.errors.EmptyDataError as exc:
-        raise DataError(
-            f"{path.name}: the file is empty; it needs a header line and data rows."
-        ) from exc
+        raise DataError(f"{path.name}: the file is empty; it needs a header line and data rows.") from exc
     except pd.errors.ParserError as exc:
         raise DataError(
             f"{path.name}: cannot be split into columns with sep={sep!r} "
@@ -164,9 +158,7 @@ def _values(raw: pd.Series, where: Where, decimal: str, thousands: str | None):
     return values, kinds
 
 
-def _dates(
-    raw: pd.Series, where: Where, date_format: str | None
-) -> tuple[pd.DatetimeIndex, list[str]]:
+def _dates(raw: pd.Series, where: Where, date_format: str | None) -> tuple[pd.DatetimeIndex, list[str]]:
     text = raw.str.strip()
     notes = []
     fmt = date_format
@@ -186,11 +178,7 @@ def _dates(
     bad = np.flatnonzero(parsed.isna().to_numpy())
     if len(bad):
         i = int(bad[0])
-        given = (
-            f"date_format {date_format!r}"
-            if date_format
-            else f"the format {fmt!r} of the first row"
-        )
+        given = f"date_format {date_format!r}" if date_format else f"the format {fmt!r} of the first row"
         what = (
             "has no date"
             if text.iloc[i] == ""
@@ -229,9 +217,7 @@ def load_csv(
     """
     file = Path(str(path)).expanduser()
     if sep == decimal:
-        raise ConfigError(
-            f"sep and decimal must differ (both are {sep!r}); e.g. sep=';' decimal=','"
-        )
+        raise ConfigError(f"sep and decimal must differ (both are {sep!r}); e.g. sep=';' decimal=','")
     thousands = _default_thousands(decimal, thousands)
     frame = _read(file, sep, encoding)
     frame.columns = [str(c).strip() for c in frame.columns]

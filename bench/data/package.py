@@ -30,9 +30,7 @@ def _arch_prices(module: str, column: str) -> pd.Series:
 
     frame = importlib.import_module(f"arch.data.{module}").load()
     if column not in frame.columns:
-        raise DataError(
-            f"arch.data.{module} has no column {column!r}; it has: {', '.join(frame.columns)}"
-        )
+        raise DataError(f"arch.data.{module} has no column {column!r}; it has: {', '.join(frame.columns)}")
     return frame[column].astype("float64")
 
 
@@ -125,9 +123,7 @@ def macrodata(column: str = "realgdp", period: int = 4, name: str | None = None)
 
     frame = sm.datasets.macrodata.load_pandas().data
     if column not in frame.columns:
-        raise DataError(
-            f"statsmodels macrodata has no column {column!r}; it has: {', '.join(frame.columns)}"
-        )
+        raise DataError(f"statsmodels macrodata has no column {column!r}; it has: {', '.join(frame.columns)}")
     idx = pd.PeriodIndex.from_fields(
         year=frame["year"].astype(int), quarter=frame["quarter"].astype(int), freq="Q"
     ).to_timestamp(how="start")

@@ -131,9 +131,7 @@ def repair_missing(y: pd.Series, where: Where, policy: str) -> tuple[pd.Series, 
     edge = y.isna().to_numpy()
     notes = [f"{k - int(edge.sum())} missing value(s) {verb}"]
     if edge.any():
-        notes.append(
-            f"{int(edge.sum())} missing value(s) at the series' edge could not be {verb}: dropped"
-        )
+        notes.append(f"{int(edge.sum())} missing value(s) at the series' edge could not be {verb}: dropped")
     return y[~edge], notes
 
 
@@ -166,9 +164,7 @@ def gap_notes(index: pd.Index, factor: float = GAP_FACTOR) -> list[str]:
         for i, gap in big.iloc[:_MAX_GAP_NOTES].items()
     ]
     if len(big) > _MAX_GAP_NOTES:
-        notes.append(
-            f"{len(big) - _MAX_GAP_NOTES} more gap(s) longer than {factor:g}× the median spacing"
-        )
+        notes.append(f"{len(big) - _MAX_GAP_NOTES} more gap(s) longer than {factor:g}× the median spacing")
     return notes
 
 
@@ -176,9 +172,7 @@ def clean(y: pd.Series, where: Where, missing: str = "error") -> tuple[pd.Series
     """Sort, check duplicates, repair or reject missing values, check usability, note big gaps."""
     y = pd.Series(np.asarray(y, dtype="float64"), index=y.index)
     if isinstance(y.index, pd.DatetimeIndex) and y.index.hasnans:
-        raise DataError(
-            f"{where.label}: some timestamps are missing (NaT); every row needs a time."
-        )
+        raise DataError(f"{where.label}: some timestamps are missing (NaT); every row needs a time.")
     y, where, notes = sort_by_time(y, where)
     check_duplicates(y, where)
     y, repaired = repair_missing(y, where, missing)
@@ -242,6 +236,4 @@ def load_series(
     """``clean`` then ``finish``: the common tail of every loader."""
     y, found = clean(y, where, missing)
     freq = freq if freq is not None else infer_freq(y.index)
-    return finish(
-        name, y, period=period, freq=freq, source=source or where.label, notes=[*notes, *found]
-    )
+    return finish(name, y, period=period, freq=freq, source=source or where.label, notes=[*notes, *found])

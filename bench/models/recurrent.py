@@ -128,9 +128,9 @@ class Recurrent:
         require_length(z, self.window + k, self.cell, why)
         X, Y = make_windows(z, self.window, 1)
         with torch_loop.reproducible(self.train_config.seed, self.device):
-            self.net = RecurrentNet(
-                self.cell, self.hidden_size, self.num_layers, self.dropout, self.head
-            ).to(self.device)
+            self.net = RecurrentNet(self.cell, self.hidden_size, self.num_layers, self.dropout, self.head).to(
+                self.device
+            )
             # Looked up on the module at call time: one loop for every cell (tests count calls).
             self.log = torch_loop.train_net(self.net, X, Y, self.train_config, self.device)
         self._history = z

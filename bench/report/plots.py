@@ -31,7 +31,12 @@ def _date_axis(ax: plt.Axes) -> None:
 
 
 def overlay(
-    fc: pd.DataFrame, series: pd.DataFrame, colours: dict[str, str], title: str, path: Path, h: int = 1
+    fc: pd.DataFrame,
+    series: pd.DataFrame,
+    colours: dict[str, str],
+    title: str,
+    path: Path,
+    h: int = 1,
 ) -> Path:
     """Actuals, each model's h-step forecasts, and the actuals shifted right by h (faint).
 
@@ -48,7 +53,7 @@ def overlay(
     if len(test_ds) > ZOOM:
         windows.append((pos.max() - ZOOM + 1, pos.max()))
     fig, axes = plt.subplots(len(windows), 1, figsize=(11, 4.2 * len(windows)), squeeze=False)
-    for ax, (lo, hi) in zip(axes[:, 0], windows):
+    for ax, (lo, hi) in zip(axes[:, 0], windows, strict=True):
         start = max(0, lo - context)
         actual = s.iloc[start : hi + 1]
         shifted = s.shift(h).iloc[max(lo, start) : hi + 1]
@@ -63,7 +68,7 @@ def overlay(
         ax.set_ylabel("value")
         ax.grid(alpha=0.25)
         _date_axis(ax)
-        zoom = " — last %d targets" % (hi - lo + 1) if (lo, hi) != windows[0] else ""
+        zoom = f" — last {hi - lo + 1} targets" if (lo, hi) != windows[0] else ""
         ax.set_title(f"{title}: {h}-step forecasts vs actuals{zoom}", fontsize=11)
     axes[0, 0].legend(loc="best", fontsize=8, ncol=2)
     axes[-1, 0].set_xlabel("date")

@@ -1,0 +1,57 @@
+"""The suite layer (config → datasets × models → tables) without the CLI."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from bench.errors import ConfigError
+from bench.suite import prepare, run_suite
+from conftest import compose
+
+
+def test_dataset_split_override_and_seasonal_period_from_the_data(tmp_path):
+    cfg = compose(["datasets=[sales]", "models=[naive,seasonal_naive]", "seeds=[0]"])
+    tables = run_suite(cfg, tmp_path)
+    fc = tables["forecasts"]
+    assert fc["cutoff"].nunique() == 10  # sales.yaml: split.folds=10, the last 10 months
+    series = tables["series"].set_index("ds")["y"]
+    sn = fc[fc["model"] == "seasonal_naive"]
+    year_before = series.shift(12).loc[sn["ds"]].to_numpy()
+    np.testing.assert_array_equal(sn["y_hat"].to_numpy(), year_before)
+    for name in ("forecasts.parquet", "folds.parquet", "series.parquet", "metrics.csv", "run.json"):
+        assert (tmp_path / name).exists()
+
+
+def test_dataset_transform_override_applies_to_every_model_on_that_dataset():
+    cfg = compose(["datasets=[sp500_returns,sine]", "models=[naive]", "+datasets.sp500_returns.transform.diff=0"])
+    by_name = {p.dataset.name: p for p in prepare(cfg)}
+    assert by_name["sp500_returns"].transform["diff"] == 0
+    assert by_name["sine"].transform["diff"] == 1
+
+
+def test_a_model_that_cannot_be_built_stops_the_run_before_any_fit(tmp_path):
+    cfg = compose(["datasets=[sine]", "models=[naive,arima]", "models.arima.d=1"])
+    with pytest.raises(ConfigError, match="arima"):
+        run_suite(cfg, tmp_path)
+    assert not list(tmp_path.iterdir())
+
+
+def test_seasonal_model_on_a_dataset_without_period_is_a_clear_error(tmp_path):
+    cfg = compose(["datasets=[random_walk]", "models=[seasonal_naive]"])
+    with pytest.raises(ConfigError, match="has none; set models.seasonal_naive.period"):
+        run_suite(cfg, tmp_path)
+
+
+def test_stochastic_models_run_once_per_seed_and_deterministic_ones_once(tmp_path):
+    cfg = compose(
+        ["datasets=[sine]", "models=[naive,lstm]", "seeds=[0,1]", "split.folds=3", "window=5"]
+        + [f"models.lstm.{k}={v}" for k, v in {"epochs": 2, "hidden_size": 4}.items()]
+    )
+    folds = run_suite(cfg, tmp_path)["folds"]
+    seeds = folds.groupby("model")["seed"].apply(lambda s: sorted(s.unique()))
+    assert seeds["lstm"] == [0, 1] and seeds["naive"] == [0]
+    lstm = pd.read_parquet(tmp_path / "forecasts.parquet").query("model == 'lstm'")
+    a, b = (g["y_hat"].to_numpy() for _, g in lstm.groupby("seed"))
+    assert not np.array_equal(a, b)
