@@ -7,20 +7,22 @@ any model is fitted and before anything is written.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from hydra.utils import instantiate
+from joblib import Parallel, delayed
 from omegaconf import DictConfig, OmegaConf
 from tqdm.auto import tqdm
 
 from bench.errors import ConfigError, InputDataError
 from bench.models.base import Forecaster
 from bench.records import FORECAST_COLUMNS, fold_records, fold_summary, forecast_rows, versions
-from bench.runner import backtest
+from bench.runner import FoldResult, backtest
 from bench.splits import SplitSpec, rolling_origin
 from bench.store import write_csv, write_parquet, write_text
 from bench.transforms import build_pipeline
@@ -159,30 +161,25 @@ def model_runs(cfg: DictConfig, prepared: list[Prepared]) -> list[ModelRun]:
 
 
 def run_suite(cfg: DictConfig, out_dir: Path) -> dict[str, pd.DataFrame]:
-    """Run the whole suite and write forecasts, folds, series and metrics into ``out_dir``."""
+    """Run the whole suite and write forecasts, folds, series and metrics into ``out_dir``.
+
+    Each dataset × model × seed is an independent, seeded task, so ``n_jobs`` worker processes
+    give the same numbers as one; results are assembled in task order either way.
+    """
     prepared = prepare(cfg)
     runs = model_runs(cfg, prepared)
-    fc_rows, fold_rows, series = [], [], []
-    total = sum(len(p.splits) for p in prepared) * len(runs)
+    tasks = [(p, run) for p in prepared for run in runs]
+    level, on_error = float(cfg.interval_level), str(cfg.on_error)
+    fc_rows, fold_rows = [], []
+    total = sum(len(p.splits) for p, _ in tasks)
     with tqdm(total=total, desc="folds", unit="fold", disable=None, leave=False) as bar:
-        for p in prepared:
-            ds, spec = p.dataset, p.spec
-            series.append(pd.DataFrame({"dataset": ds.name, "ds": ds.y.index, "y": ds.y.to_numpy()}))
-            for run in runs:
-                bar.set_postfix_str(f"{ds.name} × {run.name} (seed {run.seed})")
-                results = backtest(
-                    ds.y.to_numpy(),
-                    p.splits,
-                    run.make(ds),
-                    lambda targs=p.transform: build_pipeline(**targs),
-                    horizon=spec.horizon,
-                    refit_every=spec.refit_every,
-                    level=float(cfg.interval_level),
-                    on_error=str(cfg.on_error),
-                )
-                bar.update(len(results))
-                fc_rows += forecast_rows(ds, run.name, run.seed, results, spec.horizon)
-                fold_rows += fold_records(ds, run.name, run.seed, results)
+        for (p, run), results in zip(tasks, _execute(tasks, level, on_error, int(cfg.n_jobs)), strict=True):
+            bar.set_postfix_str(f"{p.dataset.name} × {run.name} (seed {run.seed})")
+            bar.update(len(results))
+            fc_rows += forecast_rows(p.dataset, run.name, run.seed, results, p.spec.horizon)
+            fold_rows += fold_records(p.dataset, run.name, run.seed, results)
+    series = [pd.DataFrame({"dataset": p.dataset.name, "ds": p.dataset.y.index, "y": p.dataset.y.to_numpy()})
+              for p in prepared]  # fmt: skip
     tables = {
         "forecasts": pd.DataFrame(fc_rows, columns=FORECAST_COLUMNS),
         "folds": pd.DataFrame(fold_rows),
@@ -195,6 +192,28 @@ def run_suite(cfg: DictConfig, out_dir: Path) -> dict[str, pd.DataFrame]:
     tables["metrics"] = score(tables, cfg)
     write_csv(tables["metrics"], out_dir / "metrics.csv")
     return tables
+
+
+def backtest_task(p: Prepared, run: ModelRun, level: float, on_error: str) -> list[FoldResult]:
+    """One dataset × model × seed over all its origins: a pure, picklable unit of work."""
+    return backtest(
+        p.dataset.y.to_numpy(),
+        p.splits,
+        run.make(p.dataset),
+        partial(build_pipeline, **p.transform),
+        horizon=p.spec.horizon,
+        refit_every=p.spec.refit_every,
+        level=level,
+        on_error=on_error,
+    )
+
+
+def _execute(tasks: list, level: float, on_error: str, n_jobs: int) -> Iterator[list[FoldResult]]:
+    if n_jobs == 1 or len(tasks) < 2:
+        return (backtest_task(p, run, level, on_error) for p, run in tasks)
+    # Worker processes inherit the one-thread BLAS/OpenMP pinning from the environment.
+    parallel = Parallel(n_jobs=n_jobs, return_as="generator")
+    return parallel(delayed(backtest_task)(p, run, level, on_error) for p, run in tasks)
 
 
 def score(tables: dict[str, pd.DataFrame], cfg: DictConfig) -> pd.DataFrame:

@@ -42,7 +42,8 @@ def compose(overrides: list[str] | None = None):
     from hydra import initialize_config_dir
 
     with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
-        return hydra_compose(config_name="config", overrides=overrides or [])
+        # One process in tests unless a test asks for more (worker start-up costs seconds).
+        return hydra_compose(config_name="config", overrides=["n_jobs=1", *(overrides or [])])
 
 
 def model_names() -> list[str]:

@@ -1,4 +1,4 @@
-"""The frame-level scorer: tidy frames in, metrics table and verdicts out (no models fitted)."""
+"""The verdict rules and the frame-level scorer: tidy frames in, metrics table out (no models fitted)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from bench import scoring as sc
+from bench import verdict as vd
 
 Rule = Callable[[np.ndarray, int], np.ndarray]  # (history, h) -> h forecasts
 
@@ -62,41 +63,41 @@ def row(table: pd.DataFrame, model: str) -> pd.Series:
 @pytest.mark.parametrize(
     ("stat", "p", "expected"),
     [
-        (-3.0, 0.01, sc.BEATS),
-        (3.0, 0.01, sc.WORSE),
-        (-3.0, 0.2, sc.NO_BETTER),
-        (3.0, 0.2, sc.NO_BETTER),
-        (-2.0, 0.05, sc.NO_BETTER),  # p must be strictly below alpha
-        (np.nan, np.nan, sc.NO_BETTER),  # untestable (e.g. naive against itself)
+        (-3.0, 0.01, vd.BEATS),
+        (3.0, 0.01, vd.WORSE),
+        (-3.0, 0.2, vd.NO_BETTER),
+        (3.0, 0.2, vd.NO_BETTER),
+        (-2.0, 0.05, vd.NO_BETTER),  # p must be strictly below alpha
+        (np.nan, np.nan, vd.NO_BETTER),  # untestable (e.g. naive against itself)
     ],
 )
 def test_verdict_table(stat: float, p: float, expected: str) -> None:
-    assert sc.verdict(stat, p, alpha=0.05) == expected
+    assert vd.verdict(stat, p, alpha=0.05) == expected
 
 
 def test_verdict_alpha_is_configurable() -> None:
-    assert sc.verdict(-2.0, 0.08, alpha=0.1) == sc.BEATS
-    assert sc.verdict(-2.0, 0.08, alpha=0.05) == sc.NO_BETTER
+    assert vd.verdict(-2.0, 0.08, alpha=0.1) == vd.BEATS
+    assert vd.verdict(-2.0, 0.08, alpha=0.05) == vd.NO_BETTER
 
 
 @pytest.mark.parametrize(
     ("verdict", "shift", "h", "echo_ratio", "expected"),
     [
-        (sc.NO_BETTER, 1, 1, 0.9, True),  # shifted by h
-        (sc.NO_BETTER, 0, 1, 0.1, True),  # barely moves
-        (sc.WORSE, 2, 2, 0.5, True),
-        (sc.NO_BETTER, 0, 1, 0.5, False),  # no lag signature
-        (sc.BEATS, 1, 1, 0.05, False),  # significantly better is never "lagging"
-        (sc.NO_BETTER, np.nan, 1, np.nan, False),
+        (vd.NO_BETTER, 1, 1, 0.9, True),  # shifted by h
+        (vd.NO_BETTER, 0, 1, 0.1, True),  # barely moves
+        (vd.WORSE, 2, 2, 0.5, True),
+        (vd.NO_BETTER, 0, 1, 0.5, False),  # no lag signature
+        (vd.BEATS, 1, 1, 0.05, False),  # significantly better is never "lagging"
+        (vd.NO_BETTER, np.nan, 1, np.nan, False),
     ],
 )
 def test_lagging_table(verdict: str, shift: float, h: int, echo_ratio: float, expected: bool) -> None:
-    assert sc.is_lagging(verdict, shift, h, echo_ratio, echo_threshold=0.2) is expected
+    assert vd.is_lagging(verdict, shift, h, echo_ratio, echo_threshold=0.2) is expected
 
 
 def test_echo_threshold_is_configurable() -> None:
-    assert sc.is_lagging(sc.NO_BETTER, 0, 1, 0.3, echo_threshold=0.5)
-    assert not sc.is_lagging(sc.NO_BETTER, 0, 1, 0.3, echo_threshold=0.2)
+    assert vd.is_lagging(vd.NO_BETTER, 0, 1, 0.3, echo_threshold=0.5)
+    assert not vd.is_lagging(vd.NO_BETTER, 0, 1, 0.3, echo_threshold=0.2)
 
 
 @pytest.mark.parametrize(
@@ -111,15 +112,15 @@ def test_echo_threshold_is_configurable() -> None:
 def test_beats_reference_needs_gap_beyond_seed_spread(
     mse: float, std: float, ref: float, expected: bool
 ) -> None:
-    assert sc.beats_reference(mse, std, ref) is expected
+    assert vd.beats_reference(mse, std, ref) is expected
 
 
 def test_verdict_sentence_describes_right_shift_lag() -> None:
-    text = sc.verdict_sentence(
+    text = vd.verdict_sentence(
         {
             "model": "lstm",
             "n": 100,
-            "verdict": sc.NO_BETTER,
+            "verdict": vd.NO_BETTER,
             "dm_pvalue": 0.41,
             "rel_mse": 1.02,
             "best_shift": 1,
@@ -132,12 +133,12 @@ def test_verdict_sentence_describes_right_shift_lag() -> None:
         "lstm: no better than persistence (DM p = 0.41, MSE ratio 1.02); its forecasts match the"
         " actuals shifted by +1 step and move only 8 % as much as the series — right-shift lag."
     )
-    assert sc.verdict_sentence({"model": "naive"}).startswith("naive: the yardstick")
-    beats = sc.verdict_sentence(
+    assert vd.verdict_sentence({"model": "naive"}).startswith("naive: the yardstick")
+    beats = vd.verdict_sentence(
         {
             "model": "arima",
             "n": 50,
-            "verdict": sc.BEATS,
+            "verdict": vd.BEATS,
             "dm_pvalue": 0.0031,
             "rel_mse": np.nan,
             "best_shift": 0,
@@ -154,14 +155,14 @@ def test_verdict_sentence_describes_right_shift_lag() -> None:
 
 
 def test_verdict_sentence_mentions_seed_spread_against_arima() -> None:
-    base = {"model": "lstm", "n": 50, "verdict": sc.NO_BETTER, "dm_pvalue": 0.2, "rel_mse": 0.95,
+    base = {"model": "lstm", "n": 50, "verdict": vd.NO_BETTER, "dm_pvalue": 0.2, "rel_mse": 0.95,
             "best_shift": 0, "diag_h": 1, "echo_ratio": 0.7, "lagging": False,
             "n_seeds": 3}  # fmt: skip
-    assert sc.verdict_sentence({**base, "beats_arima": False}).endswith(
+    assert vd.verdict_sentence({**base, "beats_arima": False}).endswith(
         "; mean of 3 seeds; does not beat arima by more than its seed spread."
     )
-    assert "beats arima by more than its seed spread" in sc.verdict_sentence({**base, "beats_arima": True})
-    assert "arima" not in sc.verdict_sentence({**base, "beats_arima": np.nan})
+    assert "beats arima by more than its seed spread" in vd.verdict_sentence({**base, "beats_arima": True})
+    assert "arima" not in vd.verdict_sentence({**base, "beats_arima": np.nan})
 
 
 # --- frame-level scoring -------------------------------------------------------------------------
@@ -175,7 +176,7 @@ def test_random_walk_naive_is_the_pure_lag_and_an_echo_is_flagged() -> None:
     assert nv["rel_mse"] == 1.0 and np.isnan(nv["dm_pvalue"]) and np.isnan(nv["change_corr"])
     assert np.isnan(nv["enc_b"]) and np.isnan(nv["dir_acc"])
     assert nv["verdict_text"].startswith("naive: the yardstick")
-    assert ec["verdict"] != sc.BEATS and ec["lagging"]
+    assert ec["verdict"] != vd.BEATS and ec["lagging"]
     assert ec["best_shift"] == 1 and ec["echo_ratio"] < 0.2
     assert "right-shift lag" in ec["verdict_text"]
 
@@ -189,7 +190,7 @@ def test_ar1_in_differences_oracle_beats_naive() -> None:
 
     fc, series = backtest(ar1_in_differences(phi=phi), {"naive": naive, "arima": oracle}, 200)
     ar = row(sc.score(fc, series), "arima")
-    assert ar["verdict"] == sc.BEATS and ar["dm_stat"] < 0 and ar["dm_pvalue"] < 0.01
+    assert ar["verdict"] == vd.BEATS and ar["dm_stat"] < 0 and ar["dm_pvalue"] < 0.01
     assert ar["rel_mse"] < 0.8 and not ar["lagging"]
     assert ar["change_corr"] > 0.4 and ar["dir_acc"] > 0.6 and ar["dir_pvalue"] < 0.05
     assert ar["echo_ratio"] == pytest.approx(0.6, abs=0.05)  # moves φ as much as the series
@@ -237,13 +238,13 @@ def test_seeds_are_averaged_with_std_and_disagreeing_verdicts_are_not_trusted() 
     bad = lstm.assign(seed=2, y_hat=lstm["y_origin"] + 3.0)
     fc = pd.concat([fc[fc["model"] == "naive"], good, bad], ignore_index=True)
     per_seed = sc.score_seeds(fc, series).set_index(["model", "seed"])
-    assert per_seed.loc[("lstm", 1), "verdict"] == sc.BEATS
-    assert per_seed.loc[("lstm", 2), "verdict"] == sc.WORSE
+    assert per_seed.loc[("lstm", 1), "verdict"] == vd.BEATS
+    assert per_seed.loc[("lstm", 2), "verdict"] == vd.WORSE
     agg = row(sc.score(fc, series), "lstm")
     mses = per_seed.loc["lstm", "mse"].to_numpy()
     assert agg["n_seeds"] == 2 and agg["mse"] == pytest.approx(mses.mean())
     assert agg["mse_std"] == pytest.approx(mses.std(ddof=1))
-    assert agg["verdict"] == sc.NO_BETTER
+    assert agg["verdict"] == vd.NO_BETTER
 
 
 def test_per_horizon_table_and_diagnostics_on_the_first_step() -> None:
@@ -270,7 +271,7 @@ def test_dm_against_arima_is_reported_when_arima_is_present() -> None:
 
 def test_model_without_forecasts_gets_a_plain_sentence() -> None:
     # the runner outer-joins its fold accounting, so a model that failed everywhere has n = NaN
-    text = sc.verdict_sentence({"model": "gru", "n": np.nan})
+    text = vd.verdict_sentence({"model": "gru", "n": np.nan})
     assert text == "gru: no forecasts to score (failed on every fold)."
 
 

@@ -25,10 +25,11 @@ def test_dataset_split_override_and_seasonal_period_from_the_data(tmp_path):
 
 
 def test_dataset_transform_override_applies_to_every_model_on_that_dataset():
-    cfg = compose(["datasets=[sp500_returns,sine]", "models=[naive]", "+datasets.sp500_returns.transform.diff=0"])
+    cfg = compose(["datasets=[sp500_returns,sine,sales]", "+datasets.sales.transform.diff=2"])
     by_name = {p.dataset.name: p for p in prepare(cfg)}
-    assert by_name["sp500_returns"].transform["diff"] == 0
-    assert by_name["sine"].transform["diff"] == 1
+    assert by_name["sp500_returns"].transform["diff"] == 0  # from its YAML: returns are stationary
+    assert by_name["sales"].transform["diff"] == 2  # from the command line
+    assert by_name["sine"].transform["diff"] == 1  # the suite's default
 
 
 def test_a_model_that_cannot_be_built_stops_the_run_before_any_fit(tmp_path):
@@ -55,3 +56,11 @@ def test_stochastic_models_run_once_per_seed_and_deterministic_ones_once(tmp_pat
     lstm = pd.read_parquet(tmp_path / "forecasts.parquet").query("model == 'lstm'")
     a, b = (g["y_hat"].to_numpy() for _, g in lstm.groupby("seed"))
     assert not np.array_equal(a, b)
+
+
+def test_worker_processes_give_the_same_numbers_as_one(tmp_path):
+    base = ["datasets=[sine,sales]", "models=[naive,arima,lstm]", "split.folds=3", "window=5"]
+    base += ["models.lstm.epochs=2", "models.lstm.hidden_size=4"]
+    one = run_suite(compose(base), tmp_path / "one")["forecasts"]
+    two = run_suite(compose([*base, "n_jobs=2"]), tmp_path / "two")["forecasts"]
+    pd.testing.assert_frame_equal(one, two)

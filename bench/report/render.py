@@ -40,7 +40,8 @@ HEADLINE = [
 
 def render(run_dir: Path) -> Path:
     """Write ``report.md`` (and its plots) into ``run_dir``; returns the report's path."""
-    from bench.scoring import lag_curves, per_horizon, verdict_sentence
+    from bench.scoring import lag_curves, per_horizon
+    from bench.verdict import verdict_sentence
 
     run_dir = Path(run_dir).resolve()
     tables = read_run(run_dir)
