@@ -38,8 +38,12 @@ test-slow: $(STAMP) ## run the slow tests too
 report: $(STAMP) ## re-render report.md of the latest run (or RUN=results/<dir>) from its stored files
 	$(PY) -m bench.report $(or $(RUN),results/latest)
 
-sweep: $(STAMP) ## example Hydra multirun: two recurrent cells × two windows on the sine dataset
-	$(PY) -m bench.run -m 'models=[naive,lstm],[naive,gru]' window=10,20 datasets=[sine] $(ARGS)
+sweep: $(STAMP) ## example Hydra multirun (joblib launcher, 2 jobs at once): LSTM vs GRU × two windows on sine
+	$(PY) -m bench.run -m hydra/launcher=joblib hydra.launcher.n_jobs=2 n_jobs=1 \
+		'models=[naive,lstm],[naive,gru]' window=10,20 datasets=[sine] $(ARGS)
+
+perf: $(STAMP) ## benchmark speed as ratios to references timed in the same run (ARGS=--quick, --suite)
+	$(PY) -m bench.perf $(ARGS)
 
 lint: $(STAMP) ## ruff lint and format check
 	$(VENV)/bin/ruff check bench tests && $(VENV)/bin/ruff format --check bench tests

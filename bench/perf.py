@@ -13,9 +13,7 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
@@ -26,6 +24,8 @@ import numpy as np
 import pandas as pd
 from omegaconf import DictConfig
 
+from bench.models.base import Forecaster
+from bench.models.naive import Naive
 from bench.runner import backtest
 from bench.store import write_csv, write_text
 from bench.suite import ModelRun, Prepared, model_runs, prepare
@@ -48,13 +48,13 @@ class Settings:
     refit_models: tuple[str, ...] = ("arima", "lstm")
     refit_folds: int = 20
     refit_every: int = 5
-    blas_folds: int = 6  # ARIMA folds per BLAS child process
+    blas_folds: int = 4  # ARIMA folds per timed loop in a BLAS child process
     blas_jobs: tuple[int, ...] = (1, 2)  # concurrent children: 2 = the n_jobs=-1 case on 2 cores
     suite: bool = False
     overrides: tuple[str, ...] = ()
 
 
-QUICK = Settings(repeats=1, model_folds=1, runner_folds=100, refit_folds=10, blas_folds=3, blas_jobs=(1,))
+QUICK = Settings(repeats=1, model_folds=1, runner_folds=100, refit_folds=5, blas_folds=2, blas_jobs=(1,))
 
 
 @dataclass(frozen=True)
@@ -80,10 +80,21 @@ def setup(models: Sequence[str], folds: int, extra: Sequence[str]) -> tuple[Prep
     """The fixed 1000-point S&P 500 series with ``folds`` origins and the models built from YAML."""
     cfg = compose(
         ["datasets=[sp500]", "datasets.sp500.tail=1000", f"models=[{','.join(models)}]", "seeds=[0]"]
-        + [f"split.folds={folds}", *extra]
+        + [f"split.folds={folds}", *applicable(extra, models)]
     )
     (p,) = prepare(cfg)
     return p, {r.name: r for r in model_runs(cfg, [p])}
+
+
+def applicable(overrides: Sequence[str], models: Sequence[str]) -> list[str]:
+    """Drop ``models.<name>.…`` overrides for models this section does not build (Hydra would
+    refuse them), so one override list can serve every section."""
+    keep = []
+    for o in overrides:
+        key = o.lstrip("+~").split("=", 1)[0].split(".")
+        if not (key[0] == "models" and len(key) > 2 and key[1] not in models):
+            keep.append(o)
+    return keep
 
 
 def run_loop(p: Prepared, run: ModelRun, refit_every: int | None = None, folds: int | None = None) -> float:
@@ -102,12 +113,21 @@ def run_loop(p: Prepared, run: ModelRun, refit_every: int | None = None, folds: 
     return time.perf_counter() - start
 
 
-def bare_loop(p: Prepared, run: ModelRun) -> float:
-    """The same model on the same slices without the harness (valid for raw-series models only)."""
-    y, make, h = p.dataset.y.to_numpy(), run.make(p.dataset), p.spec.horizon
+def bare_loop(p: Prepared, new: Callable[[], Forecaster]) -> float:
+    """A raw-series model built by calling its class, fitted and asked on the runner's slices."""
+    y, h = p.dataset.y.to_numpy(), p.spec.horizon
     start = time.perf_counter()
     for s in p.splits:
-        make().fit(y[s.train]).predict(h)
+        new().fit(y[s.train]).predict(h)
+    return time.perf_counter() - start
+
+
+def factory_calls(p: Prepared, run: ModelRun) -> float:
+    """Only the per-fold model construction through the Hydra-built factory the runner receives."""
+    make = run.make(p.dataset)
+    start = time.perf_counter()
+    for _ in p.splits:
+        make()
     return time.perf_counter() - start
 
 
@@ -121,18 +141,19 @@ def interleave(cases: dict[str, Callable[[], float]], repeats: int) -> dict[str,
 
 
 def runner_overhead(s: Settings) -> list[Timing]:
+    """backtest() with naive vs the bare loop; the Hydra factory call is shown on its own row."""
     p, runs = setup(["naive"], s.runner_folds, s.overrides)
-    n = len(p.splits)
+    cases = {
+        "runner.bare_loop": partial(bare_loop, p, Naive),
+        "runner.backtest": partial(run_loop, p, runs["naive"]),
+        "runner.factory_call": partial(factory_calls, p, runs["naive"]),
+    }
     # Millisecond loops: five times the repeats cost nothing and steady the medians.
-    t = interleave({"bare": lambda: bare_loop(p, runs["naive"]), "runner": lambda: run_loop(p, runs["naive"])},
-                   5 * s.repeats)  # fmt: skip
-    bare, runner = np.array(t["bare"]) / n, np.array(t["runner"]) / n
-    return [
-        Timing("runner.bare_loop", "fold", tuple(bare), "runner.bare_loop"),
-        Timing("runner.backtest", "fold", tuple(runner), "runner.bare_loop"),
-        # What the harness adds to one fold, as a share of the cheapest real model's fold.
-        Timing("runner.overhead", "fold", tuple(runner - bare), f"fold.{REFERENCE_MODEL}"),
-    ]
+    t = {k: np.array(v) / len(p.splits) for k, v in interleave(cases, 5 * s.repeats).items()}
+    out = [Timing(name, "fold", tuple(x), "runner.bare_loop") for name, x in t.items()]
+    # What the harness adds to one fold, as a share of the cheapest real model's fold.
+    extra = t["runner.backtest"] - t["runner.bare_loop"]
+    return out + [Timing("runner.overhead", "fold", tuple(extra), f"fold.{REFERENCE_MODEL}")]
 
 
 def model_costs(s: Settings) -> list[Timing]:
@@ -157,90 +178,14 @@ def refit_savings(s: Settings) -> list[Timing]:
     return [Timing(name, per, tuple(x), name.rsplit(".", 1)[0] + ".every1") for name, x in t.items()]
 
 
-def blas_threads(s: Settings) -> tuple[list[Timing], list[str]]:
-    """One ARIMA loop in child processes with 1 vs 2 OpenBLAS threads, alone and ``jobs`` at once."""
-    cases = {(j, k): partial(blas_batch, j, k, s) for j in s.blas_jobs for k in (1, 2)}
-    pools: dict[int, str] = {}
-    seconds: dict[tuple[int, int], list[float]] = {c: [] for c in cases}
-    for _ in range(s.repeats):
-        for (j, k), case in cases.items():
-            secs, pools[k] = case()
-            seconds[(j, k)].append(secs)
-    out = []
-    for (j, k), x in seconds.items():
-        tag = "" if j == 1 else f"{j}jobs."
-        out.append(Timing(f"blas.arima.{tag}threads{k}", f"{s.blas_folds} folds", tuple(x),
-                          f"blas.arima.{tag}threads1"))  # fmt: skip
-    return out, [f"BLAS in children with OPENBLAS_NUM_THREADS={k}: {v}" for k, v in sorted(pools.items())]
-
-
-def blas_batch(jobs: int, threads: int, s: Settings) -> tuple[float, str]:
-    """Start ``jobs`` children, release them together once all are imported and warmed up, and
-    return the slowest child's loop time (the batch's wall time) with the BLAS pools it saw."""
-    env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
-    cmd = [sys.executable, "-m", "bench.perf", "--blas-child", str(s.blas_folds), *s.overrides]
-    errs = [tempfile.TemporaryFile() for _ in range(jobs)]
-    procs = [subprocess.Popen(cmd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=e, text=True)
-             for e in errs]  # fmt: skip
-    for proc in procs:  # each prints "ready" after its warm-up fold
-        proc.stdout.readline()
-    for proc in procs:
-        proc.stdin.write("go\n")
-        proc.stdin.flush()
-    reports = []
-    for proc, err in zip(procs, errs, strict=True):
-        out, _ = proc.communicate()
-        err.seek(0)
-        if proc.returncode != 0:
-            tail = err.read().decode(errors="replace")[-2000:]
-            raise RuntimeError(f"BLAS child failed ({proc.returncode}):\n{tail}")
-        err.close()
-        reports.append(json.loads(out.strip().splitlines()[-1]))
-    return max(r["seconds"] for r in reports), reports[0]["pools"]
-
-
-def blas_child(folds: int, overrides: Sequence[str]) -> None:
-    """Child side of ``blas_batch``: warm up, say ready, wait for "go", time the ARIMA loop."""
-    p, runs = setup([REFERENCE_MODEL], folds, overrides)
-    run_loop(p, runs[REFERENCE_MODEL], folds=1)
-    print("ready", flush=True)
-    sys.stdin.readline()
-    secs = run_loop(p, runs[REFERENCE_MODEL])
-    print(json.dumps({"seconds": secs, "pools": describe_pools()}), flush=True)
-
-
-def describe_pools() -> str:
-    from threadpoolctl import threadpool_info  # a scikit-learn dependency, so always installed
-
-    pools = [
-        f"{i['internal_api']} ({Path(i['filepath']).name}) × {i['num_threads']}" for i in threadpool_info()
-    ]
-    return ", ".join(pools) or "none loaded"
-
-
-def suite_wall(s: Settings) -> list[Timing]:
-    """End to end ``python -m bench.run`` (default config) vs the same suite with only naive."""
-    variants = {"suite.default": [], "suite.naive_only": ["models=[naive]"]}
-
-    def once(extra: list[str]) -> float:
-        with tempfile.TemporaryDirectory(prefix="lagbench-perf-") as tmp:
-            cmd = [sys.executable, "-m", "bench.run", f"hydra.run.dir={tmp}/run", *extra]
-            start = time.perf_counter()
-            done = subprocess.run(cmd, cwd=tmp, capture_output=True, text=True)
-            secs = time.perf_counter() - start
-        if done.returncode != 0:
-            raise RuntimeError(f"{' '.join(cmd)} failed:\n{done.stderr[-2000:]}")
-        return secs
-
-    t = interleave({name: partial(once, extra) for name, extra in variants.items()}, s.repeats)
-    return [Timing(name, "run", tuple(x), "suite.naive_only") for name, x in t.items()]
-
-
 def measure(s: Settings, log: Callable[[str], None] = lambda _: None) -> tuple[pd.DataFrame, list[str]]:
     """Run every section; return the table and notes on the threads in use."""
     if s.repeats < 1 or REFERENCE_MODEL not in s.models:
         raise ValueError(f"need repeats >= 1 and {REFERENCE_MODEL!r} among the models (the reference)")
     timings: list[Timing] = []
+    # Imported here: the subprocess sections' module builds on this one (its children call setup).
+    from bench.perf_proc import blas_threads, suite_wall
+
     sections = [("runner overhead", runner_overhead), ("model cost per fold", model_costs),
                 ("refit_every", refit_savings)] + ([("suite", suite_wall)] if s.suite else [])  # fmt: skip
     for label, section in sections:
@@ -253,6 +198,8 @@ def measure(s: Settings, log: Callable[[str], None] = lambda _: None) -> tuple[p
 
 def describe_env() -> str:
     import torch
+
+    from bench.perf_proc import describe_pools
 
     keys = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
     env = " ".join(f"{k}={os.environ.get(k, 'unset')}" for k in keys)
@@ -272,7 +219,9 @@ def table(timings: Sequence[Timing]) -> pd.DataFrame:
 
 
 def format_table(df: pd.DataFrame) -> str:
-    head = f"{'name':<28} {'per':<9} {'median s':>10} {'min':>10} {'max':>10} {'max/min':>8} {'ratio':>9}  reference"
+    """A plain fixed-width table: seconds to 4 significant digits, ratios to 3."""
+    cols = f"{'per':<9} {'median s':>10} {'min':>10} {'max':>10} {'max/min':>8} {'ratio':>9}"
+    head = f"{'name':<28} {cols}  reference"
     lines = [head, "-" * len(head)]
     for r in df.itertuples(index=False):
         lines.append(
@@ -300,6 +249,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument("overrides", nargs="*", help="hydra overrides for the composed configs")
     a = ap.parse_args(argv)
     if a.blas_child is not None:
+        from bench.perf_proc import blas_child
+
         return blas_child(a.blas_child, a.overrides)
     s = replace(QUICK if a.quick else Settings(), suite=a.suite, overrides=tuple(a.overrides))
     if a.repeats is not None:
@@ -309,9 +260,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(format_table(df))
     for note in notes:
         print(f"# {note}")
-    print(
-        f"# {s.repeats} repeat(s), interleaved; ratio = median / reference median; total {time.perf_counter() - start:.0f} s"
-    )
+    total = time.perf_counter() - start
+    print(f"# {s.repeats} repeat(s), interleaved; ratio = median / reference median; total {total:.0f} s")
     if a.out:
         print(f"# written: {write_table(df, notes, s, a.out)}")
 

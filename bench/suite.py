@@ -81,7 +81,7 @@ def to_target(ds: Dataset, target: str) -> Dataset:
     if (ds.y <= 0).any():
         raise InputDataError(f"target=returns needs a positive series; dataset {ds.name!r} has values <= 0")
     r = 100.0 * np.log(ds.y).diff().iloc[1:]
-    return replace(ds, y=r, notes=ds.notes + ("target: log returns × 100",))
+    return replace(ds, y=r, notes=ds.notes + ("target: log returns × 100",), returns=True)
 
 
 def with_dates(ds: Dataset) -> Dataset:
@@ -109,9 +109,9 @@ def prepare(cfg: DictConfig) -> list[Prepared]:
     """
     out = []
     for name, node in cfg.datasets.items():
-        args = OmegaConf.to_container(node, resolve=True)
-        spec = split_spec(OmegaConf.merge(cfg.split, args.pop("split", None) or {}))
-        tcfg = OmegaConf.merge(cfg.transform, args.pop("transform", None) or {})
+        args, own = loader_args(node)
+        spec = split_spec(OmegaConf.merge(cfg.split, own["split"]))
+        tcfg = OmegaConf.merge(cfg.transform, own["transform"])
         ds = instantiate(args)
         ds = with_dates(to_target(replace(ds, name=str(name)), str(cfg.target)))
         targs = transform_args(tcfg, ds)
@@ -125,6 +125,13 @@ def prepare(cfg: DictConfig) -> list[Prepared]:
         splits = list(rolling_origin(len(ds.y), spec, min_train(cfg, spec, lost)))
         out.append(Prepared(ds, spec, splits, targs))
     return out
+
+
+def loader_args(node: DictConfig) -> tuple[dict, dict[str, dict]]:
+    """Split a dataset node into the loader's arguments and the dataset's own suite overrides."""
+    args = OmegaConf.to_container(node, resolve=True)
+    own = {key: args.pop(key, None) or {} for key in ("split", "transform")}
+    return args, own
 
 
 def transform_args(t: DictConfig, ds: Dataset) -> dict:
@@ -189,7 +196,7 @@ def run_suite(cfg: DictConfig, out_dir: Path) -> dict[str, pd.DataFrame]:
     for name, df in tables.items():
         write_parquet(df, out_dir / f"{name}.parquet")
     write_text(json.dumps(run_info(cfg, prepared), indent=2, ensure_ascii=False), out_dir / "run.json")
-    tables["metrics"] = score(tables, cfg)
+    tables["metrics"] = score(tables, cfg, prepared)
     write_csv(tables["metrics"], out_dir / "metrics.csv")
     return tables
 
@@ -216,11 +223,14 @@ def _execute(tasks: list, level: float, on_error: str, n_jobs: int) -> Iterator[
     return parallel(delayed(backtest_task)(p, run, level, on_error) for p, run in tasks)
 
 
-def score(tables: dict[str, pd.DataFrame], cfg: DictConfig) -> pd.DataFrame:
+def score(tables: dict[str, pd.DataFrame], cfg: DictConfig, prepared: list[Prepared]) -> pd.DataFrame:
     """Metrics from the stored frames, plus run accounting (time, failures, warnings) per model."""
     from bench.scoring import score as score_frames  # statsmodels-heavy: imported only here
 
     metrics = score_frames(tables["forecasts"], tables["series"], alpha=float(cfg.alpha))
+    # QLIKE compares a variance forecast with the squared value: meaningful for returns only.
+    returns = {p.dataset.name for p in prepared if p.dataset.returns}
+    metrics.loc[~metrics["dataset"].isin(returns), ["qlike", "qlike_std"]] = np.nan
     return metrics.merge(fold_summary(tables["folds"]), on=["dataset", "model"], how="outer")
 
 
@@ -236,6 +246,7 @@ def run_info(cfg: DictConfig, prepared: list[Prepared]) -> dict:
             "period": ds.period,
             "freq": ds.freq,
             "source": ds.source,
+            "returns": ds.returns,
             "notes": list(ds.notes),
             "pipeline": build_pipeline(**p.transform).describe(),
             "folds": len(p.splits),

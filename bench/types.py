@@ -50,3 +50,4 @@ class Dataset:
     freq: str | None = None
     source: str = ""
     notes: tuple[str, ...] = field(default_factory=tuple)
+    returns: bool = False  # a (near zero-mean) return series: QLIKE of variance forecasts applies

@@ -247,6 +247,30 @@ def test_seeds_are_averaged_with_std_and_disagreeing_verdicts_are_not_trusted() 
     assert agg["verdict"] == vd.NO_BETTER
 
 
+@pytest.mark.parametrize(
+    ("seed_mses", "expected"),
+    [
+        ([0.2, 0.9, 1.6], False),  # mean 0.9 < 1.0, but the gap 0.1 is inside the spread 0.7
+        ([0.8, 0.85, 0.9], True),  # mean 0.85: gap 0.15 > spread 0.05
+        ([1.05, 1.1, 1.15], False),  # worse than arima on every seed
+    ],
+)
+def test_beats_arima_in_the_table_needs_a_gap_beyond_the_seed_spread(
+    seed_mses: list[float], expected: bool
+) -> None:
+    fc, series = backtest(random_walk(80), {"naive": naive, "arima": naive, "lstm": naive}, folds=40)
+    ar, lstm = fc["model"] == "arima", fc[fc["model"] == "lstm"]
+    fc.loc[ar, "y_hat"] = fc.loc[ar, "y"] + 1.0  # constant error: MSE exactly 1
+    seeds = [lstm.assign(seed=s, y_hat=lstm["y"] - np.sqrt(v)) for s, v in enumerate(seed_mses)]
+    fc = pd.concat([fc[fc["model"] != "lstm"], *seeds], ignore_index=True)
+    table = sc.score(fc, series)
+    lstm_row = row(table, "lstm")
+    assert lstm_row["mse"] == pytest.approx(np.mean(seed_mses))
+    assert lstm_row["mse_std"] == pytest.approx(np.std(seed_mses, ddof=1))
+    assert bool(lstm_row["beats_arima"]) is expected
+    assert pd.isna(row(table, "arima")["beats_arima"])  # not compared with itself
+
+
 def test_per_horizon_table_and_diagnostics_on_the_first_step() -> None:
     fc, series = backtest(random_walk(), {"naive": naive, "echo": echo}, folds=50, horizon=3)
     ph = sc.per_horizon(fc).set_index(["model", "h"])

@@ -6,6 +6,8 @@ suite fast while leaving the full history one override away (``tail: null``).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
@@ -61,7 +63,7 @@ def sp500_returns(tail: int | None = 1000, column: str = "Adj Close") -> Dataset
     prices = _arch_prices("sp500", column)
     r = (100.0 * np.log(prices).diff()).iloc[1:]
     r, notes = _tail(r, tail)
-    return load_series(
+    ds = load_series(
         "sp500_returns",
         r,
         Where("arch.data.sp500", column),
@@ -69,6 +71,7 @@ def sp500_returns(tail: int | None = 1000, column: str = "Adj Close") -> Dataset
         source=f"S&P 500 daily log returns × 100 of {column}, arch.data.sp500",
         notes=[*notes, "already returns: use target=level with this dataset"],
     )
+    return replace(ds, returns=True)
 
 
 def sunspots(period: int = 11) -> Dataset:

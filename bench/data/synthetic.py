@@ -7,6 +7,8 @@ variance. Series have a RangeIndex (no calendar) and the true parameters in thei
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
@@ -132,4 +134,4 @@ def garch(
         var = omega + alpha * eps[t] ** 2 + beta * var
     dist = "normal" if nu is None else f"standardised t({nu:g})"
     truth = f"GARCH(1,1) μ = {mu:g}, ω = {omega:g}, α = {alpha:g}, β = {beta:g}, {dist} innovations"
-    return _dataset("garch", mu + eps[burn:], seed, truth)
+    return replace(_dataset("garch", mu + eps[burn:], seed, truth), returns=True)

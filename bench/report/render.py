@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,46 +32,51 @@ HEADLINE = [
     Column("mse", "MSE", "{:.4g}", "low"),
     Column("mae", "MAE", "{:.4g}", "low"),
     Column("rmse", "RMSE", "{:.4g}", "low"),
-    Column("coverage", "coverage", "{:.0%}"),
-    Column("width", "width", "{:.4g}"),
     Column("failed", "failed folds", "{:.0f}"),
     Column("fit_seconds", "fit s", "{:.1f}"),
+]
+# Point forecasts say nothing about a volatility model: intervals get their own table.
+INTERVALS = [
+    Column("coverage", "coverage", "{:.0%}"),
+    Column("width", "mean width", "{:.4g}", "low"),
+    Column("nll", "Gaussian NLL", "{:.3f}", "low"),
+    Column("qlike", "QLIKE", "{:.3f}", "low"),
 ]
 
 
 def render(run_dir: Path) -> Path:
     """Write ``report.md`` (and its plots) into ``run_dir``; returns the report's path."""
     from bench.scoring import lag_curves, per_horizon
-    from bench.verdict import verdict_sentence
 
     run_dir = Path(run_dir).resolve()
     tables = read_run(run_dir)
     metrics = pd.read_csv(run_dir / "metrics.csv")
     info = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
     cfg = info["config"]
-    fc, series = tables["forecasts"], tables["series"]
-    colours = plots.model_colours(list(dict.fromkeys(tables["folds"]["model"])))
-    horizon = int(cfg["split"]["horizon"])
+    fc, series, folds = tables["forecasts"], tables["series"], tables["folds"]
+    order = list(cfg["models"])
+    colours = plots.model_colours(order)
+    metrics = metrics.assign(_o=metrics["model"].map(order.index)).sort_values(["_o"], kind="stable")
     scans = lag_curves(fc, series)
     lines = header(run_dir, info)
     for name, meta in info["datasets"].items():
         m = metrics[metrics["dataset"] == name]
         f, s = fc[fc["dataset"] == name], series[series["dataset"] == name]
         lines += dataset_intro(name, meta)
-        lines += [metric_table(m), ""]
-        lines += [f"- {verdict_sentence(r)}" for r in m.to_dict("records")] + [""]
-        lines += warnings_lines(m)
+        lines += [metric_table(m, HEADLINE), ""]
+        lines += [f"- {text}" for text in m["verdict_text"].fillna("")] + [""]
+        lines += interval_table(m, float(cfg["interval_level"]))
+        lines += problems(folds[folds["dataset"] == name])
         if f.empty:
             lines += ["_No successful forecasts for this dataset: see `folds.parquet`._", ""]
             continue
-        ov = plots.overlay(f, s, colours, name, run_dir / "plots" / f"{name}_overlay.png")
-        sc = plots.lag_scan(scans[scans["dataset"] == name], colours, name,
-                            run_dir / "plots" / f"{name}_lag_scan.png")  # fmt: skip
+        plot_dir = run_dir / "plots"
+        ov = plots.overlay(f, s, colours, name, plot_dir / f"{name}_overlay.png")
+        sc = plots.lag_scan(scans[scans["dataset"] == name], colours, name, plot_dir / f"{name}_lag_scan.png")
         lines += [f"![{name}: forecasts vs actuals]({ov.relative_to(run_dir)})", ""]
         lines += [f"![{name}: lag scan]({sc.relative_to(run_dir)})", ""]
-        if horizon > 1:
-            ht = per_horizon(f)
-            hp = plots.per_horizon(ht, colours, name, run_dir / "plots" / f"{name}_horizon.png")
+        if meta["horizon"] > 1:
+            hp = plots.per_horizon(per_horizon(f), colours, name, plot_dir / f"{name}_horizon.png")
             lines += [f"![{name}: error by horizon]({hp.relative_to(run_dir)})", ""]
     lines += footer(info)
     return write_text("\n".join(lines) + "\n", run_dir / "report.md")
@@ -96,8 +102,11 @@ def header(run_dir: Path, info: dict) -> list[str]:
     out = [f"# lagbench report — `{run_dir.name}`", "",
            "Out-of-sample forecasts on rolling origins, every model through the same transform, "
            "windows and splits; all errors on the original scale. **MSE / naive < 1 means better "
-           "than persistence.** A best shift of +h or an echo ratio near 0 means the forecast "
-           "mostly repeats the last value (right-shift lag).", "",
+           "than persistence**, and DM p says whether that is more than luck. A model that is not "
+           "significantly better than persistence and whose forecasts best match the actuals "
+           "shifted by +h (best shift) or barely move (echo ratio near 0) only repeats the last "
+           "value: the right-shift lag. The overlay plots draw the actuals shifted by +h as a faint "
+           "line; the first seed's forecasts are shown.", "",
            "| setting | value |", "|---|---|"]  # fmt: skip
     out += [f"| {k} | {v} |" for k, v in rows]
     return out + [""]
@@ -113,21 +122,17 @@ def dataset_intro(name: str, meta: dict) -> list[str]:
     return out + ([""] if meta["notes"] else [])
 
 
-def metric_table(m: pd.DataFrame) -> str:
+def metric_table(m: pd.DataFrame, cols: list[Column]) -> str:
     """Models as rows; the best value of each ranked column in bold; `—` where not applicable."""
-    cols = [c for c in HEADLINE if c.key in m.columns]
+    cols = [c for c in cols if c.key in m.columns and m[c.key].notna().any()]
     best = {}
     for c in cols:
         vals = pd.to_numeric(m[c.key], errors="coerce")
-        if c.better and vals.notna().any():
+        if c.better and vals.notna().sum() > 1:
             best[c.key] = vals.min() if c.better == "low" else vals.max()
-    head = "| model | " + " | ".join(c.header for c in cols) + " |"
-    rows = [head, "|---|" + "---:|" * len(cols)]
+    rows = ["| model | " + " | ".join(c.header for c in cols) + " |", "|---|" + "---:|" * len(cols)]
     for _, r in m.iterrows():
-        cells = []
-        for c in cols:
-            cells.append(_cell(r, c, best.get(c.key)))
-        rows.append(f"| {r['model']} | " + " | ".join(cells) + " |")
+        rows.append(f"| {r['model']} | " + " | ".join(_cell(r, c, best.get(c.key)) for c in cols) + " |")
     return "\n".join(rows)
 
 
@@ -144,14 +149,29 @@ def _cell(r: pd.Series, c: Column, best: float | None) -> str:
     return text
 
 
-def warnings_lines(m: pd.DataFrame) -> list[str]:
-    if "warnings" not in m.columns:
+def interval_table(m: pd.DataFrame, level: float) -> list[str]:
+    with_var = m.dropna(subset=["coverage"]) if "coverage" in m else m.iloc[:0]
+    if with_var.empty:
         return []
-    noisy = m[m["warnings"].fillna(0) > 0]
-    if noisy.empty:
-        return []
-    parts = [f"{r['model']} {int(r['warnings'])}" for _, r in noisy.iterrows()]
-    return [f"Warnings raised while fitting (counted, not printed): {', '.join(parts)}.", ""]
+    head = f"Intervals ({level:.0%} nominal), models with a predictive variance only:"
+    return [head, "", metric_table(with_var, INTERVALS), ""]
+
+
+def problems(folds: pd.DataFrame) -> list[str]:
+    """Failed folds (with the first error) and warnings (by kind), per model: counted, not printed."""
+    out = []
+    for model, g in folds.groupby("model", sort=False):
+        bad = g[g["status"] != "ok"]
+        if len(bad):
+            out.append(f"- {model}: {len(bad)} of {len(g)} folds failed (recorded in `folds.parquet`); "
+                       f"first error: `{bad['error'].iloc[0]}`")  # fmt: skip
+        kinds: Counter[str] = Counter()
+        for w in g["warnings"]:
+            kinds.update(json.loads(w))
+        if kinds:
+            listed = ", ".join(f"{n} × {k}" for k, n in kinds.most_common())
+            out.append(f"- {model}: warnings while fitting (counted, not printed): {listed}")
+    return out + [""] if out else []
 
 
 def footer(info: dict) -> list[str]:
