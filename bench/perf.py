@@ -43,12 +43,12 @@ class Settings:
 
     repeats: int = 3
     models: tuple[str, ...] = MODELS
-    model_folds: int = 3  # folds per timed backtest, per model
+    model_folds: int = 2  # folds per timed backtest, per model
     runner_folds: int = 500  # naive folds: enough to lift a millisecond loop above timer noise
     refit_models: tuple[str, ...] = ("arima", "lstm")
     refit_folds: int = 20
     refit_every: int = 5
-    blas_folds: int = 4  # ARIMA folds per timed loop in a BLAS child process
+    blas_folds: int = 2  # ARIMA folds per timed loop in a BLAS child process
     blas_jobs: tuple[int, ...] = (1, 2)  # concurrent children: 2 = the n_jobs=-1 case on 2 cores
     suite: bool = False
     overrides: tuple[str, ...] = ()

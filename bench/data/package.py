@@ -36,9 +36,9 @@ def _arch_prices(module: str, column: str) -> pd.Series:
     return frame[column].astype("float64")
 
 
-def _price(name: str, module: str, label: str, column: str, tail: int | None) -> Dataset:
+def _price(name: str, module: str, label: str, column: str, tail: int | None, period: int) -> Dataset:
     y, notes = _tail(_arch_prices(module, column), tail)
-    return load_series(
+    ds = load_series(
         name,
         y,
         Where(f"arch.data.{module}", column),
@@ -46,19 +46,22 @@ def _price(name: str, module: str, label: str, column: str, tail: int | None) ->
         source=f"{label} daily {column}, arch.data.{module} (Yahoo Finance via the arch package)",
         notes=[*notes, "trading days used positionally (weekends and holidays are not gaps)"],
     )
+    return replace(ds, period=period)
 
 
-def sp500(tail: int | None = 1000, column: str = "Adj Close") -> Dataset:
-    """S&P 500 daily adjusted close: a price level where persistence is hard to beat."""
-    return _price("sp500", "sp500", "S&P 500", column, tail)
+def sp500(tail: int | None = 1000, column: str = "Adj Close", period: int = 5) -> Dataset:
+    """S&P 500 daily adjusted close: a price level where persistence is hard to beat.
+
+    ``period`` 5 is the trading week (what seasonal naive and seasonal differencing use)."""
+    return _price("sp500", "sp500", "S&P 500", column, tail, period)
 
 
-def nasdaq(tail: int | None = 1000, column: str = "Adj Close") -> Dataset:
-    """NASDAQ Composite daily adjusted close: a second, more volatile price level."""
-    return _price("nasdaq", "nasdaq", "NASDAQ Composite", column, tail)
+def nasdaq(tail: int | None = 1000, column: str = "Adj Close", period: int = 5) -> Dataset:
+    """NASDAQ Composite daily adjusted close: a second, more volatile price level (period: trading week)."""
+    return _price("nasdaq", "nasdaq", "NASDAQ Composite", column, tail, period)
 
 
-def sp500_returns(tail: int | None = 1000, column: str = "Adj Close") -> Dataset:
+def sp500_returns(tail: int | None = 1000, column: str = "Adj Close", period: int = 5) -> Dataset:
     """S&P 500 daily log returns × 100 (the GARCH scale): where volatility models matter."""
     prices = _arch_prices("sp500", column)
     r = (100.0 * np.log(prices).diff()).iloc[1:]
@@ -71,7 +74,7 @@ def sp500_returns(tail: int | None = 1000, column: str = "Adj Close") -> Dataset
         source=f"S&P 500 daily log returns × 100 of {column}, arch.data.sp500",
         notes=[*notes, "already returns: use target=level with this dataset"],
     )
-    return replace(ds, returns=True)
+    return replace(ds, returns=True, period=period)
 
 
 def sunspots(period: int = 11) -> Dataset:

@@ -38,7 +38,7 @@ HEADLINE = [
 # Point forecasts say nothing about a volatility model: intervals get their own table.
 INTERVALS = [
     Column("coverage", "coverage", "{:.0%}"),
-    Column("width", "mean width", "{:.4g}", "low"),
+    Column("width", "mean width", "{:.4g}"),  # narrower is only better at the same coverage
     Column("nll", "Gaussian NLL", "{:.3f}", "low"),
     Column("qlike", "QLIKE", "{:.3f}", "low"),
 ]
