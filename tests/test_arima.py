@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import CONF
 from hydra.utils import instantiate
 from omegaconf import OmegaConf
 from statsmodels.tsa.arima.model import ARIMA as SMARIMA
 
 from bench.models.arima import ARIMA
 from bench.models.base import ModelError
+
+from conftest import CONF
 
 
 def simulate_arma(phi: list[float], theta: list[float], n: int, seed: int) -> np.ndarray:

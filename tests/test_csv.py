@@ -7,12 +7,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import SHARED_DATA, compose
 from hydra.utils import instantiate
 
 from bench.data.csv import load_csv, parse_number
 from bench.data.errors import DataError
 from bench.errors import ConfigError
+
+from conftest import SHARED_DATA, compose
 
 FIXTURES = Path(__file__).parent / "data"
 ZH = FIXTURES / "investing_zh.csv"

@@ -7,7 +7,6 @@ import socket
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import CONF, compose
 from hydra.utils import instantiate
 
 from bench.data import package, synthetic
@@ -16,6 +15,8 @@ from bench.data.shipped import sales
 from bench.data.validate import Where, clean, gap_notes
 from bench.errors import ConfigError
 from bench.suite import loader_args
+
+from conftest import CONF, compose
 
 BUILTINS = sorted(p.stem for p in (CONF / "datasets").glob("*.yaml") if p.stem != "csv")
 SALES = [2800, 2811, 2832, 2850, 2880, 2910, 2960, 3023, 3039, 3056, 3138, 3150, 3198, 3100, 3029]

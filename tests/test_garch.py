@@ -7,12 +7,13 @@ import warnings
 import numpy as np
 import pytest
 from arch.utility.exceptions import DataScaleWarning
-from conftest import CONF
 from hydra.utils import instantiate
 from omegaconf import OmegaConf
 
 from bench.models.base import ModelError
 from bench.models.garch import ARIMAGARCH
+
+from conftest import CONF
 
 
 def simulate_garch(n: int, seed: int, omega=0.05, alpha=0.1, beta=0.85, phi=0.3) -> np.ndarray:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import compose
 from hydra.utils import instantiate
 
 from bench.models.base import Forecaster, ModelError, check_forecast
 from bench.models.linear import RidgeAR
 from bench.windowing import last_window
+
+from conftest import compose
 
 
 def simulate_ar1(phi: float, n: int, seed: int) -> np.ndarray:

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import FAST_NEURAL, compose, model_names
 from hydra.utils import instantiate
 
 from bench.runner import backtest
 from bench.splits import SplitSpec, rolling_origin
 from bench.transforms import build_pipeline
+
+from conftest import FAST_NEURAL, compose, model_names
 
 FOLDS, H = 6, 2
 

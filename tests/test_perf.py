@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 
 import numpy as np
-from conftest import FAST_NEURAL
 
 from bench.perf import Settings, measure, write_table
+
+from conftest import FAST_NEURAL
 
 TINY = Settings(
     repeats=1,

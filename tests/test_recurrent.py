@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from conftest import compose
 from hydra.utils import instantiate
 from torch import nn
 
@@ -13,6 +12,8 @@ from bench.models import recurrent, torch_loop
 from bench.models.base import Forecaster, ModelError, check_forecast
 from bench.models.recurrent import GRU, LSTM, RNN, Recurrent, RecurrentNet
 from bench.windowing import last_window, make_windows
+
+from conftest import compose
 
 CELLS = [RNN, GRU, LSTM]
 TINY = {"window": 8, "hidden_size": 8, "epochs": 3, "batch_size": 32, "lr": 1e-2, "device": "cpu"}

@@ -6,12 +6,13 @@ import math
 
 import numpy as np
 import pytest
-from conftest import CONF
 from hydra.utils import instantiate
 from omegaconf import OmegaConf
 
 from bench.models.naive import Naive
 from bench.models.seasonal import SeasonalNaive
+
+from conftest import CONF
 
 
 @pytest.mark.parametrize("m", [1, 4, 12])

@@ -8,6 +8,7 @@ import pytest
 
 from bench.errors import ConfigError
 from bench.suite import prepare, run_suite
+
 from conftest import compose
 
 
