@@ -48,3 +48,26 @@ def compose(overrides: list[str] | None = None):
 
 def model_names() -> list[str]:
     return sorted(p.stem for p in (CONF / "models").glob("*.yaml"))
+
+
+class FailsOnOneFold:
+    """A test model that raises on exactly one training length: failure isolation end to end."""
+
+    levels = False
+
+    def __init__(self, fail_len: int) -> None:
+        self.fail_len = fail_len
+
+    def fit(self, z: np.ndarray) -> FailsOnOneFold:
+        if len(z) == self.fail_len:
+            raise RuntimeError("deliberate failure on one fold")
+        self.last = float(z[-1])
+        return self
+
+    def update(self, z: np.ndarray) -> FailsOnOneFold:
+        return self.fit(z)
+
+    def predict(self, h: int):
+        from bench.types import Forecast
+
+        return Forecast(mean=np.full(h, self.last))

@@ -65,3 +65,36 @@ def test_worker_processes_give_the_same_numbers_as_one(tmp_path):
     one = run_suite(compose(base), tmp_path / "one")["forecasts"]
     two = run_suite(compose([*base, "n_jobs=2"]), tmp_path / "two")["forecasts"]
     pd.testing.assert_frame_equal(one, two)
+
+
+def test_a_model_failing_on_one_fold_is_recorded_and_the_run_goes_on(tmp_path):
+    from bench.report.render import render
+
+    # sine has 300 points; with 5 folds the origins are 294..298, so z at the third has 296 values.
+    cfg = compose(
+        ["datasets=[sine]", "models=[naive,arima]", "split.folds=5"]
+        + ["+models.flaky._target_=conftest.FailsOnOneFold", "+models.flaky._partial_=true"]
+        + ["+models.flaky.fail_len=296"]
+    )
+    tables = run_suite(cfg, tmp_path)
+    status = tables["folds"].groupby("model")["status"].apply(lambda s: (s != "ok").sum())
+    assert status.to_dict() == {"arima": 0, "flaky": 1, "naive": 0}
+    failed = tables["folds"].query("status == 'failed'").iloc[0]
+    assert failed["fold"] == 2 and "deliberate failure" in failed["error"]
+    metrics = tables["metrics"].set_index("model")
+    assert metrics.loc["flaky", "failed"] == 1 and metrics.loc["flaky", "n"] == 4
+    assert metrics.loc["arima", "n"] == 5
+    report = render(tmp_path).read_text()
+    assert "flaky: 1 of 5 folds failed" in report and "deliberate failure on one fold" in report
+
+
+def test_returns_target_scores_returns_and_shows_qlike(tmp_path):
+    cfg = compose(["datasets=[sp500]", "models=[naive,arima]", "target=returns", "transform.diff=0",
+                   "split.folds=8"])  # fmt: skip
+    tables = run_suite(cfg, tmp_path)
+    y = tables["series"]["y"]
+    assert abs(y.mean()) < 1 and 0.3 < y.std() < 3, "log returns × 100 of a stock index"
+    m = tables["metrics"].set_index("model")
+    assert np.isfinite(m.loc["arima", "qlike"]) and np.isnan(m.loc["naive", "qlike"])
+    level = run_suite(compose(["datasets=[sp500]", "models=[arima]", "split.folds=8"]), tmp_path / "lvl")
+    assert level["metrics"]["qlike"].isna().all(), "QLIKE is meaningless on price levels"
