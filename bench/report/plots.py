@@ -76,16 +76,25 @@ def overlay(
 
 
 def lag_scan(curves: pd.DataFrame, colours: dict[str, str], title: str, path: Path) -> Path:
-    """MSE(ŷ_t, y_{t−k}) against the shift k per model; the minimum is marked."""
+    """MSE(ŷ_t, y_{t−k}) / MSE(ŷ_t, y_t) against the shift k per model; the minimum is starred.
+
+    Dividing by each model's own unshifted MSE puts models of very different accuracy on one axis:
+    a curve that dips below 1 at k = h fits the actuals shifted by h better than the actuals.
+    """
     fig, ax = plt.subplots(figsize=(7.5, 4.2))
     for model, g in curves.groupby("model", sort=False):
         g = g.sort_values("k")
-        ax.plot(g["k"], g["mse"], color=colours[model], marker="o", ms=3, lw=1.2, label=model)
-        best = g.loc[g["mse"].idxmin()]
-        ax.plot([best["k"]], [best["mse"]], marker="*", ms=13, color=colours[model], mec="black")
+        base = g.loc[g["k"] == 0, "mse"]
+        if base.empty or not base.iloc[0] > 0:
+            continue
+        ratio = g["mse"] / base.iloc[0]
+        ax.plot(g["k"], ratio, color=colours[model], marker="o", ms=3, lw=1.2, label=model)
+        best = ratio.idxmin()
+        ax.plot([g.loc[best, "k"]], [ratio[best]], marker="*", ms=13, color=colours[model], mec="black")
     ax.axvline(0, color="#bbbbbb", ls=":", lw=1)
+    ax.axhline(1, color="#bbbbbb", ls=":", lw=1)
     ax.set_xlabel("shift k (forecast compared with the actual k steps earlier)")
-    ax.set_ylabel("MSE(ŷ_t, y_{t−k})")
+    ax.set_ylabel("MSE(ŷ_t, y_{t−k}) / MSE(ŷ_t, y_t)")
     ax.set_title(f"{title}: lag scan (★ = best shift; a lagging model's minimum sits at k = h)", fontsize=10)
     ax.grid(alpha=0.25)
     ax.legend(fontsize=8)
