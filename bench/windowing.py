@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 
@@ -28,3 +30,18 @@ def last_window(z: np.ndarray, lookback: int) -> np.ndarray:
     if len(z) < lookback:
         raise ValueError(f"need {lookback} values for the input window, have {len(z)}")
     return z[-lookback:].copy()
+
+
+def recursive_forecast(
+    one_step: Callable[[np.ndarray], float], history: np.ndarray, window: int, h: int
+) -> np.ndarray:
+    """Forecast ``h`` steps by feeding each forecast back in as the newest input value.
+
+    ``one_step`` maps a window (length ``window``, oldest first) to the next value.
+    """
+    x = last_window(history, window)
+    out = np.empty(h, dtype=float)
+    for i in range(h):
+        out[i] = one_step(x)
+        x = np.append(x[1:], out[i])
+    return out

@@ -52,3 +52,24 @@ def check_forecast(fc: Forecast, h: int) -> Forecast:
     if var is not None and (var.shape != (h,) or not np.all(np.isfinite(var)) or np.any(var < 0)):
         raise ModelError("forecast variance is malformed, non-finite or negative")
     return Forecast(mean=mean, var=var, paths=fc.paths)
+
+
+def as_series(z: np.ndarray, model: str) -> np.ndarray:
+    """1-D float copy of ``z``; NaN/inf input is a :class:`ModelError`, not a NaN forecast."""
+    z = np.asarray(z, dtype=float).reshape(-1)
+    if not np.all(np.isfinite(z)):
+        raise ModelError(f"{model}: training series contains NaN or inf")
+    return z
+
+
+def require_length(z: np.ndarray, need: int, model: str, why: str) -> None:
+    """Raise a :class:`ModelError` that says how many points are needed and why."""
+    if len(z) < need:
+        raise ModelError(f"{model} needs at least {need} points ({why}), got {len(z)}")
+
+
+def check_finite(mean: np.ndarray, model: str) -> np.ndarray:
+    """Diverged weights show up as NaN/inf forecasts; fail loudly so the fold is recorded."""
+    if not np.all(np.isfinite(mean)):
+        raise ModelError(f"{model}: forecast is not finite (the fitted model has diverged)")
+    return mean

@@ -1,57 +1,19 @@
 """Ridge autoregression on the same windows as the recurrent nets.
 
 It answers the question a recurrent net must pass first: does the non-linearity add anything over
-a linear AR with the same look-back? The recursive multi-step rule and the input checks live here
-too, because every windowed model (this one and :mod:`bench.models.recurrent`) shares them.
+a linear AR with the same look-back?
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import ClassVar
 
 import numpy as np
 from sklearn.linear_model import Ridge
 
-from bench.models.base import ModelError
+from bench.models.base import ModelError, as_series, check_finite, require_length
 from bench.types import Forecast
-from bench.windowing import last_window, make_windows
-
-
-def as_series(z: np.ndarray, model: str) -> np.ndarray:
-    """1-D float copy of ``z``; NaN/inf input is a :class:`ModelError`, not a NaN forecast."""
-    z = np.asarray(z, dtype=float).reshape(-1)
-    if not np.all(np.isfinite(z)):
-        raise ModelError(f"{model}: training series contains NaN or inf")
-    return z
-
-
-def require_length(z: np.ndarray, need: int, model: str, why: str) -> None:
-    """Raise a :class:`ModelError` that says how many points are needed and why."""
-    if len(z) < need:
-        raise ModelError(f"{model} needs at least {need} points ({why}), got {len(z)}")
-
-
-def recursive_forecast(
-    one_step: Callable[[np.ndarray], float], history: np.ndarray, window: int, h: int
-) -> np.ndarray:
-    """Forecast ``h`` steps by feeding each forecast back in as the newest input value.
-
-    ``one_step`` maps a window (length ``window``, oldest first) to the next value.
-    """
-    x = last_window(history, window)
-    out = np.empty(h, dtype=float)
-    for i in range(h):
-        out[i] = one_step(x)
-        x = np.append(x[1:], out[i])
-    return out
-
-
-def check_finite(mean: np.ndarray, model: str) -> np.ndarray:
-    """Diverged weights show up as NaN/inf forecasts; fail loudly so the fold is recorded."""
-    if not np.all(np.isfinite(mean)):
-        raise ModelError(f"{model}: forecast is not finite (the fitted model has diverged)")
-    return mean
+from bench.windowing import make_windows, recursive_forecast
 
 
 class RidgeAR:
