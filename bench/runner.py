@@ -62,6 +62,7 @@ def backtest(
         train = y[split.train]
         refit = model is None or i % refit_every == 0
         start = time.perf_counter()
+        out, error = None, ""
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
@@ -71,39 +72,26 @@ def backtest(
                     model.fit(pipe.fit_transform(train))
                 else:
                     model.update(pipe.transform(train))
-                fc = check_forecast(model.predict(horizon), horizon)
-                out = invert(fc, pipe, train, level)
+                out = invert(check_forecast(model.predict(horizon), horizon), pipe, train, level)
                 if not np.all(np.isfinite(out.mean)):
                     raise ModelError("forecast is not finite after inverting the transform")
             # Any model error must become a recorded failure so one bad fold never ends the run.
             except Exception as exc:  # noqa: BLE001
                 if on_error == "raise":
                     raise
-                model, pipe = None, None
-                results.append(
-                    FoldResult(
-                        fold=split.fold,
-                        origin=split.origin,
-                        refit=refit,
-                        status="failed",
-                        error=f"{type(exc).__name__}: {exc}"[:500],
-                        seconds=time.perf_counter() - start,
-                        warnings=_count(caught),
-                    )
-                )
-                continue
+                model, pipe, out = None, None, None
+                error = f"{type(exc).__name__}: {exc}"[:500]
+        arrays = {} if out is None else {"y_hat": out.mean, "y_var": out.var, "y_lo": out.lo, "y_hi": out.hi}
         results.append(
             FoldResult(
                 fold=split.fold,
                 origin=split.origin,
                 refit=refit,
-                status="ok",
+                status="failed" if error else "ok",
+                error=error,
                 seconds=time.perf_counter() - start,
                 warnings=_count(caught),
-                y_hat=out.mean,
-                y_var=out.var,
-                y_lo=out.lo,
-                y_hi=out.hi,
+                **arrays,
             )
         )
     return results
