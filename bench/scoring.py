@@ -19,10 +19,10 @@ from bench.verdict import NO_BETTER, beats_reference, lagging_column, verdict, v
 
 KEYS = ["dataset", "cutoff", "ds", "h"]
 GROUP = ["dataset", "model", "seed"]
-NOT_AVERAGED = {"seed", "n", "diag_h", "best_shift", "lagging", "verdict"}
+NOT_AVERAGED = {"seed", "n", "diag_h", "h_max", "best_shift", "lagging", "verdict"}
 METRICS = [
     "n", "mse", "mae", "rmse", "mase", "smape", "rel_mse", "dm_stat", "dm_pvalue",
-    "dm_pvalue_vs_arima", "diag_h", "best_shift", "shift_gain", "echo_ratio", "change_corr",
+    "dm_pvalue_vs_arima", "diag_h", "h_max", "best_shift", "shift_gain", "echo_ratio", "change_corr",
     "dir_acc", "dir_pvalue", "enc_b", "enc_c", "enc_b_se", "mse_diff", "mae_diff", "coverage",
     "width", "nll", "qlike",
 ]  # fmt: skip
@@ -81,7 +81,7 @@ def _score_group(
     dy, df, do = (d[c].to_numpy(float) for c in ("y", "y_hat", "y_origin"))
     dm = _dm_vs(d, base, h)
     out.update(dm_stat=dm.stat, dm_pvalue=dm.pvalue, dm_pvalue_vs_arima=_dm_vs(d, ref, h).pvalue)
-    out["diag_h"] = h
+    out["diag_h"], out["h_max"] = h, int(g["h"].max())
     out["best_shift"], out["shift_gain"] = lag.best_shift(lag.lag_scan(df, d["pos"], y_full, max_shift))
     direction = lag.direction_accuracy(dy, df, do)
     enc = lag.encompassing(dy, df, do)
@@ -121,7 +121,7 @@ def score_seeds(
         rows.append({"dataset": ds_name, "model": model, "seed": seed, **stats_})
     out = pd.DataFrame(rows, columns=[*GROUP, *METRICS]).astype({**dict.fromkeys(METRICS, float), "n": int})
     out["verdict"] = [verdict(s, p, alpha) for s, p in zip(out["dm_stat"], out["dm_pvalue"], strict=True)]
-    out["lagging"] = lagging_column(out, echo_threshold)
+    out["lagging"] = lagging_column(out, echo_threshold, max_shift)
     return out
 
 
@@ -140,6 +140,7 @@ def aggregate_seeds(
     baseline: str = "naive",
     reference: str = "arima",
     echo_threshold: float = 0.2,
+    max_shift: int = 5,
 ) -> pd.DataFrame:
     """Mean over seeds plus ``<metric>_std`` (sample std, ddof=1; NaN for one seed).
 
@@ -150,17 +151,17 @@ def aggregate_seeds(
     """
     g = per_seed.groupby(["dataset", "model"], sort=False, dropna=False)
     num = [c for c in METRICS if c not in NOT_AVERAGED]
-    out = g[["n", "diag_h", *num]].mean()
+    out = g[["n", "diag_h", "h_max", *num]].mean()
     out.insert(0, "n_seeds", g.size())
     out["best_shift"] = g["best_shift"].agg(_mode_shift)
     out["verdict"] = g["verdict"].agg(lambda v: v.iloc[0] if v.nunique() == 1 else NO_BETTER)
-    out["lagging"] = lagging_column(out, echo_threshold)
+    out["lagging"] = lagging_column(out, echo_threshold, max_shift)
     std = g[[*num, "best_shift"]].std(ddof=1).add_suffix("_std")
     out = out.join(std).reset_index()
     ref = out[out["model"] == reference].set_index("dataset")["mse"]
     beats = [
         beats_reference(r.mse, r.mse_std, ref[r.dataset])
-        if r.model != reference and r.dataset in ref.index
+        if r.model not in (reference, baseline) and r.dataset in ref.index
         else pd.NA
         for r in out.itertuples()
     ]
@@ -189,7 +190,9 @@ def score(
         forecasts, series, baseline=baseline, reference=reference,
         max_shift=max_shift, alpha=alpha, echo_threshold=echo_threshold,
     )  # fmt: skip
-    return aggregate_seeds(per_seed, baseline=baseline, reference=reference, echo_threshold=echo_threshold)
+    return aggregate_seeds(
+        per_seed, baseline=baseline, reference=reference, echo_threshold=echo_threshold, max_shift=max_shift
+    )
 
 
 def per_horizon(forecasts: pd.DataFrame, *, baseline: str = "naive") -> pd.DataFrame:

@@ -26,18 +26,39 @@ def verdict(dm_stat: float, dm_pvalue: float, alpha: float = 0.05) -> str:
 
 
 def is_lagging(
-    verdict_: str, best_shift: float, h: float, echo_ratio: float, echo_threshold: float = 0.2
+    verdict_: str,
+    best_shift: float,
+    h: float,
+    echo_ratio: float,
+    echo_threshold: float = 0.2,
+    shift_gain: float = np.nan,
+    gain_threshold: float = 0.6,
+    max_shift: int = 5,
 ) -> bool:
-    """Lagging = not significantly better than naive AND (best shift = h OR echo ratio small)."""
-    shifted = bool(np.isfinite(best_shift) and best_shift == h)
+    """Lagging = not significantly better than naive AND the forecast trails the actuals.
+
+    "Trails" is: best shift = h (it matches the last observed value), or the echo ratio is small
+    (it barely moves away from it), or a clear minimum of the lag scan beyond h — h < best shift <
+    ``max_shift`` with shift_gain < ``gain_threshold``. A net trained on levels often trails by 2–4
+    steps, pulled back towards the middle of its training range: persistence made worse. A minimum
+    on the edge of the scan is not a minimum (a flat forecast of white noise lands there by chance).
+    """
+    finite = np.isfinite(best_shift)
+    shifted = bool(finite and best_shift == h)
+    trails = bool(
+        finite and h < best_shift < max_shift and np.isfinite(shift_gain) and shift_gain < gain_threshold
+    )
     echoes = bool(np.isfinite(echo_ratio) and echo_ratio < echo_threshold)
-    return verdict_ != BEATS and (shifted or echoes)
+    return verdict_ != BEATS and (shifted or trails or echoes)
 
 
-def lagging_column(table: pd.DataFrame, echo_threshold: float = 0.2) -> list[bool]:
-    """``is_lagging`` for every row of a metrics table (verdict, best_shift, diag_h, echo_ratio)."""
-    cols = ["verdict", "best_shift", "diag_h", "echo_ratio"]
-    return [is_lagging(*r, echo_threshold) for r in table[cols].itertuples(index=False)]
+def lagging_column(table: pd.DataFrame, echo_threshold: float = 0.2, max_shift: int = 5) -> list[bool]:
+    """``is_lagging`` for every row of a metrics table."""
+    cols = ["verdict", "best_shift", "diag_h", "echo_ratio", "shift_gain"]
+    return [
+        is_lagging(v, k, h, e, echo_threshold, shift_gain=g, max_shift=max_shift)
+        for v, k, h, e, g in table[cols].itertuples(index=False)
+    ]
 
 
 def beats_reference(mse: float, mse_std: float, ref_mse: float) -> bool:
@@ -70,11 +91,13 @@ def verdict_sentence(
     p_txt = f"{p:.2g}" if np.isfinite(p) and p < 0.01 else (f"{p:.2f}" if np.isfinite(p) else "n/a")
     rel_txt = f"{rel:.2f}" if np.isfinite(rel) else "n/a"
     head = {BEATS: "beats", NO_BETTER: "no better than", WORSE: "worse than"}[row["verdict"]]
-    text = f"{model}: {head} persistence (DM p = {p_txt}, MSE ratio {rel_txt})"
     k, h, echo = row.get("best_shift", np.nan), row.get("diag_h", 1), row.get("echo_ratio", np.nan)
+    at_h = f" at h = {h:.0f}" if row.get("h_max", 1) > 1 else ""
+    over = " over all steps" if at_h else ""
+    text = f"{model}: {head} persistence{at_h} (DM p = {p_txt}, MSE ratio {rel_txt}{over})"
     if row["lagging"]:
         says = []
-        if np.isfinite(k) and k == h:
+        if np.isfinite(k) and k >= h:
             says.append(f"match the actuals shifted by {_steps(int(k))}")
         if np.isfinite(echo) and echo < echo_threshold:
             says.append(f"move only {100 * echo:.0f} % as much as the series")
@@ -85,6 +108,6 @@ def verdict_sentence(
     if n_seeds > 1:
         text += f"; mean of {int(n_seeds)} seeds"
         vs = row.get("beats_arima", pd.NA)
-        if vs is not pd.NA and not pd.isna(vs):
+        if not pd.isna(vs):
             text += f"; {'beats' if vs else 'does not beat'} {reference} by more than its seed spread"
     return text + "."

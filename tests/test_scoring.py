@@ -95,6 +95,23 @@ def test_lagging_table(verdict: str, shift: float, h: int, echo_ratio: float, ex
     assert vd.is_lagging(verdict, shift, h, echo_ratio, echo_threshold=0.2) is expected
 
 
+@pytest.mark.parametrize(
+    ("shift", "gain", "expected"),
+    [
+        (3, 0.4, True),
+        (2, 0.55, True),
+        (3, 0.7, False),
+        (3, np.nan, False),
+        (-2, 0.1, False),
+        (5, 0.3, False),
+    ],  # fmt: skip
+)
+def test_trailing_by_more_than_h_with_a_clear_gain_is_lagging(shift, gain, expected) -> None:
+    # A level-trained net that trails the actuals by 3 steps is persistence made worse; a minimum
+    # on the edge of the scan (K = 5) is not a minimum.
+    assert vd.is_lagging(vd.WORSE, shift, 1, 0.9, shift_gain=gain) is expected
+
+
 def test_echo_threshold_is_configurable() -> None:
     assert vd.is_lagging(vd.NO_BETTER, 0, 1, 0.3, echo_threshold=0.5)
     assert not vd.is_lagging(vd.NO_BETTER, 0, 1, 0.3, echo_threshold=0.2)
