@@ -23,7 +23,9 @@ from bench.errors import ConfigError, InputDataError
 from bench.models.base import Forecaster
 from bench.records import FORECAST_COLUMNS, fold_records, fold_summary, forecast_rows, versions
 from bench.runner import FoldResult, backtest
-from bench.splits import SplitSpec, rolling_origin
+from bench.scoring import per_horizon
+from bench.scoring import score as score_frames
+from bench.splits import SeriesTooShortError, SplitSpec, rolling_origin
 from bench.store import write_csv, write_parquet, write_text
 from bench.transforms import build_pipeline
 from bench.types import Dataset, Split
@@ -122,7 +124,10 @@ def prepare(cfg: DictConfig) -> list[Prepared]:
                 f"(first at {first}); use transform.log=false"
             )
         lost = build_pipeline(**targs).lost
-        splits = list(rolling_origin(len(ds.y), spec, min_train(cfg, spec, lost)))
+        try:
+            splits = list(rolling_origin(len(ds.y), spec, min_train(cfg, spec, lost)))
+        except SeriesTooShortError as exc:
+            raise SeriesTooShortError(f"dataset {ds.name!r} ({ds.source}): {exc}") from exc
         out.append(Prepared(ds, spec, splits, targs))
     return out
 
@@ -198,6 +203,8 @@ def run_suite(cfg: DictConfig, out_dir: Path) -> dict[str, pd.DataFrame]:
     write_text(json.dumps(run_info(cfg, prepared), indent=2, ensure_ascii=False), out_dir / "run.json")
     tables["metrics"] = score(tables, cfg, prepared)
     write_csv(tables["metrics"], out_dir / "metrics.csv")
+    tables["metrics_by_h"] = per_horizon(tables["forecasts"])
+    write_csv(tables["metrics_by_h"], out_dir / "metrics_by_h.csv")
     return tables
 
 
@@ -225,8 +232,6 @@ def _execute(tasks: list, level: float, on_error: str, n_jobs: int) -> Iterator[
 
 def score(tables: dict[str, pd.DataFrame], cfg: DictConfig, prepared: list[Prepared]) -> pd.DataFrame:
     """Metrics from the stored frames, plus run accounting (time, failures, warnings) per model."""
-    from bench.scoring import score as score_frames  # statsmodels-heavy: imported only here
-
     metrics = score_frames(tables["forecasts"], tables["series"], alpha=float(cfg.alpha))
     # QLIKE compares a variance forecast with the squared value: meaningful for returns only.
     returns = {p.dataset.name for p in prepared if p.dataset.returns}

@@ -55,6 +55,7 @@ def test_cli_input_error_is_one_paragraph_without_traceback(tmp_path):
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert proc.stderr.startswith("lagbench: ") and "observations but" in proc.stderr
+    assert "dataset 'sine'" in proc.stderr
     assert not run_dir.exists(), "nothing is written for a run that fails validation"
 
 
