@@ -134,9 +134,20 @@ def prepare(cfg: DictConfig) -> list[Prepared]:
 
 def loader_args(node: DictConfig) -> tuple[dict, dict[str, dict]]:
     """Split a dataset node into the loader's arguments and the dataset's own suite overrides."""
+    require_all(node)
     args = OmegaConf.to_container(node, resolve=True)
     own = {key: args.pop(key, None) or {} for key in ("split", "transform")}
     return args, own
+
+
+def require_all(node: DictConfig) -> None:
+    """Name every required setting (``???``) that was not given, by its full command-line key."""
+    missing = sorted(OmegaConf.missing_keys(node))
+    if missing:
+        raise ConfigError(
+            f"required setting(s) not given: {', '.join(missing)}; pass them on the command line, "
+            f"e.g. {' '.join(f'{k}=...' for k in missing)}"
+        )
 
 
 def transform_args(t: DictConfig, ds: Dataset) -> dict:
@@ -156,6 +167,7 @@ def model_runs(cfg: DictConfig, prepared: list[Prepared]) -> list[ModelRun]:
     seeds = [int(s) for s in cfg.seeds]
     runs = []
     for name, node in cfg.models.items():
+        require_all(node)
         factory = instantiate(node)
         from_data = "period" in node and node.period is None
         for seed in seeds if "seed" in node else seeds[:1]:

@@ -64,3 +64,9 @@ def test_cli_bad_setting_is_a_clear_error(tmp_path, override):
     proc = run_cli(["datasets=[sine]", "models=[naive]", override], tmp_path / "bad")
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert override.split("=")[0].split(".")[-1] in proc.stderr
+
+
+def test_cli_names_every_missing_required_setting(tmp_path):
+    proc = run_cli(["datasets=[csv]", "models=[naive]"], tmp_path / "bad")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "datasets.csv.path, datasets.csv.value_col" in proc.stderr
