@@ -244,7 +244,13 @@ def _execute(tasks: list, level: float, on_error: str, n_jobs: int) -> Iterator[
 
 def score(tables: dict[str, pd.DataFrame], cfg: DictConfig, prepared: list[Prepared]) -> pd.DataFrame:
     """Metrics from the stored frames, plus run accounting (time, failures, warnings) per model."""
-    metrics = score_frames(tables["forecasts"], tables["series"], alpha=float(cfg.alpha))
+    metrics = score_frames(
+        tables["forecasts"],
+        tables["series"],
+        alpha=float(cfg.alpha),
+        max_shift=int(cfg.max_shift),
+        echo_threshold=float(cfg.echo_threshold),
+    )
     # QLIKE compares a variance forecast with the squared value: meaningful for returns only.
     returns = {p.dataset.name for p in prepared if p.dataset.returns}
     metrics.loc[~metrics["dataset"].isin(returns), ["qlike", "qlike_std"]] = np.nan

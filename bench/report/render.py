@@ -57,7 +57,7 @@ def render(run_dir: Path) -> Path:
     order = list(cfg["models"])
     colours = plots.model_colours(order)
     metrics = metrics.assign(_o=metrics["model"].map(order.index)).sort_values(["_o"], kind="stable")
-    scans = lag_curves(fc, series)
+    scans = lag_curves(fc, series, max_shift=int(cfg.get("max_shift", 5)))
     lines = header(run_dir, info)
     for name, meta in info["datasets"].items():
         m = metrics[metrics["dataset"] == name]
