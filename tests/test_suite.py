@@ -98,3 +98,28 @@ def test_returns_target_scores_returns_and_shows_qlike(tmp_path):
     assert np.isfinite(m.loc["arima", "qlike"]) and np.isnan(m.loc["naive", "qlike"])
     level = run_suite(compose(["datasets=[sp500]", "models=[arima]", "split.folds=8"]), tmp_path / "lvl")
     assert level["metrics"]["qlike"].isna().all(), "QLIKE is meaningless on price levels"
+
+
+def test_rewriting_the_future_of_a_csv_never_moves_earlier_forecasts(tmp_path):
+    """No leakage on the real path: CSV loader → target/dates → transform → every model → rows."""
+    rng = np.random.default_rng(3)
+    y = 100 + np.cumsum(rng.normal(0, 1, 150))
+    dates = pd.date_range("2021-01-01", periods=150, freq="D")
+    changed = y.copy()
+    changed[145:] = changed[145:] * 2 + 30  # h = 2: origins 138..147, the first seven never see this
+    tables = {}
+    for name, values in {"a": y, "b": changed}.items():
+        path = tmp_path / f"{name}.csv"
+        pd.DataFrame({"Date": dates, "Close": values}).iloc[::-1].to_csv(path, index=False)
+        cfg = compose(
+            ["datasets=[csv]", f"datasets.csv.path={path}", "datasets.csv.time_col=Date"]
+            + ["datasets.csv.value_col=Close", "models=[naive,arima,arima_garch,linear,lstm]"]
+            + ["split.folds=10", "split.horizon=2", "window=8", "seeds=[0]"]
+            + ["models.lstm.epochs=2", "models.lstm.hidden_size=4"]
+        )
+        tables[name] = run_suite(cfg, tmp_path / name)["forecasts"].set_index(["model", "cutoff", "h"])
+    a, b = tables["a"], tables["b"]
+    early = a.index.get_level_values("cutoff") < dates[145]
+    assert early.sum() == 7 * 5 * 2  # origins × models × steps
+    pd.testing.assert_series_equal(a.loc[early, "y_hat"], b.loc[early, "y_hat"])
+    assert not np.allclose(a.loc[~early, "y_hat"], b.loc[~early, "y_hat"])
