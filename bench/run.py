@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import shutil
 import sys
 from pathlib import Path
@@ -12,8 +11,6 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
 from bench.errors import explain, user_error
-
-log = logging.getLogger("bench")
 
 
 @hydra.main(version_base="1.3", config_path="../conf", config_name="config")
