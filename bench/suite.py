@@ -27,7 +27,7 @@ from bench.scoring import per_horizon
 from bench.scoring import score as score_frames
 from bench.splits import SeriesTooShortError, SplitSpec, rolling_origin
 from bench.store import write_csv, write_parquet, write_text
-from bench.transforms import build_pipeline
+from bench.transforms import build_pipeline, first_non_positive
 from bench.types import Dataset, Split
 
 
@@ -80,10 +80,19 @@ def to_target(ds: Dataset, target: str) -> Dataset:
         return ds
     if target != "returns":
         raise ConfigError(f"target must be 'level' or 'returns', not {target!r}")
-    if (ds.y <= 0).any():
-        raise InputDataError(f"target=returns needs a positive series; dataset {ds.name!r} has values <= 0")
+    require_positive(ds, "target=returns", "target=level")
     r = 100.0 * np.log(ds.y).diff().iloc[1:]
     return replace(ds, y=r, notes=ds.notes + ("target: log returns × 100",), returns=True)
+
+
+def require_positive(ds: Dataset, setting: str, instead: str) -> None:
+    """Logs need positive data: say which dataset and where, before any fold fails on it."""
+    bad = first_non_positive(ds.y.to_numpy())
+    if bad is not None:
+        raise InputDataError(
+            f"{setting} needs positive data, but dataset {ds.name!r} has {ds.y.iloc[bad]} at "
+            f"{ds.y.index[bad]} (the first value <= 0); use {instead}"
+        )
 
 
 def with_dates(ds: Dataset) -> Dataset:
@@ -117,12 +126,8 @@ def prepare(cfg: DictConfig) -> list[Prepared]:
         ds = instantiate(args)
         ds = with_dates(to_target(replace(ds, name=str(name)), str(cfg.target)))
         targs = transform_args(tcfg, ds)
-        if targs["log"] and (ds.y <= 0).any():
-            first = ds.y.index[int((ds.y <= 0).to_numpy().argmax())]
-            raise InputDataError(
-                f"transform.log needs positive data, but dataset {ds.name!r} has values <= 0 "
-                f"(first at {first}); use transform.log=false"
-            )
+        if targs["log"]:
+            require_positive(ds, "transform.log", "transform.log=false")
         lost = build_pipeline(**targs).lost
         try:
             splits = list(rolling_origin(len(ds.y), spec, min_train(cfg, spec, lost)))
@@ -173,7 +178,8 @@ def model_runs(cfg: DictConfig, prepared: list[Prepared]) -> list[ModelRun]:
         for seed in seeds if "seed" in node else seeds[:1]:
             kwargs = {"seed": seed} if "seed" in node else {}
             runs.append(ModelRun(str(name), seed, factory, kwargs, from_data))
-    for run in runs:
+    # The seed never decides whether settings are valid: build each model once per dataset.
+    for run in {r.name: r for r in runs}.values():
         for p in prepared:
             try:
                 run.make(p.dataset)()

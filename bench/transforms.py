@@ -26,6 +26,12 @@ class Transform(Protocol):
         ...
 
 
+def first_non_positive(y: np.ndarray) -> int | None:
+    """Position of the first value <= 0 (where a log is undefined), or None."""
+    bad = np.flatnonzero(np.asarray(y, dtype=float) <= 0)
+    return int(bad[0]) if len(bad) else None
+
+
 class Log:
     """Natural log; refuses non-positive data instead of producing NaN."""
 
@@ -35,8 +41,8 @@ class Log:
 
     def transform(self, y: np.ndarray) -> np.ndarray:
         y = np.asarray(y, dtype=float)
-        if np.any(y <= 0):
-            bad = int(np.flatnonzero(y <= 0)[0])
+        bad = first_non_positive(y)
+        if bad is not None:
             raise InputDataError(
                 f"transform.log needs positive data, but value {y[bad]} sits at position {bad}"
             )

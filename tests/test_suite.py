@@ -123,3 +123,12 @@ def test_rewriting_the_future_of_a_csv_never_moves_earlier_forecasts(tmp_path):
     assert early.sum() == 7 * 5 * 2  # origins × models × steps
     pd.testing.assert_series_equal(a.loc[early, "y_hat"], b.loc[early, "y_hat"])
     assert not np.allclose(a.loc[~early, "y_hat"], b.loc[~early, "y_hat"])
+
+
+@pytest.mark.parametrize("override", ["transform.log=true", "target=returns"])
+def test_logs_of_non_positive_data_stop_before_any_fit_naming_dataset_and_date(override):
+    from bench.errors import InputDataError
+
+    expected = r"dataset 'sunspots' has 0.0 at 1711-01-01 .*the first value <= 0"
+    with pytest.raises(InputDataError, match=expected):
+        prepare(compose(["datasets=[sunspots]", "models=[naive]", override]))
