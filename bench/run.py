@@ -15,9 +15,9 @@ from bench.errors import explain, user_error
 
 @hydra.main(version_base="1.3", config_path="../conf", config_name="config")
 def main(cfg: DictConfig) -> None:
+    from bench.engine.suite import run_suite
     from bench.report.render import render
     from bench.store import point_latest
-    from bench.suite import run_suite
 
     out_dir = Path(HydraConfig.get().runtime.output_dir)
     try:

@@ -13,8 +13,8 @@ from bench.data import package, synthetic
 from bench.data.errors import DataError
 from bench.data.shipped import sales
 from bench.data.validate import Where, clean, gap_notes
+from bench.engine.suite import loader_args
 from bench.errors import ConfigError
-from bench.suite import loader_args
 
 from conftest import CONF, compose
 

@@ -1,6 +1,6 @@
 """Issue 6 "done when", end to end: the real suite on simulated series with known truth.
 
-Every test composes the project's Hydra config, runs ``bench.suite.run_suite`` into ``tmp_path``
+Every test composes the project's Hydra config, runs ``bench.engine.suite.run_suite`` into ``tmp_path``
 and asserts on the ``metrics.csv`` it wrote, so splitting, the shared transform, the models, the
 inversion and the scorer are all on the path. Sizes were chosen from sweeps over many data seeds
 (see each test): the assertions hold on every seed tried unless a test says otherwise, and
@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bench.suite import run_suite
-from bench.verdict import BEATS, beats_reference
+from bench.engine.suite import run_suite
+from bench.scoring.verdict import BEATS, beats_reference
 
 from conftest import compose
 

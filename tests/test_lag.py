@@ -10,7 +10,7 @@ import pytest
 import statsmodels.api as sm
 from scipy import stats
 
-from bench import lag
+from bench.scoring import lag
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from hydra.utils import instantiate
 
 from bench.models.base import Forecaster, ModelError, check_forecast
 from bench.models.linear import RidgeAR
-from bench.windowing import last_window
+from bench.prep.windowing import last_window
 
 from conftest import compose
 

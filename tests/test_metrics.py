@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from bench import metrics as m
+from bench.scoring import metrics as m
 
 
 def test_mse_mae_rmse_by_hand() -> None:

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from hydra.utils import instantiate
 
-from bench.runner import backtest
-from bench.splits import SplitSpec, rolling_origin
-from bench.transforms import build_pipeline
+from bench.engine.runner import backtest
+from bench.prep.splits import SplitSpec, rolling_origin
+from bench.prep.transforms import build_pipeline
 
 from conftest import FAST_NEURAL, compose, model_names
 

@@ -6,7 +6,8 @@ import json
 
 import numpy as np
 
-from bench.perf import Settings, measure, write_table
+from bench.perf.core import Settings, write_table
+from bench.perf.measure import measure
 
 from conftest import FAST_NEURAL
 

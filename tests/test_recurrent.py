@@ -11,7 +11,7 @@ from torch import nn
 from bench.models import recurrent, torch_loop
 from bench.models.base import Forecaster, ModelError, check_forecast
 from bench.models.recurrent import GRU, LSTM, RNN, Recurrent, RecurrentNet
-from bench.windowing import last_window, make_windows
+from bench.prep.windowing import last_window, make_windows
 
 from conftest import compose
 

@@ -3,10 +3,10 @@ import warnings
 import numpy as np
 import pytest
 
+from bench.engine.runner import backtest
 from bench.models.naive import Naive
-from bench.runner import backtest
-from bench.splits import SplitSpec, rolling_origin
-from bench.transforms import build_pipeline
+from bench.prep.splits import SplitSpec, rolling_origin
+from bench.prep.transforms import build_pipeline
 from bench.types import Forecast
 
 

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bench import scoring as sc
-from bench import verdict as vd
+from bench.scoring import frame as sc
+from bench.scoring import verdict as vd
 
 Rule = Callable[[np.ndarray, int], np.ndarray]  # (history, h) -> h forecasts
 

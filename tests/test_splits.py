@@ -1,7 +1,7 @@
 import pytest
 
 from bench.errors import ConfigError
-from bench.splits import SeriesTooShortError, SplitSpec, rolling_origin
+from bench.prep.splits import SeriesTooShortError, SplitSpec, rolling_origin
 
 
 def _idx(s: slice) -> set[int]:

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from bench.engine.suite import prepare, run_suite
 from bench.errors import ConfigError
-from bench.suite import prepare, run_suite
 
 from conftest import compose
 

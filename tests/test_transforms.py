@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from bench.errors import ConfigError, InputDataError
-from bench.transforms import Difference, build_pipeline
+from bench.prep.transforms import Difference, build_pipeline
 
 
 def _series(n: int = 80, seed: int = 1) -> np.ndarray:

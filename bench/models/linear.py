@@ -12,8 +12,8 @@ import numpy as np
 from sklearn.linear_model import Ridge
 
 from bench.models.base import ModelError, as_series, check_finite, require_length
+from bench.prep.windowing import make_windows, recursive_forecast
 from bench.types import Forecast
-from bench.windowing import make_windows, recursive_forecast
 
 
 class RidgeAR:

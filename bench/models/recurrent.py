@@ -17,8 +17,8 @@ from torch import nn
 
 from bench.models import torch_loop
 from bench.models.base import ModelError, as_series, check_finite, require_length
+from bench.prep.windowing import make_windows, recursive_forecast
 from bench.types import Forecast
-from bench.windowing import make_windows, recursive_forecast
 
 Cell = Literal["rnn", "gru", "lstm"]
 _LAYERS: dict[str, type[nn.RNNBase]] = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}

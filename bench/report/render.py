@@ -46,7 +46,7 @@ INTERVALS = [
 
 def render(run_dir: Path) -> Path:
     """Write ``report.md`` (and its plots) into ``run_dir``; returns the report's path."""
-    from bench.scoring import lag_curves, per_horizon
+    from bench.scoring.frame import lag_curves, per_horizon
 
     run_dir = Path(run_dir).resolve()
     tables = read_run(run_dir)

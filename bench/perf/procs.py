@@ -1,6 +1,6 @@
 """The out-of-process parts of ``make perf``: BLAS threads in child processes, the suite's wall time.
 
-Children are lagbench's own ``python -m bench.perf --blas-child`` (same code, same configs),
+Children are lagbench's own ``python -m bench.perf.blas_child`` (same code, same configs),
 so the only thing that differs between the compared runs is the environment they start with.
 """
 
@@ -17,7 +17,7 @@ from contextlib import ExitStack
 from functools import partial
 from pathlib import Path
 
-from bench.perf import REFERENCE_MODEL, Settings, Timing, interleave, run_loop, setup
+from bench.perf.core import REFERENCE_MODEL, Settings, Timing, interleave, run_loop, setup
 
 
 def blas_threads(s: Settings) -> tuple[list[Timing], list[str]]:
@@ -44,7 +44,7 @@ class BlasWorkers:
 
     def __init__(self, jobs: int, threads: int, s: Settings) -> None:
         env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
-        cmd = [sys.executable, "-m", "bench.perf", "--blas-child", str(s.blas_folds), *s.overrides]
+        cmd = [sys.executable, "-m", "bench.perf.blas_child", str(s.blas_folds), *s.overrides]
         self.errs = [tempfile.TemporaryFile() for _ in range(jobs)]
         self.procs = [
             subprocess.Popen(cmd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=e, text=True)

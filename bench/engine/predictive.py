@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import norm
 
-from bench.transforms import Chain, Difference
+from bench.prep.transforms import Chain, Difference
 from bench.types import Forecast
 
 

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from bench.engine.predictive import invert
 from bench.models.base import Forecaster, ModelError, check_forecast
-from bench.predictive import invert
-from bench.transforms import Chain
+from bench.prep.transforms import Chain
 from bench.types import Split
 
 

@@ -1,4 +1,4 @@
-"""Performance benchmark behind ``make perf``: medians, spreads and ratios, never absolute goals.
+"""Shared pieces of ``make perf``: settings, timings, the composed setups and the result table.
 
 Every timing is printed as a ratio to a reference measured in the same run (and interleaved with
 it, repeat by repeat), so a slower or busier machine shifts both sides alike. Speed goals live
@@ -9,14 +9,11 @@ here, never in timed unit tests. ``python -m bench.perf [--quick] [--repeats N] 
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
 import statistics
-import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from functools import partial
 from pathlib import Path
 
@@ -24,14 +21,14 @@ import numpy as np
 import pandas as pd
 from omegaconf import DictConfig
 
+from bench.engine.runner import backtest
+from bench.engine.suite import ModelRun, Prepared, model_runs, prepare
 from bench.models.base import Forecaster
 from bench.models.naive import Naive
-from bench.runner import backtest
+from bench.prep.transforms import build_pipeline
 from bench.store import write_csv, write_text
-from bench.suite import ModelRun, Prepared, model_runs, prepare
-from bench.transforms import build_pipeline
 
-CONF = Path(__file__).resolve().parents[1] / "conf"
+CONF = Path(__file__).resolve().parents[2] / "conf"
 MODELS = ("naive", "arima", "arima_garch", "linear", "lstm", "gru", "rnn")
 REFERENCE_MODEL = "arima"  # ARIMA(1,0,1) with a constant: conf/models/arima.yaml
 COLUMNS = ["name", "per", "median_s", "min_s", "max_s", "spread", "ratio", "reference", "n"]
@@ -178,34 +175,6 @@ def refit_savings(s: Settings) -> list[Timing]:
     return [Timing(name, per, tuple(x), name.rsplit(".", 1)[0] + ".every1") for name, x in t.items()]
 
 
-def measure(s: Settings, log: Callable[[str], None] = lambda _: None) -> tuple[pd.DataFrame, list[str]]:
-    """Run every section; return the table and notes on the threads in use."""
-    if s.repeats < 1 or REFERENCE_MODEL not in s.models:
-        raise ValueError(f"need repeats >= 1 and {REFERENCE_MODEL!r} among the models (the reference)")
-    timings: list[Timing] = []
-    # Imported here: the subprocess sections' module builds on this one (its children call setup).
-    from bench.perf_proc import blas_threads, suite_wall
-
-    sections = [("runner overhead", runner_overhead), ("model cost per fold", model_costs),
-                ("refit_every", refit_savings)] + ([("suite", suite_wall)] if s.suite else [])  # fmt: skip
-    for label, section in sections:
-        log(f"perf: {label} …")
-        timings += section(s)
-    log("perf: BLAS threads …")
-    blas, notes = blas_threads(s)
-    return table(timings + blas), [describe_env(), *notes]
-
-
-def describe_env() -> str:
-    import torch
-
-    from bench.perf_proc import describe_pools
-
-    keys = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-    env = " ".join(f"{k}={os.environ.get(k, 'unset')}" for k in keys)
-    return f"{os.cpu_count()} CPUs; {env}; torch threads {torch.get_num_threads()}; BLAS {describe_pools()}"
-
-
 def table(timings: Sequence[Timing]) -> pd.DataFrame:
     """Median, min, max and max/min per row; ratio = median / the reference row's median."""
     med = {t.name: statistics.median(t.seconds) for t in timings}
@@ -237,34 +206,3 @@ def write_table(df: pd.DataFrame, notes: list[str], s: Settings, path: Path) -> 
         doc = {"rows": df.to_dict(orient="records"), "notes": notes, "settings": asdict(s)}
         return write_text(json.dumps(doc, indent=2, ensure_ascii=False), path)
     return write_csv(df, path)
-
-
-def main(argv: Sequence[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(prog="python -m bench.perf", description=__doc__.split("\n")[0])
-    ap.add_argument("--quick", action="store_true", help="smoke run (~20 s): one repeat, few folds")
-    ap.add_argument("--repeats", type=int, help="repeats per measurement (default 3, quick 1)")
-    ap.add_argument("--suite", action="store_true", help="also time the default suite end to end (minutes)")
-    ap.add_argument("--out", type=Path, help="also write the table to this .csv or .json file")
-    ap.add_argument("--blas-child", type=int, help=argparse.SUPPRESS)
-    ap.add_argument("overrides", nargs="*", help="hydra overrides for the composed configs")
-    a = ap.parse_args(argv)
-    if a.blas_child is not None:
-        from bench.perf_proc import blas_child
-
-        return blas_child(a.blas_child, a.overrides)
-    s = replace(QUICK if a.quick else Settings(), suite=a.suite, overrides=tuple(a.overrides))
-    if a.repeats is not None:
-        s = replace(s, repeats=a.repeats)
-    start = time.perf_counter()
-    df, notes = measure(s, log=lambda m: print(m, file=sys.stderr, flush=True))
-    print(format_table(df))
-    for note in notes:
-        print(f"# {note}")
-    total = time.perf_counter() - start
-    print(f"# {s.repeats} repeat(s), interleaved; ratio = median / reference median; total {total:.0f} s")
-    if a.out:
-        print(f"# written: {write_table(df, notes, s, a.out)}")
-
-
-if __name__ == "__main__":
-    main()

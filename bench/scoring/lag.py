@@ -20,7 +20,7 @@ import pandas as pd
 from scipy import stats
 from statsmodels.tsa.stattools import acovf
 
-from bench.metrics import aligned
+from bench.scoring.metrics import aligned
 
 NAN = float("nan")
 

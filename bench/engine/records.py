@@ -7,7 +7,7 @@ import json
 
 import pandas as pd
 
-from bench.runner import FoldResult
+from bench.engine.runner import FoldResult
 from bench.types import Dataset
 
 FORECAST_COLUMNS = [

@@ -5,7 +5,7 @@ Pure pandas over the runner's files (forecasts, series); nothing is refitted, an
 row of a dataset × model × seed; the lag/honesty diagnostics (DM, lag scan, echo ratio, change and
 direction skill, encompassing, differenced-scale errors) use the rows of the first horizon step
 present (``diag_h``, normally 1), as each is defined for one fixed h. Seeds are scored separately,
-then averaged (``aggregate_seeds``). The verdict rules themselves live in ``bench.verdict``.
+then averaged (``aggregate_seeds``). The verdict rules themselves live in ``bench.scoring.verdict``.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from bench import lag
-from bench import metrics as m
-from bench.verdict import NO_BETTER, beats_reference, lagging_column, verdict, verdict_sentence
+from bench.scoring import lag
+from bench.scoring import metrics as m
+from bench.scoring.verdict import NO_BETTER, beats_reference, lagging_column, verdict, verdict_sentence
 
 KEYS = ["dataset", "cutoff", "ds", "h"]
 GROUP = ["dataset", "model", "seed"]

@@ -19,15 +19,15 @@ from joblib import Parallel, delayed
 from omegaconf import DictConfig, OmegaConf
 from tqdm.auto import tqdm
 
+from bench.engine.records import FORECAST_COLUMNS, fold_records, fold_summary, forecast_rows, versions
+from bench.engine.runner import FoldResult, backtest
 from bench.errors import ConfigError, InputDataError
 from bench.models.base import Forecaster
-from bench.records import FORECAST_COLUMNS, fold_records, fold_summary, forecast_rows, versions
-from bench.runner import FoldResult, backtest
-from bench.scoring import per_horizon
-from bench.scoring import score as score_frames
-from bench.splits import SeriesTooShortError, SplitSpec, rolling_origin
+from bench.prep.splits import SeriesTooShortError, SplitSpec, rolling_origin
+from bench.prep.transforms import build_pipeline, first_non_positive
+from bench.scoring.frame import per_horizon
+from bench.scoring.frame import score as score_frames
 from bench.store import write_csv, write_parquet, write_text
-from bench.transforms import build_pipeline, first_non_positive
 from bench.types import Dataset, Split
 
 

@@ -1,0 +1,1 @@
+"""The fold loop, tasks and their execution, and the records they produce."""

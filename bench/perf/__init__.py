@@ -1,0 +1,1 @@
+"""`make perf`: speed as ratios to references timed in the same run."""

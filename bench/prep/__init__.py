@@ -1,0 +1,1 @@
+"""Shared preprocessing: splits, invertible transforms, windows — fitted on training data only."""

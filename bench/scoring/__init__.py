@@ -1,0 +1,1 @@
+"""Pure metrics, lag diagnostics and DM tests, verdicts, and frame-level scoring."""
