@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -38,6 +40,7 @@ class Forecast:
     mean: np.ndarray
     var: np.ndarray | None = None
     paths: np.ndarray | None = None
+    info: Mapping[str, Any] = field(default_factory=dict)  # what the fit chose (orders, components …)
 
 
 @dataclass(frozen=True)
@@ -51,3 +54,49 @@ class Dataset:
     source: str = ""
     notes: tuple[str, ...] = field(default_factory=tuple)
     returns: bool = False  # a (near zero-mean) return series: QLIKE of variance forecasts applies
+    unique_id: str = ""  # the series' id inside its collection; "" means the dataset's name
+
+    @property
+    def uid(self) -> str:
+        return self.unique_id or self.name
+
+
+@dataclass(frozen=True)
+class Collection:
+    """A dataset of one or more series, packed in one long frame (``unique_id, ds, y``).
+
+    Series may differ in length; each is cut into its own origins counted back from its own end.
+    ``meta`` has one row per ``unique_id`` (index) with loader metadata such as ``category`` or
+    ``n_test`` (the competition's own test length). Per-series :class:`Dataset` objects are built
+    only while a chunk of series is processed (``series``), so memory stays bounded.
+    """
+
+    name: str
+    frame: pd.DataFrame  # columns unique_id (str), ds, y (float); sorted by unique_id then ds
+    period: int | None = None
+    freq: str | None = None
+    source: str = ""
+    notes: tuple[str, ...] = field(default_factory=tuple)
+    returns: bool = False
+    meta: pd.DataFrame | None = None
+
+    @property
+    def ids(self) -> list[str]:
+        return list(pd.unique(self.frame["unique_id"]))
+
+    def series(self, ids: Sequence[str] | None = None) -> Iterator[Dataset]:
+        """Each series (or those in ``ids``, in that order) as a single-series :class:`Dataset`."""
+        groups = dict(tuple(self.frame.groupby("unique_id", sort=False)))
+        for uid in self.ids if ids is None else ids:
+            g = groups[uid]
+            y = pd.Series(g["y"].to_numpy(dtype="float64"), index=pd.Index(g["ds"]), name="y")
+            yield Dataset(
+                name=self.name, y=y, period=self.period, freq=self.freq, source=self.source,
+                notes=self.notes, returns=self.returns, unique_id=str(uid),
+            )  # fmt: skip
+
+    @classmethod
+    def of(cls, ds: Dataset) -> Collection:
+        """A single series as a collection of one (its id: the dataset's name unless set)."""
+        frame = pd.DataFrame({"unique_id": ds.uid, "ds": ds.y.index, "y": ds.y.to_numpy(dtype="float64")})
+        return cls(ds.name, frame, ds.period, ds.freq, ds.source, ds.notes, ds.returns)
