@@ -21,7 +21,7 @@ from scipy import stats
 def check_alpha(alpha: float) -> float:
     """alpha as a float, or a ValueError naming it when it is not a level in (0, 1)."""
     if not 0.0 < alpha < 1.0:
-        raise ValueError(f"alpha = {alpha!r} is not allowed; use a significance level strictly between 0 and 1")
+        raise ValueError(f"alpha = {alpha!r} is not allowed; use a level strictly between 0 and 1")
     return float(alpha)
 
 
@@ -32,7 +32,7 @@ def block_ranks(block: pd.DataFrame) -> pd.DataFrame:
     of the methods is not comparable with a rank among all of them.
     """
     if block.isna().to_numpy().any():
-        raise ValueError("block_ranks needs a complete block; drop the series where a method has no value first")
+        raise ValueError("block_ranks needs a complete block; drop the series where a method has no value")
     return block.rank(axis=1, method="average")
 
 
