@@ -135,3 +135,28 @@ def test_missing_lagging_flag_counts_as_not_lagging() -> None:
     f.loc[f["model"] == "arima", "lagging"] = None
     out = aggregate(f).set_index("model")
     assert out.loc["arima", "share_lagging"] == 0.0
+
+
+def random_frame(seed: int, n_series: int = 30, models: tuple[str, ...] = ("naive", "arima", "ets", "lstm")):
+    rng = np.random.default_rng(seed)
+    f = pd.DataFrame(
+        [dict(dataset="m3", unique_id=f"s{i:02d}", model=m) for i in range(n_series) for m in models]
+    )
+    f["mse"] = rng.choice([0.5, 1.0, 2.0, 3.0], size=len(f))  # a coarse grid: plenty of ties
+    f["smape"], f["mase"], f["rel_mse"] = f["mse"] * 10, f["mse"], f["mse"]
+    f["dm_stat"], f["dm_pvalue"] = rng.normal(size=len(f)), rng.uniform(size=len(f))
+    f["lagging"] = rng.uniform(size=len(f)) < 0.3
+    return f
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_ranks_and_win_rates_are_consistent(seed: int) -> None:
+    f = random_frame(seed)
+    out = aggregate(f, reference="ets").set_index("model")
+    k = 4
+    assert out["mean_rank"].sum() == pytest.approx(k * (k + 1) / 2)  # ranks of each series sum to 10
+    # A vs B and B vs A split every series between them
+    assert out.loc["naive", "win_rate_reference"] + out.loc["ets", "win_rate_baseline"] == pytest.approx(1.0)
+    # the same numbers whatever the row order
+    shuffled = aggregate(f.sample(frac=1.0, random_state=seed), reference="ets").set_index("model")
+    pd.testing.assert_frame_equal(shuffled.loc[out.index], out, check_like=True)
