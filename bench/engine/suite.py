@@ -7,6 +7,7 @@ processes give the same numbers as one, and results are assembled in task order 
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from functools import partial
@@ -135,7 +136,12 @@ def run_task(task: Task) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def _concat(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
     frames = [f for f in frames if len(f)]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    # Models without a variance give all-NaN interval columns; their dtype is float either way.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        return pd.concat(frames, ignore_index=True)
 
 
 def execute(s: Settings, prepared: list[Prepared]) -> dict[str, pd.DataFrame]:

@@ -18,8 +18,8 @@ import pandas as pd
 
 from bench.report.cd_diagram import cd_diagram
 from bench.report.distribution import ratio_distribution
-from bench.report.render import Column, metric_table
 from bench.report.representative import representative_series
+from bench.report.tables import Column, metric_table
 
 LABELS = {"smape": "sMAPE", "mase": "MASE", "mse": "MSE", "mae": "MAE", "rel_mse": "MSE ratio"}
 
@@ -69,7 +69,8 @@ def aggregate_lines(
         f"MSE / {baseline} MSE (< 1: better than {baseline}). Wins count the series with a lower MSE "
         f"(ties count half); the DM columns count the series where the Diebold–Mariano test against "
         f"{baseline} is significant at {alpha:.0%}. Ranks by {what} on each of the "
-        f"{first['rank_series']} series where every model has one ({first['rank_excluded']} left out); "
+        f"{int(first['rank_series'])} series where every model has one ({int(first['rank_excluded'])} left "
+        "out); "
         f"Friedman p = {_p(first['friedman_pvalue'])}"
     )
     cd = first["nemenyi_cd"]
@@ -81,7 +82,7 @@ def aggregate_lines(
     out += [text, ""]
     dropped = agg[agg["rel_mse_excluded"] > 0]
     if len(dropped):
-        listed = ", ".join(f"{r.model} {r.rel_mse_excluded}" for r in dropped.itertuples())
+        listed = ", ".join(f"{r.model} {int(r.rel_mse_excluded)}" for r in dropped.itertuples())
         out += [f"AvgRelMSE leaves out series whose MSE ratio is 0 or undefined: {listed}.", ""]
     return out
 

@@ -48,7 +48,9 @@ def _prepare(forecasts: pd.DataFrame, series: pd.DataFrame) -> tuple[pd.DataFram
     for key, g in s.groupby(["dataset", "unique_id"], sort=False):
         y = g["y"].to_numpy(float)
         full[key] = y
-        scales.append(m.expanding_naive_scale(y))
+        # MASE as in the M-competitions: scaled by the in-sample seasonal naive (lag 1 without a period).
+        period = int(g["period"].iloc[0]) if "period" in g and pd.notna(g["period"].iloc[0]) else 1
+        scales.append(m.expanding_seasonal_naive_scale(y, max(1, period)))
     s = s.assign(scale=np.concatenate(scales) if scales else np.array([], dtype=float))
     ids = ["dataset", "unique_id"]
     missing = set(map(tuple, fc[ids].drop_duplicates().to_numpy())) - set(full)

@@ -2,8 +2,9 @@
 the sweep report, so re-scoring stored files gives exactly the run's metrics.
 
 ``metrics_by_series`` has one row per dataset × series × model (seeds aggregated);
-``metrics`` one row per dataset × model — the series' row for a single-series dataset, the
-across-series aggregate for a collection; ``metrics_by_h`` the per-step errors.
+``metrics`` one row per dataset × model — the series' row for a single-series dataset
+(``kind=series``), the across-series aggregate for a collection (``kind=collection``, see
+``bench.scoring.aggregate``); ``metrics_by_h`` the per-step errors.
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from bench.scoring.aggregate import aggregate
 from bench.scoring.frame import per_horizon, score, with_ids
 from bench.settings import ScoringSettings, Settings
 from bench.store import read_run, write_csv
 
 METRIC_FILES = ("metrics", "metrics_by_series", "metrics_by_h")
+RANK_BY = "smape"  # the M-competition papers rank methods by sMAPE
 
 SKIPPED = "skipped"
 
@@ -53,9 +56,17 @@ def score_run(tables: dict[str, pd.DataFrame], sc: ScoringSettings) -> dict[str,
     )
     n_series = with_ids(tables["series"]).groupby("dataset", sort=False)["unique_id"].nunique()
     single = by_series["dataset"].map(n_series).fillna(1).eq(1)
-    metrics = by_series[single].reset_index(drop=True)
+    parts = [by_series[single]]
+    if (~single).any():
+        agg = aggregate(
+            by_series[~single], baseline=sc.baseline, reference=sc.reference, alpha=sc.alpha, rank_by=RANK_BY
+        )
+        parts.append(agg.assign(kind="collection"))
+    metrics = pd.concat([parts[0].assign(kind="series"), *parts[1:]], ignore_index=True)
+    order = list(dict.fromkeys(by_series["dataset"]))
+    metrics = metrics.sort_values("dataset", key=lambda d: d.map(order.index), kind="stable")
     return {
-        "metrics": metrics,
+        "metrics": metrics.reset_index(drop=True),
         "metrics_by_series": by_series,
         "metrics_by_h": per_horizon(tables["forecasts"], baseline=sc.baseline),
     }
