@@ -7,6 +7,7 @@ the result into :class:`bench.settings.Settings`.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,28 @@ CONF = Path(__file__).resolve().parents[1] / "conf"
 def available(group: str) -> list[str]:
     """Names of the configs in ``conf/<group>/`` (what ``models=[…]`` / ``datasets=[…]`` accept)."""
     return sorted(p.stem for p in (CONF / group).glob("*.yaml"))
+
+
+GROUPS = {"models": "models", "datasets": "datasets", "experiment": "experiment"}
+
+
+def unknown_choice(args: list[str]) -> str | None:
+    """One paragraph for the first ``models=[…]`` / ``datasets=[…]`` / ``+experiment=…`` override that
+    names a config that does not exist (Hydra's own message lists its search path instead)."""
+    for arg in args:
+        key, sep, value = arg.lstrip("+~").partition("=")
+        group = GROUPS.get(key)
+        if not sep or group is None or not (CONF / group).is_dir():
+            continue
+        names = re.findall(r"[^\[\],\s'\"]+", value)
+        have = available(group)
+        for name in names:
+            if name not in have:
+                return (
+                    f"{key}={value}: there is no {group[:-1] if group.endswith('s') else group} "
+                    f"named {name!r}; available: {', '.join(have)} (configs in conf/{group}/)"
+                )
+    return None
 
 
 def with_baseline(cfg: DictConfig) -> bool:

@@ -41,5 +41,16 @@ def main(cfg: DictConfig) -> None:
     print(f"report: {report}")
 
 
-if __name__ == "__main__":
+def cli() -> None:
+    """Check the names of chosen configs before Hydra composes them, then run."""
+    from bench.config import unknown_choice
+
+    problem = unknown_choice(sys.argv[1:])
+    if problem:
+        print(f"lagbench: {problem}", file=sys.stderr)
+        sys.exit(2)
     main()
+
+
+if __name__ == "__main__":
+    cli()
