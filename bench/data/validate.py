@@ -34,12 +34,14 @@ _MAX_GAP_NOTES = 3
 class Where:
     """Where values come from, so a message can point at the file, the column and the row.
 
-    ``lines`` holds each row's line number in the file (header = line 1), in the series' order.
+    ``lines`` holds each row's line number in the file (header = line 1), in the series' order;
+    ``setting`` is the config prefix a message tells the user to change (``datasets.<name>``).
     """
 
     source: str
     column: str | None = None
     lines: np.ndarray | None = None
+    setting: str = "datasets.csv"
 
     @property
     def label(self) -> str:
@@ -120,7 +122,7 @@ def repair_missing(y: pd.Series, where: Where, policy: str) -> tuple[pd.Series, 
             f"{where.label}: {k} missing value(s), the first at {where.row(y, i)}. Fill them in "
             "the source, or choose a repair with missing=ffill (carry the last value forward), "
             "missing=interpolate (linear between neighbours) or missing=drop (skip those rows), "
-            "e.g. datasets.csv.missing=ffill."
+            f"e.g. {where.setting}.missing=ffill."
         )
     if policy == "drop":
         return y[~na], [f"{k} missing value(s) dropped"]
@@ -168,16 +170,22 @@ def gap_notes(index: pd.Index, factor: float = GAP_FACTOR) -> list[str]:
     return notes
 
 
-def clean(y: pd.Series, where: Where, missing: str = "error") -> tuple[pd.Series, list[str]]:
-    """Sort, check duplicates, repair or reject missing values, check usability, note big gaps."""
+def tidy(y: pd.Series, where: Where, missing: str = "error") -> tuple[pd.Series, list[str]]:
+    """Sort, check duplicates, repair or reject missing values (the part before any length rule)."""
     y = pd.Series(np.asarray(y, dtype="float64"), index=y.index)
     if isinstance(y.index, pd.DatetimeIndex) and y.index.hasnans:
         raise DataError(f"{where.label}: some timestamps are missing (NaT); every row needs a time.")
     y, where, notes = sort_by_time(y, where)
     check_duplicates(y, where)
     y, repaired = repair_missing(y, where, missing)
+    return y, notes + repaired
+
+
+def clean(y: pd.Series, where: Where, missing: str = "error") -> tuple[pd.Series, list[str]]:
+    """Sort, check duplicates, repair or reject missing values, check usability, note big gaps."""
+    y, notes = tidy(y, where, missing)
     check_usable(y, where)
-    return y, notes + repaired + gap_notes(y.index)
+    return y, notes + gap_notes(y.index)
 
 
 def infer_freq(index: pd.Index) -> str | None:
