@@ -50,7 +50,7 @@ def load_panel_csv(
     if min_len is not None and (isinstance(min_len, bool) or not isinstance(min_len, int) or min_len < 2):
         raise ConfigError(f"{setting}.min_len must be a whole number >= 2 or null, not {min_len!r}")
     table = read_table(path, sep, decimal, thousands, encoding, setting)
-    file, frame, lines = table.file, table.frame, table.lines
+    file, frame, lines, thousands = table.file, table.frame, table.lines, table.thousands
     roles = {"id_col": id_col, "value_col": value_col} | ({} if time_col is None else {"time_col": time_col})
     cols = {role: find_column(frame, col, role, file, sep, setting) for role, col in roles.items()}
     if len(set(cols.values())) < len(cols):
