@@ -8,10 +8,14 @@ import numpy as np
 import pandas as pd
 import pytest
 from hydra.utils import instantiate
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from bench.data.csv import parse_number, parse_values
 from bench.data.errors import DataError
 from bench.data.panel import load_panel_csv
 from bench.data.shipped import shipped_path
+from bench.data.validate import Where
 from bench.engine.suite import loader_args
 from bench.errors import ConfigError
 
@@ -148,3 +152,13 @@ def test_a_row_without_id_and_a_constant_series_are_named(tmp_path):
         )
     with pytest.raises(ConfigError, match="same column twice"):
         load_panel_csv(write(tmp_path, "unique_id,ds,y\nA,2024-01-01,1\n"), value_col="unique_id")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.floats(allow_nan=False, allow_infinity=False, width=64), min_size=1, max_size=20))
+def test_vectorised_plain_numbers_equal_the_cell_by_cell_parser(xs):
+    forms = (repr, lambda v: f"{v:.3e}", lambda v: f"{v:,.2f}", lambda v: f"{v:.0f}")  # plain and grouped
+    cells = [f(x) for x in xs for f in forms]
+    where = Where("f.csv", "y", np.arange(len(cells)) + 2)
+    values, _ = parse_values(pd.Series(cells), where, ".", ",")
+    np.testing.assert_array_equal(values, [parse_number(c, ".", ",")[0] for c in cells])

@@ -111,11 +111,11 @@ def repair_missing(y: pd.Series, where: Where, policy: str) -> tuple[pd.Series, 
     """Apply the missing-value policy (±inf count as missing); unfillable edges are dropped."""
     if policy not in MISSING_POLICIES:
         raise ConfigError(f"missing must be one of {', '.join(MISSING_POLICIES)}, not {policy!r}")
-    y = y.where(np.isfinite(y))
-    na = y.isna().to_numpy()
+    na = ~np.isfinite(y.to_numpy(dtype="float64"))
     k = int(na.sum())
     if k == 0:
         return y, []
+    y = y.where(~na)
     if policy == "error":
         i = int(np.flatnonzero(na)[0])
         raise DataError(
@@ -157,13 +157,14 @@ def gap_notes(index: pd.Index, factor: float = GAP_FACTOR) -> list[str]:
     """Notes for gaps larger than ``factor`` × the median spacing (largest first, at most three)."""
     if not isinstance(index, pd.DatetimeIndex) or len(index) < 3:
         return []
-    step = pd.Series(index[1:] - index[:-1])
-    med = step.median()
-    big = step[step > factor * med].sort_values(ascending=False, kind="stable")
+    step = np.diff(index.as_unit("ns").asi8)  # numpy, not pandas: this runs once per series of a panel
+    med = float(np.median(step))
+    big = np.flatnonzero(step > factor * med)
+    big = big[np.argsort(-step[big], kind="stable")]
     notes = [
-        f"gap of {fmt_span(gap)} between {fmt_time(index[i])} and {fmt_time(index[i + 1])} "
-        f"(median spacing {fmt_span(med)})"
-        for i, gap in big.iloc[:_MAX_GAP_NOTES].items()
+        f"gap of {fmt_span(pd.Timedelta(int(step[i])))} between {fmt_time(index[i])} and "
+        f"{fmt_time(index[i + 1])} (median spacing {fmt_span(pd.Timedelta(med))})"
+        for i in big[:_MAX_GAP_NOTES]
     ]
     if len(big) > _MAX_GAP_NOTES:
         notes.append(f"{len(big) - _MAX_GAP_NOTES} more gap(s) longer than {factor:g}× the median spacing")
