@@ -14,7 +14,7 @@ category (MICRO, MACRO …): that field is read from the package's bundled JSON.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import metadata, resources
@@ -117,12 +117,17 @@ def _ids(
 ) -> set[str] | None:
     if ids is None:
         return None
-    wanted = [str(i).strip() for i in ([ids] if isinstance(ids, str) else list(ids))]
+    if isinstance(ids, (str, int)):
+        ids = [ids]
+    if not isinstance(ids, Iterable):
+        raise ConfigError(f"{setting}.ids must be a list of competition ids or null, not {ids!r}")
+    wanted = [str(i).strip() for i in ids]
     if not wanted:
         raise ConfigError(f"{setting}.ids is an empty list; give competition ids or null for all")
     here = [e.uid for e in pool if e.subset == subset]
     elsewhere = {e.uid: e.subset for e in pool if e.subset != subset}
-    unknown = [i for i in wanted if i not in set(here)]
+    known = set(here)
+    unknown = [i for i in wanted if i not in known]
     if unknown:
         shown = ", ".join(
             f"{i!r} (a {elsewhere[i]} series)" if i in elsewhere else repr(i) for i in unknown[:5]
