@@ -149,6 +149,10 @@ class Chain:
         """Observations consumed at the start of the series (by differencing)."""
         return sum(s.lag for s in self.steps if isinstance(s, Difference))
 
+    def info(self) -> dict:
+        """What fitting chose (none of today's steps chooses anything)."""
+        return {}
+
     def describe(self) -> str:
         if not self.steps:
             return "identity"

@@ -1,4 +1,4 @@
-"""``python -m bench.report RUN_DIR``: re-render report.md from a run's stored files."""
+"""``python -m bench.report RUN_DIR``: re-score and re-render a run from its stored files (no refit)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from bench.report.render import render
+from bench.scoring.tables import score_dir
 
 
 def main(argv: list[str]) -> int:
@@ -16,6 +17,7 @@ def main(argv: list[str]) -> int:
     if not (run_dir / "forecasts.parquet").exists():
         print(f"lagbench: {run_dir} holds no forecasts.parquet; pass a run directory", file=sys.stderr)
         return 2
+    score_dir(run_dir)
     print(f"report: {render(run_dir)}")
     return 0
 

@@ -12,6 +12,7 @@ import pandas as pd
 import yaml
 
 from bench.report import plots
+from bench.settings import Settings
 from bench.store import read_run, write_text
 
 
@@ -52,20 +53,20 @@ def render(run_dir: Path) -> Path:
     tables = read_run(run_dir)
     metrics = pd.read_csv(run_dir / "metrics.csv")
     info = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
-    cfg = info["config"]
+    st = Settings.from_dict(info["settings"])
     fc, series, folds = tables["forecasts"], tables["series"], tables["folds"]
-    order = list(cfg["models"])
+    order = [m.name for m in st.models]
     colours = plots.model_colours(order)
     metrics = metrics.assign(_o=metrics["model"].map(order.index)).sort_values(["_o"], kind="stable")
-    scans = lag_curves(fc, series, max_shift=int(cfg.get("max_shift", 5)))
-    lines = header(run_dir, info)
+    scans = lag_curves(fc, series, max_shift=st.scoring.max_shift)
+    lines = header(run_dir, st)
     for name, meta in info["datasets"].items():
         m = metrics[metrics["dataset"] == name]
         f, s = fc[fc["dataset"] == name], series[series["dataset"] == name]
         lines += dataset_intro(name, meta)
         lines += [metric_table(m, HEADLINE), ""]
         lines += [f"- {text}" for text in m["verdict_text"].fillna("")] + [""]
-        lines += interval_table(m, float(cfg["interval_level"]))
+        lines += interval_table(m, st.scoring.interval_level)
         lines += problems(folds[folds["dataset"] == name])
         if f.empty:
             lines += ["_No successful forecasts for this dataset: see `folds.parquet`._", ""]
@@ -82,21 +83,31 @@ def render(run_dir: Path) -> Path:
     return write_text("\n".join(lines) + "\n", run_dir / "report.md")
 
 
-def header(run_dir: Path, info: dict) -> list[str]:
-    cfg = info["config"]
-    sp, tr = cfg["split"], cfg["transform"]
+def header(run_dir: Path, s: Settings) -> list[str]:
     overrides = _overrides(run_dir)
+    sc = s.scoring
+    own = [
+        d.name for d in s.datasets if (d.split, d.transform) != (s.datasets[0].split, s.datasets[0].transform)
+    ]
+    tr, sp = s.datasets[0].transform, s.datasets[0].split
+    models = ", ".join(m.name for m in s.models)
+    if s.baseline_added:
+        models += f" (the baseline {sc.baseline} was added: every ratio is against it)"
     rows = [
-        ("models", ", ".join(cfg["models"])),
-        ("datasets", ", ".join(cfg["datasets"])),
-        ("target", cfg["target"]),
-        ("transform", f"log={tr['log']}, seasonal_diff={tr['seasonal_diff']}, diff={tr['diff']}, "
-                      f"scale={tr['scale']} — fitted on each fold's training part only"),
-        ("window", cfg["window"]),
-        ("split", f"{sp['kind']}, {sp['folds']} origins, step {sp['step']}, horizon {sp['horizon']}, "
-                  f"refit every {sp['refit_every']}"),
-        ("seeds", ", ".join(map(str, cfg["seeds"]))),
-        ("interval level", f"{cfg['interval_level']:.0%}"),
+        ("models", models),
+        ("datasets", ", ".join(d.name for d in s.datasets)),
+        ("baseline / reference", f"{sc.baseline} / {sc.reference}"),
+        ("target", s.target),
+        ("transform", f"log={tr.log}, boxcox={tr.boxcox}, deseasonalize={tr.deseasonalize}, "
+                      f"seasonal_diff={tr.seasonal_diff}, diff={tr.diff}, scale={tr.scale} — fitted on "
+                      "each fold's training part only; models on levels (naive, ETS, Theta, Naive 2) "
+                      "get the raw series"),
+        ("window", s.window),
+        ("split", f"{sp.kind}, {sp.folds} origins, step {sp.step}, horizon {sp.horizon}, "
+                  f"refit every {sp.refit_every}{', warm-started' if sp.warm_start else ''}"),
+        ("own split/transform", ", ".join(own) or "none"),
+        ("seeds", ", ".join(map(str, s.seeds))),
+        ("interval level", f"{sc.interval_level:.0%}"),
         ("overrides", " ".join(f"`{o}`" for o in overrides) or "none (defaults)"),
     ]  # fmt: skip
     out = [f"# lagbench report — `{run_dir.name}`", "",
