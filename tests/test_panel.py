@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hydra.utils import instantiate
-from hypothesis import given, settings
+from hypothesis import given
+from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from bench.data.csv import parse_number, parse_values
@@ -16,10 +16,10 @@ from bench.data.errors import DataError
 from bench.data.panel import load_panel_csv
 from bench.data.shipped import shipped_path
 from bench.data.validate import Where
-from bench.engine.suite import loader_args
+from bench.engine.prepare import load
 from bench.errors import ConfigError
 
-from conftest import compose
+from conftest import settings
 
 
 def write(tmp_path: Path, text: str, name: str = "panel.csv", encoding: str = "utf-8") -> Path:
@@ -43,12 +43,10 @@ def test_shipped_example_has_three_quarterly_series_of_different_lengths():
 
 
 def test_config_needs_a_path_and_loads_the_example_with_it():
-    cfg = compose(["datasets=[panel_csv]"])
     with pytest.raises(ConfigError, match=r"datasets\.panel_csv\.path"):
-        loader_args(cfg.datasets.panel_csv)
-    cfg = compose(["datasets=[panel_csv]", f"datasets.panel_csv.path={shipped_path('panel_macro.csv')}"])
-    args, _ = loader_args(cfg.datasets.panel_csv)
-    assert instantiate(args).name == "panel_csv"
+        settings(["datasets=[panel_csv]"])
+    s = settings(["datasets=[panel_csv]", f"datasets.panel_csv.path={shipped_path('panel_macro.csv')}"])
+    assert load(s.datasets[0]).ids == ["cpi", "realgdp", "unemp"]
 
 
 def test_rows_in_any_order_are_grouped_and_sorted_per_series(tmp_path):
@@ -154,7 +152,7 @@ def test_a_row_without_id_and_a_constant_series_are_named(tmp_path):
         load_panel_csv(write(tmp_path, "unique_id,ds,y\nA,2024-01-01,1\n"), value_col="unique_id")
 
 
-@settings(max_examples=60, deadline=None)
+@hsettings(max_examples=60, deadline=None)
 @given(st.lists(st.floats(allow_nan=False, allow_infinity=False, width=64), min_size=1, max_size=20))
 def test_vectorised_plain_numbers_equal_the_cell_by_cell_parser(xs):
     forms = (repr, lambda v: f"{v:.3e}", lambda v: f"{v:,.2f}", lambda v: f"{v:.0f}")  # plain and grouped
