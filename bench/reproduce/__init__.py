@@ -1,0 +1,1 @@
+"""Reproductions of the published comparisons (SOURCES.md): ``python -m bench.reproduce [--quick]``."""

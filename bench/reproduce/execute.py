@@ -1,0 +1,51 @@
+"""Run one experiment config through the benchmark itself (``bench.app``), in process.
+
+An experiment is a named config ``conf/experiment/<name>.yaml``; this composes it exactly as
+``python -m bench.run +experiment=<name> [overrides]`` does and runs it into a fixed directory, so
+the reproduction pages read the same ``metrics.csv`` and ``report.md`` any user run writes.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from bench.config import CONF, load_settings
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """Where a config's run went and what it scored (``metrics.csv``), with its wall time."""
+
+    config: str
+    run_dir: Path
+    metrics: pd.DataFrame
+    seconds: float
+    overrides: tuple[str, ...]
+
+    @property
+    def report(self) -> Path:
+        return self.run_dir / "report.md"
+
+
+def compose(config: str, overrides: tuple[str, ...] = ()):
+    """The experiment's Hydra config, composed as the command line would."""
+    from hydra import compose as hydra_compose
+    from hydra import initialize_config_dir
+
+    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
+        return hydra_compose(config_name="config", overrides=[f"+experiment={config}", *overrides])
+
+
+def run_config(config: str, run_dir: Path, overrides: tuple[str, ...] = ()) -> RunResult:
+    """Compose, run (tables, metrics, report with plots) and read back ``metrics.csv``."""
+    from bench.app import run
+
+    start = time.perf_counter()
+    run(load_settings(compose(config, overrides)), Path(run_dir))
+    seconds = time.perf_counter() - start
+    metrics = pd.read_csv(Path(run_dir) / "metrics.csv")
+    return RunResult(config, Path(run_dir), metrics, seconds, tuple(overrides))
