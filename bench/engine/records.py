@@ -32,7 +32,9 @@ def forecast_frame(ds: Dataset, model: str, seed: int, results: list[FoldResult]
     ok = [r for r in results if r.status == "ok"]
     if not ok:
         return pd.DataFrame(columns=FORECAST_COLUMNS)
-    idx, y = ds.y.index, ds.y.to_numpy(dtype=float)
+    # Plain arrays: an index slice can keep its freq, and 2-D datetime blocks with a freq do not
+    # survive pickling between worker processes (pandas' NDArrayBacked.__setstate__).
+    idx, y = ds.y.index.to_numpy(), ds.y.to_numpy(dtype=float)
     origin = np.repeat([r.origin for r in ok], h)
     target = origin + 1 + np.tile(np.arange(h), len(ok))
     stack = {k: np.concatenate([getattr(r, k) for r in ok]) for k in ("y_hat", "y_var", "y_lo", "y_hi")}
@@ -65,7 +67,7 @@ def fold_frame(ds: Dataset, model: str, seed: int, results: list[FoldResult]) ->
             "model": model,
             "seed": seed,
             "fold": [r.fold for r in results],
-            "cutoff": ds.y.index[[r.origin for r in results]],
+            "cutoff": ds.y.index.to_numpy()[[r.origin for r in results]],
             "refit": [r.refit for r in results],
             "status": [r.status for r in results],
             "error": [r.error for r in results],
