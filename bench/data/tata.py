@@ -47,6 +47,9 @@ def tata(path: str = "../shared/data/tata", column: str = "Open", fallback_tail:
         y,
         Where(str(where), column, setting="datasets.tata"),
         freq="B",
-        source=f"TATA Global Beverages (NSE) daily {column}: {TRAIN} ({len(train)} days) + {TEST} ({len(test)} days)",
+        source=(
+            f"TATA Global Beverages (NSE) daily {column}: {TRAIN} ({len(train)} days) + {TEST} "
+            f"({len(test)} days)"
+        ),
         notes=["trading days used positionally", f"the last {len(test)} values are the tutorial's test file"],
     )

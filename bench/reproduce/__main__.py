@@ -38,18 +38,26 @@ def leaky_runs(quick: bool, jobs_overrides: tuple[str, ...]) -> tuple:
     return tuple(leaky_run(y, model, seed, **(QUICK_LEAKY if quick else {})) for seed in seeds)
 
 
-def run_experiment(name: str, out: Path, quick: bool, common: tuple[str, ...]) -> Outcome:
+def run_experiment(
+    name: str, out: Path, quick: bool, common: tuple[str, ...], tata: str | None = None
+) -> Outcome:
     e = EXPERIMENTS[name]
     runs = {}
     for p in e.protocols:
-        overrides = (*common, *(p.quick if quick else ()))
+        where = (f"datasets.tata.path={tata}",) if tata and p.config.startswith("stock_") else ()
+        overrides = (*common, *where, *(p.quick if quick else ()))
         print(f"[reproduce] {name}: {p.config} {' '.join(overrides)}", flush=True)
         runs[p.config] = run_config(p.config, out / "runs" / p.config, overrides)
     leaky = leaky_runs(quick, common) if name == "sales_lstm_vs_arima" else ()
     notes = []
     for r in runs.values():
         if (r.metrics["dataset"] == "tata").any() and _fallback(r.run_dir):
-            notes.append("The TATA files were not found: the S&P 500 stood in (see the run's report); the tutorial's numbers do not apply to it.")
+            notes.append(
+                (
+                    "The TATA files were not found: the S&P 500 stood in (see the run's report); the "
+                    "tutorial's numbers do not apply to it."
+                )
+            )
     return Outcome(e, runs, leaky, quick, tuple(notes))
 
 
@@ -63,6 +71,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", nargs="+", choices=sorted(EXPERIMENTS), default=None)
     ap.add_argument("--out", type=Path, default=None)
     ap.add_argument("--jobs", type=int, default=1, help="worker processes per run (n_jobs)")
+    ap.add_argument(
+        "--tata",
+        default=None,
+        help="directory of the TATA files (default: ../shared/data/tata from the repo root)",
+    )
     ap.add_argument("overrides", nargs="*", help="extra Hydra overrides for every run, e.g. cache=false")
     args = ap.parse_args(argv)
     out = args.out or Path("results") / ("reproduce-quick" if args.quick else "reproduce")
@@ -70,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     names = args.only or list(EXPERIMENTS)
     rows = []
     for name in names:
-        o = run_experiment(name, out, args.quick, common)
+        o = run_experiment(name, out, args.quick, common, args.tata)
         row = SUMMARIES[name](o)
         write_text(page(o, row, out), out / f"{name}.md")
         rows.append((name, row))

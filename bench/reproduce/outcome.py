@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from bench.reproduce.execute import RunResult
-from bench.reproduce.experiments import Claim, Experiment
+from bench.reproduce.spec import Claim, Experiment
 from bench.reproduce.sales_article import LeakyResult
 
 LEAKY = "sales_article"
@@ -39,7 +39,11 @@ class Outcome:
         m = m[m["model"] == model]
         if m.empty:
             return math.nan
-        col = f"{metric}_mean" if f"{metric}_mean" in m.columns and m["kind"].iloc[0] == "collection" else metric
+        col = (
+            f"{metric}_mean"
+            if f"{metric}_mean" in m.columns and m["kind"].iloc[0] == "collection"
+            else metric
+        )
         v = pd.to_numeric(m[col], errors="coerce") if col in m.columns else pd.Series([math.nan])
         return float(v.iloc[0])
 

@@ -12,7 +12,15 @@ import pandas as pd
 from bench.reproduce.outcome import Outcome, fmt
 from bench.reproduce.verdicts import SummaryRow
 
-COLLECTION = ["n_series", "smape_mean", "mase_mean", "avg_rel_mse", "mean_rank", "share_dm_beats", "share_lagging"]
+COLLECTION = [
+    "n_series",
+    "smape_mean",
+    "mase_mean",
+    "avg_rel_mse",
+    "mean_rank",
+    "share_dm_beats",
+    "share_lagging",
+]
 SERIES = ["mse", "mae", "rel_mse", "dm_pvalue", "verdict", "lagging", "best_shift"]
 
 
@@ -22,6 +30,8 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
 
 
 def _cell(v: object) -> str:
+    if isinstance(v, float) and v.is_integer() and abs(v) < 1e6:
+        return str(int(v))
     if isinstance(v, float):
         return fmt(v, 4 if abs(v) < 10 else 2)
     return "—" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
@@ -45,7 +55,9 @@ def claims_table(o: Outcome) -> list[str]:
         goal = "" if c.tol is None else (f"±{c.tol:g}: " + ("met" if abs(diff) <= c.tol else "missed"))
         if c.tol is not None and not math.isfinite(diff):
             goal = f"±{c.tol:g}: not run"
-        rows.append([c.where, c.source_model, f"`{c.model}`", c.metric, f"{c.value:g}", _cell(got), _cell(diff), goal])
+        rows.append(
+            [c.where, c.source_model, f"`{c.model}`", c.metric, f"{c.value:g}", _cell(got), _cell(diff), goal]
+        )
     header = ["where", "source model", "lagbench model", "metric", "source", "lagbench", "Δ", "goal"]
     return _table(header, rows) if rows else ["The source publishes no numbers for this experiment."]
 
@@ -54,18 +66,36 @@ def leaky_section(o: Outcome) -> list[str]:
     if not o.leaky:
         return []
     rows = [
-        [str(r.seed), fmt(r.allmse, 2), fmt(r.test_mse_path, 2), fmt(r.test_mse_anchored, 2), fmt(r.persistence_test_mse, 2)]
+        [
+            str(r.seed),
+            fmt(r.allmse, 2),
+            fmt(r.test_mse_path, 2),
+            fmt(r.test_mse_anchored, 2),
+            fmt(r.persistence_test_mse, 2),
+        ]
         for r in o.leaky
     ]
     return [
         "## The article's own protocol (leaky, labelled)",
         "",
-        "Run by `bench/reproduce/sales_article.py`, never by the benchmark: differences scaled by the maximum of the "
+        (
+            "Run by `bench/reproduce/sales_article.py`, never by the benchmark: differences scaled by "
+            "the maximum of the "
+        )
         "whole differenced series (test months included), one running sum of predicted differences, MSE over "
-        "in-sample and test points together (ALLMSE). The last three columns are the same net's 10 test months.",
+        (
+            "in-sample and test points together (ALLMSE). The last three columns are the same net's "
+            "10 test months."
+        ),
         "",
         *_table(
-            ["seed", "ALLMSE (article's score)", "test MSE, running-sum path", "test MSE, re-anchored", "persistence test MSE"],
+            [
+                "seed",
+                "ALLMSE (article's score)",
+                "test MSE, running-sum path",
+                "test MSE, re-anchored",
+                "persistence test MSE",
+            ],
             rows,
         ),
         "",
@@ -76,13 +106,23 @@ def run_section(o: Outcome, out_dir: Path) -> list[str]:
     lines = ["## lagbench runs", ""]
     for p in o.experiment.protocols:
         r = o.runs.get(p.config)
-        lines += [f"### {p.label}", "", f"`python -m bench.run +experiment={p.config}`" + (" " + " ".join(p.quick) if o.quick else ""), ""]
+        lines += [
+            f"### {p.label}",
+            "",
+            "`"
+            + " ".join(["python -m bench.run", f"+experiment={p.config}", *(p.quick if o.quick else ())])
+            + "`",
+            "",
+        ]
         if r is None:
             lines += ["Not run.", ""]
             continue
         rel = Path(os.path.relpath(r.run_dir, out_dir))
         lines += [
-            f"Wall time {r.seconds:.0f} s (loaded machine). Full report: [{rel / 'report.md'}]({rel / 'report.md'}); "
+            (
+                f"Wall time {r.seconds:.0f} s (loaded machine). Full report: [{rel / "
+                f"'report.md'}]({rel / 'report.md'}); "
+            )
             f"plots: [{rel / 'plots'}/]({rel / 'plots'}/).",
             "",
             *metrics_table(r.metrics),
@@ -95,8 +135,19 @@ def page(o: Outcome, row: SummaryRow, out_dir: Path) -> str:
     e = o.experiment
     lines = [f"# {e.title}", "", f"Source: {e.source}.", "", f"Claim: {e.claim}", ""]
     if o.quick:
-        lines += ["> **QUICK run** (`--quick`): a small subset with short training; the numbers are not the reproduction.", ""]
-    lines += ["## Setup: source vs lagbench", "", *_table(["aspect", "source", "lagbench"], [list(s) for s in e.setup]), ""]
+        lines += [
+            (
+                "> **QUICK run** (`--quick`): a small subset with short training; the numbers are not "
+                "the reproduction."
+            ),
+            "",
+        ]
+    lines += [
+        "## Setup: source vs lagbench",
+        "",
+        *_table(["aspect", "source", "lagbench"], [list(s) for s in e.setup]),
+        "",
+    ]
     lines += ["## The source's numbers (quoted from SOURCES.md) and lagbench's", "", *claims_table(o), ""]
     lines += leaky_section(o) + run_section(o, out_dir)
     lines += ["## Deviations", "", *(f"- {d}" for d in (*e.deviations, *o.notes)), ""]
@@ -108,6 +159,15 @@ def summary(rows: list[tuple[str, SummaryRow]], quick: bool) -> str:
     lines = ["# Reproductions of the published comparisons", ""]
     if quick:
         lines += ["> **QUICK run**: small subsets, short training — a smoke test, not the reproduction.", ""]
-    body = [[f"[{n}]({n}.md)", r.source, r.under_source, r.under_honest, r.yardstick, r.verdict] for n, r in rows]
-    header = ["experiment", "source claim and numbers", "lagbench, source protocol", "lagbench, honest protocol", "persistence / Naive 2", "verdict"]
+    body = [
+        [f"[{n}]({n}.md)", r.source, r.under_source, r.under_honest, r.yardstick, r.verdict] for n, r in rows
+    ]
+    header = [
+        "experiment",
+        "source claim and numbers",
+        "lagbench, source protocol",
+        "lagbench, honest protocol",
+        "persistence / Naive 2",
+        "verdict",
+    ]
     return "\n".join([*lines, *_table(header, body), ""])

@@ -25,7 +25,9 @@ class SummaryRow:
 
 
 def _scores(o: Outcome, config: str, models: tuple[str, ...], metric: str, dataset: str | None = None) -> str:
-    return ", ".join(f"{m} {fmt(o.value(config, m, metric, dataset), 2 if metric == 'smape' else 3)}" for m in models)
+    return ", ".join(
+        f"{m} {fmt(o.value(config, m, metric, dataset), 2 if metric == 'smape' else 3)}" for m in models
+    )
 
 
 def _best(o: Outcome, config: str, models: tuple[str, ...], metric: str) -> tuple[str, float]:
@@ -37,7 +39,9 @@ def _best(o: Outcome, config: str, models: tuple[str, ...], metric: str) -> tupl
 def _goals(o: Outcome) -> str:
     goals = [c for c in o.experiment.claims if c.tol is not None]
     met = [abs(o.claim_value(c) - c.value) <= c.tol for c in goals if math.isfinite(o.claim_value(c))]
-    return f"{sum(met)} of {len(goals)} reproduction goals met" + ("" if len(met) == len(goals) else f" ({len(goals) - len(met)} not run)")
+    return f"{sum(met)} of {len(goals)} reproduction goals met" + (
+        "" if len(met) == len(goals) else f" ({len(goals) - len(met)} not run)"
+    )
 
 
 def m3_makridakis(o: Outcome) -> SummaryRow:
@@ -49,14 +53,25 @@ def m3_makridakis(o: Outcome) -> SummaryRow:
     ok = [a < b for a, b in ((s_v, n_v), (hs_v, hn_v)) if math.isfinite(a) and math.isfinite(b)]
     claim = "holds" if ok and all(ok) else "does not hold" if ok and not any(ok) else "holds only in part"
     verdict = (
-        f"The claim {claim}: best statistical sMAPE {fmt(s_v, 2)} ({s_stat}) vs best net {fmt(n_v, 2)} ({s_net}) under "
-        f"the source protocol, {fmt(hs_v, 2)} ({h_stat}) vs {fmt(hn_v, 2)} ({h_net}) under the honest one; {_goals(o)}."
+        (
+            f"The claim {claim}: best statistical sMAPE {fmt(s_v, 2)} ({s_stat}) vs best net {fmt(n_v, "
+            f"2)} ({s_net}) under "
+        )
+        (
+            f"the source protocol, {fmt(hs_v, 2)} ({h_stat}) vs {fmt(hn_v, 2)} ({h_net}) under the "
+            f"honest one; {_goals(o)}."
+        )
     )
     return SummaryRow(
         source="sMAPE (Tables 5, 7): Naive 2 8.59, Theta 7.31, ARIMA 7.34, ETS 7.19; RNN 9.48, LSTM 11.67",
-        under_source=f"sMAPE: {_scores(o, src, STATS, 'smape')}; {_scores(o, nets, ('rnn', 'lstm'), 'smape')}",
+        under_source=(
+            f"sMAPE: {_scores(o, src, STATS, 'smape')}; {_scores(o, nets, ('rnn', 'lstm'), 'smape')}"
+        ),
         under_honest=f"sMAPE: {_scores(o, honest, (*STATS, 'rnn', 'lstm', 'lstm_global'), 'smape')}",
-        yardstick=f"Naive 2 sMAPE {fmt(o.value(src, 'naive2', 'smape'), 2)}, MASE {fmt(o.value(src, 'naive2', 'mase'), 3)}",
+        yardstick=(
+            f"Naive 2 sMAPE {fmt(o.value(src, 'naive2', 'smape'), 2)}, MASE {fmt(o.value(src, "
+            f"'naive2', 'mase'), 3)}"
+        ),
         verdict=verdict,
     )
 
@@ -67,14 +82,20 @@ def m3_monash(o: Outcome) -> SummaryRow:
     net = o.value(cfg, "lstm", "mase")
     ahead = math.isfinite(net) and math.isfinite(b_v) and b_v < net
     verdict = (
-        f"{'The statistical methods lead' if ahead else 'The statistical methods do not lead'}: best MASE {fmt(b_v, 3)} "
+        (
+            f"{'The statistical methods lead' if ahead else 'The statistical methods do not lead'}: "
+            f"best MASE {fmt(b_v, 3)} "
+        )
         f"({best}) vs the global LSTM's {fmt(net, 3)}; {_goals(o)}."
     )
     return SummaryRow(
         source="MASE: SES 1.091, Theta 0.864, ETS 0.865, ARIMA 0.873, DeepAR 1.167",
         under_source="— (the archive's protocol is the honest one: one origin, no leak)",
         under_honest=f"MASE: {_scores(o, cfg, ('ses', *STATS, 'lstm'), 'mase')}",
-        yardstick=f"Naive 2 MASE {fmt(o.value(cfg, 'naive2', 'mase'), 3)}, sMAPE {fmt(o.value(cfg, 'naive2', 'smape'), 2)}",
+        yardstick=(
+            f"Naive 2 MASE {fmt(o.value(cfg, 'naive2', 'mase'), 3)}, sMAPE {fmt(o.value(cfg, 'naive2', "
+            f"'smape'), 2)}"
+        ),
         verdict=verdict,
     )
 
@@ -89,7 +110,10 @@ def _lag_text(r: dict[str, object]) -> str:
     if not r:
         return "—"
     p = r.get("dm_pvalue", np.nan)
-    return f"rel. MSE {fmt(float(r.get('rel_mse', np.nan)), 2)}, DM p {fmt(float(p), 3)}, lagging {r.get('lagging', '—')}"
+    return (
+        f"rel. MSE {fmt(float(r.get('rel_mse', np.nan)), 2)}, DM p {fmt(float(p), 3)}, lagging "
+        f"{r.get('lagging', '—')}"
+    )
 
 
 def stock(o: Outcome) -> SummaryRow:
@@ -98,17 +122,29 @@ def stock(o: Outcome) -> SummaryRow:
     rel_a, rel_h = float(a.get("rel_mse", np.nan)), float(h.get("rel_mse", np.nan))
     worse = [r >= 1 for r in (rel_a, rel_h) if math.isfinite(r)]
     verdict = (
-        "The tutorial's RNN does not beat persistence"
-        if worse and all(worse)
-        else "The RNN beats persistence under at least one protocol"
-        if worse
-        else "Not run"
-    ) + f" (MSE ratio {fmt(rel_a, 2)} on the 16 days, {fmt(rel_h, 2)} over the rolling origins); its lag is the right shift the tutorial saw."
+        (
+            "The tutorial's RNN does not beat persistence"
+            if worse and all(worse)
+            else "The RNN beats persistence under at least one protocol"
+            if worse
+            else "Not run"
+        )
+        + (
+            f"(MSE ratio {fmt(rel_a, 2)} on the 16 days, {fmt(rel_h, 2)} over the rolling origins); "
+            f"its lag is the right shift the tutorial saw."
+        )
+    )
     return SummaryRow(
         source="RNN MSE 53.03, MAE 5.82 on 16 days; 'the trend lags'",
-        under_source=f"RNN MSE {fmt(float(a.get('mse', np.nan)), 2)}, MAE {fmt(float(a.get('mae', np.nan)), 2)}; {_lag_text(a)}",
+        under_source=(
+            f"RNN MSE {fmt(float(a.get('mse', np.nan)), 2)}, MAE {fmt(float(a.get('mae', np.nan)), "
+            f"2)}; {_lag_text(a)}"
+        ),
         under_honest=f"RNN {_lag_text(h)}; ARIMA rel. MSE {fmt(o.value(hon, 'arima', 'rel_mse'), 2)}",
-        yardstick=f"persistence MSE {fmt(o.value(art, 'naive', 'mse'), 2)}, MAE {fmt(o.value(art, 'naive', 'mae'), 2)} (16 days)",
+        yardstick=(
+            f"persistence MSE {fmt(o.value(art, 'naive', 'mse'), 2)}, MAE {fmt(o.value(art, 'naive', "
+            f"'mae'), 2)} (16 days)"
+        ),
         verdict=verdict,
     )
 
@@ -122,16 +158,29 @@ def sales(o: Outcome) -> SummaryRow:
         if lstm and arima:
             beats.append(float(lstm["mse"]) < float(arima["mse"]))
             wins.append(float(lstm["rel_mse"]) < 1 and float(lstm["dm_pvalue"]) < ALPHA)
-        parts.append(f"{ds[-5:]}: LSTM {_lag_text(lstm)}; ARIMA rel. MSE {fmt(float(arima.get('rel_mse', np.nan)), 2)}")
+        parts.append(
+            f"{ds[-5:]}: LSTM {_lag_text(lstm)}; ARIMA rel. MSE {fmt(float(arima.get('rel_mse', np.nan)), 2)}"
+        )
     naive = _series(o, hon, "naive", "sales_diff1")
     vs_arima = (
-        "the LSTM beats ARIMA with both transforms" if beats and all(beats)
-        else "the LSTM does not beat ARIMA with either transform" if beats and not any(beats)
-        else "the LSTM beats ARIMA with one of the two transforms" if beats else "the honest run is missing"
+        "the LSTM beats ARIMA with both transforms"
+        if beats and all(beats)
+        else "the LSTM does not beat ARIMA with either transform"
+        if beats and not any(beats)
+        else "the LSTM beats ARIMA with one of the two transforms"
+        if beats
+        else "the honest run is missing"
     )
-    vs_naive = "beats persistence significantly" if any(wins) else "does not beat persistence significantly (DM, 5 %)"
+    vs_naive = (
+        "beats persistence significantly"
+        if any(wins)
+        else "does not beat persistence significantly (DM, 5 %)"
+    )
     verdict = (
-        f"The article's number rests on its leaky in-sample protocol (lagbench's run of it: ALLMSE {fmt(leaky, 1)}); "
+        (
+            f"The article's number rests on its leaky in-sample protocol (lagbench's run of it: ALLMSE "
+            f"{fmt(leaky, 1)}); "
+        )
         f"out of sample {vs_arima}, and it {vs_naive} on the 10 test months."
     )
     return SummaryRow(
@@ -153,9 +202,15 @@ def sine(o: Outcome) -> SummaryRow:
         under_honest=f"RNN {_lag_text(r)}; ARIMA rel. MSE {fmt(o.value('sine_rnn', 'arima', 'rel_mse'), 2)}",
         yardstick=f"persistence MSE {fmt(o.value('sine_rnn', 'naive', 'mse'), 4)}",
         verdict=(
-            f"Control passes: the RNN beats persistence (MSE ratio {fmt(rel, 2)}, DM p {fmt(p, 3)}), so the harness lets a net win where there is something to learn."
+            (
+                f"Control passes: the RNN beats persistence (MSE ratio {fmt(rel, 2)}, DM p {fmt(p, "
+                f"3)}), so the harness lets a net win where there is something to learn."
+            )
             if passed
-            else f"Control FAILS: the RNN does not beat persistence significantly (MSE ratio {fmt(rel, 2)}, DM p {fmt(p, 3)})."
+            else (
+                f"Control FAILS: the RNN does not beat persistence significantly (MSE ratio {fmt(rel, "
+                f"2)}, DM p {fmt(p, 3)})."
+            )
         ),
     )
 

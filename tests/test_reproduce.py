@@ -1,0 +1,128 @@
+"""Reproduction experiments: every config composes, the leaky sales protocol is what it says, the
+pages report the numbers they are given, and ``python -m bench.reproduce --quick`` runs (slow)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import SHARED_DATA, compose
+
+from bench.config import available, load_settings
+from bench.reproduce.execute import RunResult
+from bench.reproduce.experiments import EXPERIMENTS
+from bench.reproduce.outcome import Outcome
+from bench.reproduce.pages import claims_table, page
+from bench.reproduce.verdicts import SUMMARIES
+
+CONFIGS = sorted({p.config for e in EXPERIMENTS.values() for p in e.protocols})
+
+
+def test_every_experiment_config_is_used_and_exists() -> None:
+    assert set(CONFIGS) == set(available("experiment"))
+    assert set(SUMMARIES) == set(EXPERIMENTS)
+
+
+@pytest.mark.parametrize("config", CONFIGS)
+def test_experiment_config_composes_and_parses(config: str) -> None:
+    s = load_settings(compose([f"+experiment={config}"]))
+    assert s.scoring.baseline in {m.name for m in s.models}
+    claims = [c for e in EXPERIMENTS.values() for c in e.claims if c.config == config]
+    assert {c.model for c in claims} <= {m.name for m in s.models}
+
+
+@pytest.mark.parametrize("config", CONFIGS)
+def test_quick_overrides_compose(config: str) -> None:
+    (quick,) = [p.quick for e in EXPERIMENTS.values() for p in e.protocols if p.config == config]
+    load_settings(compose([f"+experiment={config}", *quick]))
+
+
+def test_m3_makridakis_configs_follow_the_paper() -> None:
+    src = load_settings(compose(["+experiment=m3_makridakis_source"]))
+    (ds,) = src.datasets
+    assert (ds.split.folds, ds.split.horizon, ds.split.refit_every) == (18, 1, 18)
+    assert ds.params["min_len"] == 81 and ds.params["max_len"] == 126
+    nets = load_settings(compose(["+experiment=m3_makridakis_source_nets"]))
+    assert nets.window == 3 and nets.datasets[0].transform.scale == "minmax"
+    assert nets.model("lstm").params["optimizer"] == "rmsprop"
+    assert {nets.model(m).params["hidden_size"] for m in ("rnn", "lstm")} == {6}
+    honest = load_settings(compose(["+experiment=m3_makridakis_honest"]))
+    assert honest.model("lstm_global").scope == "global" and honest.model("lstm").scope == "local"
+
+
+def test_leaky_sales_protocol_scales_with_the_test_months() -> None:
+    """The article's scale is the max of the WHOLE differenced series: moving a test month moves the
+    in-sample predictions (the leak the page labels) — and the scores are the stated formulas."""
+    from bench.reproduce.sales_article import NUM_STEPS, TEST_WINDOWS, leaky_run
+
+    model = load_settings(compose(["+experiment=sales_lstm_vs_arima_honest"])).model("lstm_sales")
+    fast = {"epochs": 2, "hidden_size": 4, "head": [], "num_layers": 1}
+    y = 100 + np.cumsum(np.random.default_rng(3).normal(1, 5, 45))
+    a = leaky_run(y, model, seed=0, **fast)
+    y2 = y.copy()
+    y2[-1] = y2[-2] + 500  # a huge last difference: a new whole-series maximum
+    b = leaky_run(y2, model, seed=0, **fast)
+    assert not np.allclose(a.path[:5], b.path[:5])
+    target = y[NUM_STEPS + 1 :]
+    assert a.allmse == pytest.approx(np.mean((target - a.path) ** 2))
+    assert a.persistence_test_mse == pytest.approx(np.mean(np.diff(y)[-TEST_WINDOWS:] ** 2))
+
+
+def _outcome(smape: dict[str, float]) -> Outcome:
+    e = EXPERIMENTS["m3_makridakis"]
+    rows = [
+        dict(dataset="m3", model=m, kind="collection", smape_mean=v, mase_mean=0.5) for m, v in smape.items()
+    ]
+    runs = {
+        "m3_makridakis_source": RunResult("m3_makridakis_source", Path("/tmp/x"), pd.DataFrame(rows), 1.0, ())
+    }
+    return Outcome(e, runs)
+
+
+def test_claims_table_reports_the_goal_from_the_numbers() -> None:
+    o = _outcome({"naive2": 8.60, "arima": 7.80, "ets": 7.20, "theta": 7.31})
+    lines = "\n".join(claims_table(o))
+    naive2 = next(x for x in lines.splitlines() if "`naive2` | smape" in x)
+    arima = next(x for x in lines.splitlines() if "`arima` | smape" in x)
+    assert "±0.02: met" in naive2 and "8.6" in naive2
+    assert "±0.3: missed" in arima
+    rnn = next(x for x in lines.splitlines() if "`rnn` | smape" in x)
+    assert "| — |" in rnn  # the nets were not run: no number is made up
+
+
+def test_page_and_verdict_without_the_nets_say_so(tmp_path: Path) -> None:
+    o = _outcome({"naive2": 8.59, "arima": 7.34, "ets": 7.19, "theta": 7.31})
+    row = SUMMARIES["m3_makridakis"](o)
+    assert "ets" in row.verdict and "7.19" in row.verdict
+    assert "4 of 4 reproduction goals met" in row.verdict
+    text = page(o, row, tmp_path)
+    assert "Not run." in text and "## Deviations" in text
+
+
+def test_tata_falls_back_to_the_sp500_and_says_so(tmp_path: Path) -> None:
+    from bench.data.tata import tata
+
+    ds = tata(path=str(tmp_path))
+    assert "S&P 500 stands in" in ds.notes[0] and len(ds.y) == 2051
+
+
+@pytest.mark.skipif(not (SHARED_DATA / "tata").is_dir(), reason="TATA files not present")
+def test_tata_files_are_sorted_and_joined() -> None:
+    from bench.data.tata import tata
+
+    ds = tata(path=str(SHARED_DATA / "tata"))
+    assert len(ds.y) == 2035 + 16 and ds.y.index.is_monotonic_increasing
+    assert str(ds.y.index[-16].date()) == "2018-10-01"
+
+
+@pytest.mark.slow
+def test_quick_reproduction_runs_end_to_end(tmp_path: Path) -> None:
+    from bench.reproduce.__main__ import main
+
+    assert main(["--quick", "--out", str(tmp_path), "--", f"cache_dir={tmp_path / 'cache'}"]) == 0
+    summary = (tmp_path / "summary.md").read_text(encoding="utf-8")
+    for name in EXPERIMENTS:
+        assert f"[{name}]({name}.md)" in summary
+        assert (tmp_path / f"{name}.md").is_file()
