@@ -8,7 +8,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import SHARED_DATA, compose
 
 from bench.config import available, load_settings
 from bench.reproduce.execute import RunResult
@@ -16,6 +15,8 @@ from bench.reproduce.experiments import EXPERIMENTS
 from bench.reproduce.outcome import Outcome
 from bench.reproduce.pages import claims_table, page
 from bench.reproduce.verdicts import SUMMARIES
+
+from conftest import SHARED_DATA, compose
 
 CONFIGS = sorted({p.config for e in EXPERIMENTS.values() for p in e.protocols})
 

@@ -34,7 +34,7 @@ def _read(path: Path, column: str) -> pd.Series:
 
 
 def tata(path: str = "../shared/data/tata", column: str = "Open", fallback_tail: int = 2051) -> Dataset:
-    """Training file + test file, sorted by date; the S&P 500 close (last ``fallback_tail`` days) if absent."""
+    """Training + test file sorted by date; the S&P 500 close (last ``fallback_tail`` days) if absent."""
     where = resolve(path)
     if not (where / TRAIN).is_file() or not (where / TEST).is_file():
         ds = sp500(tail=fallback_tail)

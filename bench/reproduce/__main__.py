@@ -53,10 +53,8 @@ def run_experiment(
     for r in runs.values():
         if (r.metrics["dataset"] == "tata").any() and _fallback(r.run_dir):
             notes.append(
-                (
-                    "The TATA files were not found: the S&P 500 stood in (see the run's report); the "
-                    "tutorial's numbers do not apply to it."
-                )
+                "The TATA files were not found: the S&P 500 stood in (see the run's report); the "
+                "tutorial's numbers do not apply to it."
             )
     return Outcome(e, runs, leaky, quick, tuple(notes))
 

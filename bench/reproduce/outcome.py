@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 
 from bench.reproduce.execute import RunResult
-from bench.reproduce.spec import Claim, Experiment
 from bench.reproduce.sales_article import LeakyResult
+from bench.reproduce.spec import Claim, Experiment
 
 LEAKY = "sales_article"
 

@@ -78,15 +78,11 @@ def leaky_section(o: Outcome) -> list[str]:
     return [
         "## The article's own protocol (leaky, labelled)",
         "",
-        (
-            "Run by `bench/reproduce/sales_article.py`, never by the benchmark: differences scaled by "
-            "the maximum of the "
-        )
+        "Run by `bench/reproduce/sales_article.py`, never by the benchmark: differences scaled by the "
+        "maximum of the "
         "whole differenced series (test months included), one running sum of predicted differences, MSE over "
-        (
-            "in-sample and test points together (ALLMSE). The last three columns are the same net's "
-            "10 test months."
-        ),
+        "in-sample and test points together (ALLMSE). The last three columns are the same net's 10 test "
+        "months.",
         "",
         *_table(
             [
@@ -119,10 +115,8 @@ def run_section(o: Outcome, out_dir: Path) -> list[str]:
             continue
         rel = Path(os.path.relpath(r.run_dir, out_dir))
         lines += [
-            (
-                f"Wall time {r.seconds:.0f} s (loaded machine). Full report: [{rel / "
-                f"'report.md'}]({rel / 'report.md'}); "
-            )
+            f"Wall time {r.seconds:.0f} s (loaded machine). Full report: "
+            f"[{rel / 'report.md'}]({rel / 'report.md'}); "
             f"plots: [{rel / 'plots'}/]({rel / 'plots'}/).",
             "",
             *metrics_table(r.metrics),

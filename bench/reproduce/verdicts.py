@@ -13,6 +13,7 @@ from bench.reproduce.outcome import Outcome, fmt
 
 ALPHA = 0.05
 STATS = ("theta", "arima", "ets")
+NETS = ("rnn", "lstm")
 
 
 @dataclass(frozen=True)
@@ -53,24 +54,18 @@ def m3_makridakis(o: Outcome) -> SummaryRow:
     ok = [a < b for a, b in ((s_v, n_v), (hs_v, hn_v)) if math.isfinite(a) and math.isfinite(b)]
     claim = "holds" if ok and all(ok) else "does not hold" if ok and not any(ok) else "holds only in part"
     verdict = (
-        (
-            f"The claim {claim}: best statistical sMAPE {fmt(s_v, 2)} ({s_stat}) vs best net {fmt(n_v, "
-            f"2)} ({s_net}) under "
-        )
-        (
-            f"the source protocol, {fmt(hs_v, 2)} ({h_stat}) vs {fmt(hn_v, 2)} ({h_net}) under the "
-            f"honest one; {_goals(o)}."
-        )
+        f"The claim {claim}: best statistical sMAPE {fmt(s_v, 2)} ({s_stat}) vs best net {fmt(n_v, 2)} "
+        f"({s_net}) under "
+        f"the source protocol, {fmt(hs_v, 2)} ({h_stat}) vs {fmt(hn_v, 2)} ({h_net}) under the honest "
+        f"one; {_goals(o)}."
     )
     return SummaryRow(
         source="sMAPE (Tables 5, 7): Naive 2 8.59, Theta 7.31, ARIMA 7.34, ETS 7.19; RNN 9.48, LSTM 11.67",
-        under_source=(
-            f"sMAPE: {_scores(o, src, STATS, 'smape')}; {_scores(o, nets, ('rnn', 'lstm'), 'smape')}"
-        ),
+        under_source=f"sMAPE: {_scores(o, src, STATS, 'smape')}; {_scores(o, nets, NETS, 'smape')}",
         under_honest=f"sMAPE: {_scores(o, honest, (*STATS, 'rnn', 'lstm', 'lstm_global'), 'smape')}",
         yardstick=(
-            f"Naive 2 sMAPE {fmt(o.value(src, 'naive2', 'smape'), 2)}, MASE {fmt(o.value(src, "
-            f"'naive2', 'mase'), 3)}"
+            f"Naive 2 sMAPE {fmt(o.value(src, 'naive2', 'smape'), 2)}, MASE "
+            f"{fmt(o.value(src, 'naive2', 'mase'), 3)}"
         ),
         verdict=verdict,
     )
@@ -82,10 +77,8 @@ def m3_monash(o: Outcome) -> SummaryRow:
     net = o.value(cfg, "lstm", "mase")
     ahead = math.isfinite(net) and math.isfinite(b_v) and b_v < net
     verdict = (
-        (
-            f"{'The statistical methods lead' if ahead else 'The statistical methods do not lead'}: "
-            f"best MASE {fmt(b_v, 3)} "
-        )
+        f"{'The statistical methods lead' if ahead else 'The statistical methods do not lead'}: best MASE "
+        f"{fmt(b_v, 3)} "
         f"({best}) vs the global LSTM's {fmt(net, 3)}; {_goals(o)}."
     )
     return SummaryRow(
@@ -93,8 +86,8 @@ def m3_monash(o: Outcome) -> SummaryRow:
         under_source="— (the archive's protocol is the honest one: one origin, no leak)",
         under_honest=f"MASE: {_scores(o, cfg, ('ses', *STATS, 'lstm'), 'mase')}",
         yardstick=(
-            f"Naive 2 MASE {fmt(o.value(cfg, 'naive2', 'mase'), 3)}, sMAPE {fmt(o.value(cfg, 'naive2', "
-            f"'smape'), 2)}"
+            f"Naive 2 MASE {fmt(o.value(cfg, 'naive2', 'mase'), 3)}, sMAPE "
+            f"{fmt(o.value(cfg, 'naive2', 'smape'), 2)}"
         ),
         verdict=verdict,
     )
@@ -122,28 +115,25 @@ def stock(o: Outcome) -> SummaryRow:
     rel_a, rel_h = float(a.get("rel_mse", np.nan)), float(h.get("rel_mse", np.nan))
     worse = [r >= 1 for r in (rel_a, rel_h) if math.isfinite(r)]
     verdict = (
-        (
-            "The tutorial's RNN does not beat persistence"
-            if worse and all(worse)
-            else "The RNN beats persistence under at least one protocol"
-            if worse
-            else "Not run"
-        )
-        + (
-            f"(MSE ratio {fmt(rel_a, 2)} on the 16 days, {fmt(rel_h, 2)} over the rolling origins); "
-            f"its lag is the right shift the tutorial saw."
-        )
+        "The tutorial's RNN does not beat persistence"
+        if worse and all(worse)
+        else "The RNN beats persistence under at least one protocol"
+        if worse
+        else "Not run"
+    ) + (
+        f" (MSE ratio {fmt(rel_a, 2)} on the 16 days, {fmt(rel_h, 2)} over the rolling origins); its "
+        "lag is the right shift the tutorial saw."
     )
     return SummaryRow(
         source="RNN MSE 53.03, MAE 5.82 on 16 days; 'the trend lags'",
         under_source=(
-            f"RNN MSE {fmt(float(a.get('mse', np.nan)), 2)}, MAE {fmt(float(a.get('mae', np.nan)), "
-            f"2)}; {_lag_text(a)}"
+            f"RNN MSE {fmt(float(a.get('mse', np.nan)), 2)}, MAE {fmt(float(a.get('mae', np.nan)), 2)}; "
+            f"{_lag_text(a)}"
         ),
         under_honest=f"RNN {_lag_text(h)}; ARIMA rel. MSE {fmt(o.value(hon, 'arima', 'rel_mse'), 2)}",
         yardstick=(
-            f"persistence MSE {fmt(o.value(art, 'naive', 'mse'), 2)}, MAE {fmt(o.value(art, 'naive', "
-            f"'mae'), 2)} (16 days)"
+            f"persistence MSE {fmt(o.value(art, 'naive', 'mse'), 2)}, MAE "
+            f"{fmt(o.value(art, 'naive', 'mae'), 2)} (16 days)"
         ),
         verdict=verdict,
     )
@@ -177,10 +167,8 @@ def sales(o: Outcome) -> SummaryRow:
         else "does not beat persistence significantly (DM, 5 %)"
     )
     verdict = (
-        (
-            f"The article's number rests on its leaky in-sample protocol (lagbench's run of it: ALLMSE "
-            f"{fmt(leaky, 1)}); "
-        )
+        "The article's number rests on its leaky in-sample protocol (lagbench's run of it: ALLMSE "
+        f"{fmt(leaky, 1)}); "
         f"out of sample {vs_arima}, and it {vs_naive} on the 10 test months."
     )
     return SummaryRow(
@@ -203,13 +191,13 @@ def sine(o: Outcome) -> SummaryRow:
         yardstick=f"persistence MSE {fmt(o.value('sine_rnn', 'naive', 'mse'), 4)}",
         verdict=(
             (
-                f"Control passes: the RNN beats persistence (MSE ratio {fmt(rel, 2)}, DM p {fmt(p, "
-                f"3)}), so the harness lets a net win where there is something to learn."
+                f"Control passes: the RNN beats persistence (MSE ratio {fmt(rel, 2)}, DM p {fmt(p, 3)}), "
+                "so the harness lets a net win where there is something to learn."
             )
             if passed
             else (
-                f"Control FAILS: the RNN does not beat persistence significantly (MSE ratio {fmt(rel, "
-                f"2)}, DM p {fmt(p, 3)})."
+                "Control FAILS: the RNN does not beat persistence significantly (MSE ratio "
+                f"{fmt(rel, 2)}, DM p {fmt(p, 3)})."
             )
         ),
     )
