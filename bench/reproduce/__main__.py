@@ -46,6 +46,8 @@ def run_experiment(
     for p in e.protocols:
         where = (f"datasets.tata.path={tata}",) if tata and p.config.startswith("stock_") else ()
         overrides = (*common, *where, *(p.quick if quick else ()))
+        if p.every > 1 and not quick:
+            overrides = (*overrides, *sample(p.config, overrides, p.every))
         print(f"[reproduce] {name}: {p.config} {' '.join(overrides)}", flush=True)
         runs[p.config] = run_config(p.config, out / "runs" / p.config, overrides)
     leaky = leaky_runs(quick, common) if name == "sales_lstm_vs_arima" else ()
@@ -57,6 +59,22 @@ def run_experiment(
                 "tutorial's numbers do not apply to it."
             )
     return Outcome(e, runs, leaky, quick, tuple(notes))
+
+
+def sample(config: str, overrides: tuple[str, ...], every: int) -> tuple[str, ...]:
+    """``ids`` overrides keeping every ``every``-th series of each collection (package order, so each
+    M3 category keeps its share)."""
+    from bench.config import load_settings
+    from bench.engine.prepare import load
+    from bench.reproduce.execute import compose
+    from bench.types import Collection
+
+    out = []
+    for ds in load_settings(compose(config, overrides)).datasets:
+        coll = load(ds)
+        if isinstance(coll, Collection):
+            out.append(f"datasets.{ds.name}.ids=[{','.join(coll.ids[::every])}]")
+    return tuple(out)
 
 
 def _fallback(run_dir: Path) -> bool:

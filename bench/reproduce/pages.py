@@ -113,6 +113,12 @@ def run_section(o: Outcome, out_dir: Path) -> list[str]:
         if r is None:
             lines += ["Not run.", ""]
             continue
+        if p.every > 1 and not o.quick:
+            n = int(r.metrics["n_series"].max()) if "n_series" in r.metrics else 0
+            lines += [
+                f"A systematic sample: every {p.every}th series ({n} series), for the time available.",
+                "",
+            ]
         rel = Path(os.path.relpath(r.run_dir, out_dir))
         lines += [
             f"Wall time {r.seconds:.0f} s (loaded machine). Full report: "

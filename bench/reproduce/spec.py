@@ -19,6 +19,8 @@ class Protocol:
     label: str
     kind: Kind
     quick: tuple[str, ...] = ()
+    every: int = 1  # full runs: every k-th series of each collection (a systematic sample), when the
+    # whole collection cannot run in the time available; stated on the page
 
 
 @dataclass(frozen=True)
