@@ -75,9 +75,7 @@ def test_submitit_local_multirun_gets_the_sweep_report(tmp_path):
 @pytest.mark.slow
 def test_ray_multirun_gets_the_sweep_report(tmp_path):
     pytest.importorskip("ray", reason="ray is not installed (pip install -e .[ray])")
-    pytest.importorskip(
-        "hydra_plugins.hydra_ray_launcher", reason="hydra-ray-launcher is not installed (pip install -e .[ray])"
-    )
+    pytest.importorskip("hydra_plugins.hydra_ray_launcher", reason="hydra-ray-launcher is not installed")
     # A private local Ray: 2 CPUs, no dashboard, nothing reported anywhere.
     launcher = ["hydra/launcher=ray", "+hydra.launcher.ray.init.num_cpus=2",
                 "+hydra.launcher.ray.init.include_dashboard=false"]  # fmt: skip
