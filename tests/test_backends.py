@@ -1,4 +1,7 @@
-"""Task backends: one process, loky workers and Ray return the same results in the same order."""
+"""Task backends: one process, loky workers and Ray return the same results in the same order.
+
+Models are imported inside the tests: loky workers import this module to find ``slow_identity``.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +12,7 @@ import numpy as np
 import pytest
 
 from bench.engine.backends import parallel_map
-from bench.engine.runner import backtest
 from bench.errors import ConfigError
-from bench.models.arima import ARIMA
-from bench.models.linear import RidgeAR
-from bench.prep.splits import SplitSpec, rolling_origin
-from bench.prep.transforms import build_pipeline
 
 
 def series(seed: int) -> np.ndarray:
@@ -23,6 +21,10 @@ def series(seed: int) -> np.ndarray:
 
 def task(make_model) -> partial:
     """One dataset × model over 6 origins: the same picklable unit of work the suite runs."""
+    from bench.engine.runner import backtest
+    from bench.prep.splits import SplitSpec, rolling_origin
+    from bench.prep.transforms import build_pipeline
+
     return partial(
         backtest,
         splits=list(rolling_origin(80, SplitSpec(folds=6), min_train=30)),
@@ -43,6 +45,8 @@ def slow_identity(x: float) -> float:
 
 @pytest.mark.slow  # ~13 s of worker start-up on a loaded 2-core machine
 def test_loky_with_two_workers_gives_what_one_process_gives():
+    from bench.models.linear import RidgeAR
+
     fn = task(partial(RidgeAR, window=5))
     items = [series(s) for s in range(4)]
     one, two = parallel_map(fn, items, n_jobs=1), parallel_map(fn, items, n_jobs=2)
@@ -71,6 +75,8 @@ def test_bad_settings_name_the_setting(kwargs, match):
 @pytest.mark.slow
 def test_ray_gives_what_loky_gives_in_the_same_order():
     pytest.importorskip("ray", reason="ray is not installed (pip install -e .[ray])")
+    from bench.models.arima import ARIMA
+
     fn = task(partial(ARIMA, order=[1, 1]))
     items = [series(s) for s in range(3)]
     loky = parallel_map(fn, items, n_jobs=1)
