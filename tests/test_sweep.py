@@ -163,9 +163,18 @@ def test_report_cli_detects_a_sweep_and_rerenders_it(sweep, tmp_path, capsys):
     assert "neither forecasts.parquet" in capsys.readouterr().err
 
 
-def test_the_callback_renders_from_the_sweep_dir_in_the_config(sweep, capsys):
-    SweepReport().on_multirun_end(OmegaConf.create({"hydra": {"sweep": {"dir": str(sweep)}}}))
-    assert (sweep / "report.md").exists() and "sweep report:" in capsys.readouterr().out
+def test_the_callback_renders_from_the_sweep_dir_and_fails_when_a_job_failed(sweep, tmp_path, capsys):
+    cfg = OmegaConf.create({"hydra": {"sweep": {"dir": str(sweep)}}})
+    with pytest.raises(SystemExit) as exit_:
+        SweepReport().on_multirun_end(cfg)
+    assert exit_.value.code == 1 and (sweep / "report.md").exists()
+    out, err = capsys.readouterr()
+    assert "sweep report:" in out and "2 sweep job(s) left no results (job 4, 5)" in err
+    SweepReport(fail_on_job_error=False).on_multirun_end(cfg)  # reported, not fatal
+    good = tmp_path / "good"
+    write_job(good, 0, ["window=5"], metric_rows(0, 5))
+    SweepReport().on_multirun_end(OmegaConf.create({"hydra": {"sweep": {"dir": str(good)}}}))
+    assert (good / "report.md").exists()
 
 
 def test_the_config_registers_the_sweep_callback():

@@ -8,8 +8,8 @@ re-renders it from the same files.
 
 from __future__ import annotations
 
-import logging
 import math
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -27,18 +27,32 @@ from bench.report.sweep_files import (
     sweep_overrides,
     swept_keys,
 )
-from bench.store import write_csv, write_text
-
-log = logging.getLogger(__name__)
+from bench.store import point_latest, write_csv, write_text
 
 
 class SweepReport(Callback):
-    """Write ``metrics.csv``, ``jobs.csv`` and ``report.md`` at the sweep root when a multirun ends."""
+    """Write ``metrics.csv``, ``jobs.csv`` and ``report.md`` at the sweep root when a multirun ends.
+
+    With ``fail_on_job_error`` (default) a sweep in which any job left no results exits with code 1
+    after the report is written, so scripts and CI notice a half-failed sweep.
+    """
+
+    def __init__(self, fail_on_job_error: bool = True) -> None:
+        self.fail_on_job_error = fail_on_job_error
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         sweep_dir = Path(str(config.hydra.sweep.dir))
         report = render_sweep(sweep_dir)
+        # results/latest names the whole sweep (not whichever job finished last), as bench.run does
+        point_latest(sweep_dir, Path.cwd() / "results")
         print(f"sweep report: {report}")
+        failed = [j for j in read_jobs(sweep_dir) if not j.ok]
+        if failed:
+            nums = ", ".join(str(j.num) for j in failed)
+            print(f"lagbench: {len(failed)} sweep job(s) left no results (job {nums}); see {report}",
+                  file=sys.stderr)  # fmt: skip
+            if self.fail_on_job_error:
+                raise SystemExit(1)
 
 
 def render_sweep(sweep_dir: Path) -> Path:
