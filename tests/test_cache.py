@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from bench.engine import cache as cache_mod
-from bench.engine.cache import TaskCache, data_fingerprint, package_versions, task_key
+from bench.engine.cache import TaskCache, code_fingerprint, data_fingerprint, package_versions, task_key
 
 PARTS = {
     "model": "arima",
@@ -77,6 +77,18 @@ def test_package_versions_names_the_numeric_stack():
     v = package_versions()
     assert set(v) == {"lagbench", "numpy", "pandas", "scipy", "statsmodels", "arch", "torch", "scikit-learn"}
     assert v["numpy"] == np.__version__
+
+
+def test_code_fingerprint_changes_with_result_code_only(tmp_path):
+    for f in ("models/arima.py", "engine/runner.py", "report/render.py", "types.py"):
+        (tmp_path / f).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / f).write_text(f"# {f}\n")
+    fp = code_fingerprint(tmp_path)
+    (tmp_path / "report" / "render.py").write_text("# a new report layout\n")
+    assert code_fingerprint(tmp_path) == fp  # reports are rendered from stored forecasts
+    (tmp_path / "models" / "arima.py").write_text("# a changed model\n")
+    assert code_fingerprint(tmp_path) != fp
+    assert len(code_fingerprint()) == 64  # the installed package itself
 
 
 def test_round_trip_and_sharding(tmp_path):

@@ -92,6 +92,25 @@ def package_versions() -> dict[str, str | None]:
     return out
 
 
+# The parts of lagbench whose code decides a task's result (scoring and reports work on stored
+# forecasts, so editing them must not throw the cache away).
+RESULT_CODE = ("data", "engine", "models", "prep", "types.py")
+
+
+def code_fingerprint(root: Path | None = None, parts: tuple[str, ...] = RESULT_CODE) -> str:
+    """sha256 over the source of ``parts`` of the ``bench`` package (paths and contents), so an
+    edited model or runner gets new keys even though the package version did not change."""
+    root = Path(__file__).resolve().parents[1] if root is None else Path(root)
+    h = hashlib.sha256()
+    for part in parts:
+        p = root / part
+        files = sorted(p.rglob("*.py")) if p.is_dir() else [p] if p.exists() else []
+        for f in files:
+            h.update(f"{f.relative_to(root).as_posix()}\n".encode())
+            h.update(hashlib.sha256(f.read_bytes()).digest())
+    return h.hexdigest()
+
+
 @dataclass
 class CacheStats:
     """What the cache did in this process (mutable counters, reported at the end of a run)."""
