@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 import hashlib
 import json
 import math
@@ -83,13 +84,19 @@ def data_fingerprint(values: np.ndarray, index: Any = None) -> str:
 
 def package_versions() -> dict[str, str | None]:
     """Versions of the packages that decide a task's numbers (None when not installed)."""
-    out: dict[str, str | None] = {}
+    return dict(_versions())
+
+
+@functools.cache
+def _versions() -> tuple[tuple[str, str | None], ...]:
+    # ~30 ms of metadata look-ups: once per process, not once per task key.
+    out = []
     for pkg in PACKAGES:
         try:
-            out[pkg] = metadata.version(pkg)
+            out.append((pkg, metadata.version(pkg)))
         except metadata.PackageNotFoundError:
-            out[pkg] = None
-    return out
+            out.append((pkg, None))
+    return tuple(out)
 
 
 # The parts of lagbench whose code decides a task's result (scoring and reports work on stored
