@@ -101,10 +101,12 @@ def param_column(key: str, metric_columns) -> str:
 
 def sweep_overrides(sweep_dir: Path) -> tuple[list[str], list[str]]:
     """(task, hydra) overrides as given to the multirun, from ``multirun.yaml`` ([] when absent)."""
-    cfg = _yaml(Path(sweep_dir) / "multirun.yaml") or {}
-    ov = (cfg.get("hydra") or {}).get("overrides") or {}
+    hydra_cfg = (_yaml(Path(sweep_dir) / "multirun.yaml") or {}).get("hydra") or {}
+    ov = hydra_cfg.get("overrides") or {}
     hydra = [o for o in ov.get("hydra") or [] if o != "hydra.mode=MULTIRUN"]
-    return list(ov.get("task") or []), hydra
+    # Sweeps may also be declared in the config (hydra.sweeper.params), not on the command line.
+    params = (hydra_cfg.get("sweeper") or {}).get("params") or {}
+    return list(ov.get("task") or []) + [f"{k}={v}" for k, v in params.items()], hydra
 
 
 def config_order(jobs: Sequence[Job], section: str, seen: pd.Series) -> list[str]:
