@@ -158,7 +158,8 @@ def test_report_cli_detects_a_sweep_and_rerenders_it(sweep, tmp_path, capsys):
     assert report_main([str(sweep)]) == 0
     assert f"sweep report: {sweep / 'report.md'}" in capsys.readouterr().out
     assert "not recorded (no multirun.yaml)" in (sweep / "report.md").read_text()
-    (sweep / "multirun.yaml").write_text(yaml.safe_dump({"hydra": {"sweeper": {"params": {"window": "5,10"}}}}))
+    declared = {"hydra": {"sweeper": {"params": {"window": "5,10"}}}}
+    (sweep / "multirun.yaml").write_text(yaml.safe_dump(declared))
     render_sweep(sweep)
     assert "| sweep | `window=5,10` |" in (sweep / "report.md").read_text()  # declared in the config
     (tmp_path / "empty").mkdir()
