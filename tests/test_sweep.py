@@ -15,7 +15,7 @@ from omegaconf import OmegaConf
 
 from bench.report.__main__ import main as report_main
 from bench.report.sweep import SweepReport, render_sweep
-from bench.report.sweep_files import NO_RESULTS, is_sweep_dir, override_key, read_jobs, swept_keys
+from bench.report.sweep_files import EXACT, NO_RESULTS, is_sweep_dir, override_key, read_jobs, swept_keys
 
 from conftest import ROOT, compose
 
@@ -135,6 +135,22 @@ def test_a_sweep_where_every_job_failed_still_gets_a_report(tmp_path):
     assert "job" in pd.read_csv(tmp_path / "metrics.csv").columns
 
 
+def test_a_collection_shows_its_aggregate_and_its_series_rows_are_gathered(tmp_path):
+    for num, (avg, lag) in enumerate([(0.8, 0.6), (0.7, 0.2)]):
+        agg = dict(dataset="m3", unique_id=float("nan"), model="lstm", kind="collection", n_series=40,
+                   rel_mse=float("nan"), avg_rel_mse=avg, share_dm_beats=0.25, share_lagging=lag)  # fmt: skip
+        job = write_job(tmp_path, num, [f"transform.diff={num}"], [agg])
+        series = pd.DataFrame({"dataset": "m3", "unique_id": ["N1", "N2"], "model": "lstm", "rel_mse": 1.0})
+        series.to_csv(job / "metrics_by_series.csv", index=False)
+    text = render_sweep(tmp_path).read_text()
+    m3 = text.split("## m3")[1]
+    assert "A collection of 40 series" in m3
+    assert "| lstm | 0.800 · DM better 25% · lagging 60% | **0.700** · DM better 25% · lagging 20% |" in m3
+    assert "- lstm: transform.diff=1 (job 1) — AvgRelMSE 0.700" in m3
+    by_series = pd.read_csv(tmp_path / "metrics_by_series.csv")
+    assert list(by_series.columns[:2]) == ["job", "transform.diff"] and len(by_series) == 4
+
+
 def test_swept_keys_are_the_overrides_that_differ_between_jobs(tmp_path):
     assert override_key("+models.lstm.dropout=0.1") == ("models.lstm.dropout", "0.1")
     assert override_key("~split.train_size") == ("split.train_size", "(deleted)")
@@ -204,7 +220,7 @@ def test_a_real_multirun_leaves_an_aggregated_report(tmp_path):
     m = pd.read_csv(tmp_path / "metrics.csv")
     assert sorted(m["window"].unique()) == [5, 10] and set(m["model"]) == {"naive", "linear"}
     for job in (0, 1):
-        own = pd.read_csv(tmp_path / str(job) / "metrics.csv", float_precision="round_trip")
+        own = pd.read_csv(tmp_path / str(job) / "metrics.csv", **EXACT)
         mine = m[m["job"] == job].drop(columns=["job", "window"]).reset_index(drop=True)
         pd.testing.assert_frame_equal(mine, own, check_dtype=False)
     text = (tmp_path / "report.md").read_text()

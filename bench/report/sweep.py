@@ -31,7 +31,8 @@ from bench.store import point_latest, write_csv, write_text
 
 
 class SweepReport(Callback):
-    """Write ``metrics.csv``, ``jobs.csv`` and ``report.md`` at the sweep root when a multirun ends.
+    """Write ``metrics.csv`` (+ ``metrics_by_series.csv``), ``jobs.csv`` and ``report.md`` at the
+    sweep root when a multirun ends.
 
     With ``fail_on_job_error`` (default) a sweep in which any job left no results exits with code 1
     after the report is written, so scripts and CI notice a half-failed sweep.
@@ -64,6 +65,9 @@ def render_sweep(sweep_dir: Path) -> Path:
     keys = swept_keys(jobs)
     metrics = combined_metrics(jobs, keys)
     write_csv(metrics, sweep_dir / "metrics.csv")
+    by_series = combined_metrics(jobs, keys, "metrics_by_series.csv")  # collections' series rows
+    if len(by_series):
+        write_csv(by_series, sweep_dir / "metrics_by_series.csv")
     write_csv(job_table(jobs, keys), sweep_dir / "jobs.csv")
     return write_text("\n".join(report_lines(sweep_dir, jobs, keys, metrics)) + "\n", sweep_dir / "report.md")
 
@@ -92,7 +96,8 @@ def report_lines(
            "One column per job, one table per dataset. Each cell: **MSE / naive** (< 1 beats "
            "persistence) · **DM p** against naive · **best shift** of the lag scan (+h = the forecast "
            "matches the actuals shifted right) · *lagging* when the model is not significantly better "
-           "than naive and only repeats the last value. The lowest MSE / naive of each model is bold.",
+           "than naive and only repeats the last value. The lowest MSE / naive of each model is bold. "
+           "A collection of series shows its AvgRelMSE and the shares of series instead.",
            "", "| setting | value |", "|---|---|"]  # fmt: skip
     out += [f"| {k} | {v} |" for k, v in rows] + [""]
     labels = {j.num: label(j, keys) for j in jobs}
@@ -113,12 +118,19 @@ def label(job: Job, keys: Sequence[str]) -> str:
 
 
 def dataset_section(dataset: str, jobs: Sequence[Job], metrics: pd.DataFrame, labels: dict) -> list[str]:
-    m = metrics[metrics["dataset"] == dataset]
+    m = scored(metrics[metrics["dataset"] == dataset])
+    collection = bool(len(m)) and (m["kind"] == "collection").all() if "kind" in m else False
     cols = [j for j in jobs if (m["job"] == j.num).any()]
     models = config_order(cols, "models", m["model"])
-    best = {model: _best(m.loc[m["model"] == model, "rel_mse"]) for model in models}
-    out = [f"## {dataset}", "", "| model | " + " | ".join(_esc(labels[j.num]) for j in cols) + " |",
-           "|---|" + "---:|" * len(cols)]  # fmt: skip
+    best = {model: _best(m.loc[m["model"] == model, "_score"]) for model in models}
+    out = [f"## {dataset}", ""]
+    if collection:
+        n = _num(m["n_series"].max()) if "n_series" in m else None
+        out += [f"A collection{'' if n is None else f' of {n:.0f} series'}: each cell is the AvgRelMSE "
+                "(geometric mean over the series of MSE / naive) · the share of series significantly "
+                "better than naive (DM) · the share of series lagging.", ""]  # fmt: skip
+    out += ["| model | " + " | ".join(_esc(labels[j.num]) for j in cols) + " |"]
+    out += ["|---|" + "---:|" * len(cols)]
     pipelines = [_pipeline(j, dataset) for j in cols]
     if any(pipelines):
         out.append("| *pipeline* | " + " | ".join(p or "—" for p in pipelines) + " |")
@@ -128,16 +140,30 @@ def dataset_section(dataset: str, jobs: Sequence[Job], metrics: pd.DataFrame, la
             row = m[(m["model"] == model) & (m["job"] == j.num)]
             cells.append(cell(row.iloc[0], best[model]) if len(row) else "—")
         out.append(f"| {model} | " + " | ".join(cells) + " |")
-    out += ["", "Best configuration per model (lowest MSE / naive):", ""]
-    out += [best_line(model, m[m["model"] == model], labels) for model in models]
+    what = "AvgRelMSE" if collection else "MSE / naive"
+    out += ["", f"Best configuration per model (lowest {what}):", ""]
+    out += [best_line(model, m[m["model"] == model], labels, what) for model in models]
     return out + [""]
 
 
+def scored(m: pd.DataFrame) -> pd.DataFrame:
+    """The rows that speak for a dataset, with ``_score``: MSE / naive for a single series, the
+    AvgRelMSE aggregate for a collection (its per-series rows live in metrics_by_series.csv)."""
+    if "kind" in m and (m["kind"] == "collection").any():
+        m = m[m["kind"] == "collection"]
+        return m.assign(_score=pd.to_numeric(m.get("avg_rel_mse"), errors="coerce"))
+    return m.assign(_score=pd.to_numeric(m["rel_mse"], errors="coerce") if "rel_mse" in m else float("nan"))
+
+
 def cell(r: pd.Series, best: float | None) -> str:
-    rel = _num(r.get("rel_mse"))
-    text = "—" if rel is None else f"{rel:.3f}"
-    if rel is not None and best is not None and rel == best:
+    score = _num(r.get("_score"))
+    text = "—" if score is None else f"{score:.3f}"
+    if score is not None and best is not None and score == best:
         text = f"**{text}**"
+    if r.get("kind") == "collection":
+        beats, lag = _num(r.get("share_dm_beats")), _num(r.get("share_lagging"))
+        return " · ".join([text, "—" if beats is None else f"DM better {beats:.0%}",
+                           "—" if lag is None else f"lagging {lag:.0%}"])  # fmt: skip
     p, shift = _num(r.get("dm_pvalue")), _num(r.get("best_shift"))
     parts = [text, "—" if p is None else f"p {p:.3f}", "—" if shift is None else f"{shift:+.0f}"]
     if _true(r.get("lagging")):
@@ -145,17 +171,21 @@ def cell(r: pd.Series, best: float | None) -> str:
     return " · ".join(parts)
 
 
-def best_line(model: str, rows: pd.DataFrame, labels: dict) -> str:
-    vals = pd.to_numeric(rows["rel_mse"], errors="coerce")
+def best_line(model: str, rows: pd.DataFrame, labels: dict, what: str = "MSE / naive") -> str:
+    vals = rows["_score"]
     if vals.notna().sum() == 0:
-        return f"- {model}: no MSE / naive in any job"
+        return f"- {model}: no {what} in any job"
     if vals.nunique() == 1 and len(vals) > 1:
-        return f"- {model}: the same in every configuration (MSE / naive {vals.iloc[0]:.3f})"
+        return f"- {model}: the same in every configuration ({what} {vals.iloc[0]:.3f})"
     r = rows.loc[vals.idxmin()]
     ties = [int(j) for j in rows.loc[vals == vals.min(), "job"] if j != r["job"]]
     also = f"; equal: {', '.join(f'job {j}' for j in ties)}" if ties else ""
+    text = f"- {model}: {_esc(labels[r['job']])} (job {r['job']}{also}) — {what} {r['_score']:.3f}"
+    if r.get("kind") == "collection":
+        beats, lag = _num(r.get("share_dm_beats")), _num(r.get("share_lagging"))
+        text += "" if beats is None else f", significantly better than naive on {beats:.0%} of the series"
+        return text + ("" if lag is None else f", lagging on {lag:.0%}")
     p = _num(r.get("dm_pvalue"))
-    text = f"- {model}: {_esc(labels[r['job']])} (job {r['job']}{also}) — MSE / naive {r['rel_mse']:.3f}"
     text += "" if p is None else f", DM p {p:.3f}"
     shift = _num(r.get("best_shift"))
     text += "" if shift is None else f", best shift {shift:+.0f}"

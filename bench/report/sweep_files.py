@@ -16,6 +16,9 @@ import pandas as pd
 import yaml
 
 NO_RESULTS = "no results (see the job's log)"
+# Read floats back exactly as written: pandas 2 needs asking, pandas 3 does it by default (and
+# deprecates the argument).
+EXACT = {"float_precision": "round_trip"} if int(pd.__version__.split(".")[0]) < 3 else {}
 
 
 @dataclass(frozen=True)
@@ -63,7 +66,7 @@ def read_job(job_dir: Path) -> Job:
     f = job_dir / "metrics.csv"
     if f.exists():
         try:
-            metrics = pd.read_csv(f, float_precision="round_trip")
+            metrics = pd.read_csv(f, **EXACT)
         except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
             error = f"metrics.csv cannot be read ({exc})"
     if metrics is None and error is None:
@@ -80,13 +83,19 @@ def swept_keys(jobs: Sequence[Job]) -> list[str]:
     return [k for k in keys if len({j.params.get(k) for j in jobs}) > 1]
 
 
-def combined_metrics(jobs: Sequence[Job], keys: Sequence[str]) -> pd.DataFrame:
-    """Every job's metrics rows with a ``job`` column and one column per swept key (its value)."""
+def combined_metrics(jobs: Sequence[Job], keys: Sequence[str], name: str = "metrics.csv") -> pd.DataFrame:
+    """Every job's rows of ``name`` (metrics.csv by default) with a ``job`` column and one column per
+    swept key (its value)."""
     frames = []
     for j in jobs:
         if not j.ok:
             continue
-        m = j.metrics.copy()
+        if name == "metrics.csv":
+            m = j.metrics.copy()
+        elif (j.dir / name).exists():
+            m = pd.read_csv(j.dir / name, **EXACT)
+        else:
+            continue
         cols = {param_column(k, m.columns): j.params.get(k) for k in keys}
         frames.append(pd.concat([pd.DataFrame({"job": j.num, **cols}, index=m.index), m], axis=1))
     if not frames:
