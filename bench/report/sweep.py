@@ -16,7 +16,6 @@ from typing import Any
 
 import pandas as pd
 from hydra.experimental.callback import Callback
-from omegaconf import DictConfig
 
 from bench.report.sweep_files import (
     Job,
@@ -41,7 +40,9 @@ class SweepReport(Callback):
     def __init__(self, fail_on_job_error: bool = True) -> None:
         self.fail_on_job_error = fail_on_job_error
 
-    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+    def on_multirun_end(self, config: Any, **kwargs: Any) -> None:
+        # Hydra's config object (typed as Any: below the entry point nothing imports omegaconf);
+        # only the sweep dir is read from it, everything else comes from the files.
         sweep_dir = Path(str(config.hydra.sweep.dir))
         report = render_sweep(sweep_dir)
         # results/latest names the whole sweep (not whichever job finished last), as bench.run does
