@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from bench.engine.prepare import Prepared, pipeline_args, prepare
+from bench.engine.provenance import provenance
 from bench.engine.records import versions
 from bench.engine.suite import execute
 from bench.prep.transforms import build_pipeline
@@ -42,7 +43,12 @@ def run_tables(s: Settings, out_dir: Path, prepared: list[Prepared] | None = Non
     out_dir = Path(out_dir)
     for name in TABLES:
         write_parquet(tables[name], out_dir / f"{name}.parquet")
-    info = {"settings": s.to_dict(), "datasets": run_info(s, prepared), "versions": versions()}
+    info = {
+        "settings": s.to_dict(),
+        "datasets": run_info(s, prepared),
+        "versions": versions(),
+        "provenance": provenance({p.name: p.collection for p in prepared}),
+    }
     write_text(json.dumps(info, indent=2, ensure_ascii=False, default=str), out_dir / "run.json")
     return {**tables, **score_dir(out_dir)}
 

@@ -79,7 +79,8 @@ def test_eighteen_one_step_origins_score_exactly_the_m3_monthly_test_part():
 def test_dates_are_a_nominal_calendar_at_the_frequency_said_in_the_notes():
     c = m1("quarterly", max_series=3)
     first = next(c.series())
-    assert first.y.index[0] == pd.Timestamp("2000-01-01") and pd.infer_freq(first.y.index) == "QS-OCT"
+    # quarter starts; pandas 2 names them QS-OCT, pandas 3 QS-JAN
+    assert first.y.index[0] == pd.Timestamp("2000-01-01") and pd.infer_freq(first.y.index).startswith("QS")
     assert any("nominal calendar" in n for n in c.notes)
     other = m3("other", max_series=2)
     assert other.freq is None and other.period == 1

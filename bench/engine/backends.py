@@ -7,6 +7,7 @@ pinning from the environment (the Makefile exports it).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
 
@@ -28,6 +29,8 @@ def ray_backend(address: str | None) -> None:
             "backend=ray needs the optional ray extra: pip install -e '.[ray]' (or use backend=loky)"
         ) from exc
     register_ray()
+    # Ray reports usage statistics unless told not to; a benchmark run should not phone home.
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
     if not ray.is_initialized():
         ray.init(address=address, include_dashboard=False, log_to_driver=False)
 
@@ -38,8 +41,10 @@ def parallel_map(
     """``fn`` over ``items``, lazily and in order."""
     if backend == "ray":
         ray_backend(address)
+        # joblib's Ray backend refuses return_as="generator": collect the list, then yield in order.
         with parallel_config(backend="ray", n_jobs=n_jobs):
-            yield from Parallel(return_as="generator")(delayed(fn)(x) for x in items)
+            results = Parallel()(delayed(fn)(x) for x in items)
+        yield from results
         return
     if n_jobs == 1 or len(items) < 2:
         yield from (fn(x) for x in items)

@@ -85,9 +85,19 @@ def header(run_dir: Path, s: Settings) -> list[str]:
 
 def footer(info: dict) -> list[str]:
     v = ", ".join(f"{k} {val}" for k, val in info["versions"].items() if val)
+    prov = info.get("provenance", {})
+    torch = prov.get("torch", {})
+    device = (
+        f"torch on {torch['device']} ({torch['threads']} threads)"
+        if torch.get("loaded")
+        else "torch not loaded"
+    )
+    threads = ", ".join(f"{k}={val}" for k, val in prov.get("threads", {}).items())
     return ["---", f"Files: `forecasts.parquet` (one row per origin × step), `folds.parquet` "
-            f"(status, errors, timings per fold), `metrics.csv`, `series.parquet`, `run.json`. "
-            f"Versions: {v}."]  # fmt: skip
+            f"(status, errors, timings, choices per fold), `metrics.csv`, `metrics_by_series.csv`, "
+            f"`series.parquet`, `run.json` (settings, data fingerprints, provenance). "
+            f"Code: {prov.get('git_commit', 'not recorded')}. Versions: {v}. {device}; "
+            f"{threads}."]  # fmt: skip
 
 
 def _overrides(run_dir: Path) -> list[str]:
