@@ -7,6 +7,7 @@ the reproduction pages read the same ``metrics.csv`` and ``report.md`` any user 
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,5 +48,19 @@ def run_config(config: str, run_dir: Path, overrides: tuple[str, ...] = ()) -> R
     start = time.perf_counter()
     run(load_settings(compose(config, overrides)), Path(run_dir))
     seconds = time.perf_counter() - start
+    done = {"config": config, "seconds": seconds, "overrides": list(overrides)}
+    (Path(run_dir) / DONE).write_text(json.dumps(done, indent=2), encoding="utf-8")
+    return read_back(Path(run_dir))
+
+
+DONE = "reproduce.json"
+
+
+def read_back(run_dir: Path) -> RunResult | None:
+    """A finished run of an earlier invocation (``--reuse``), or None when there is none."""
+    done = Path(run_dir) / DONE
+    if not done.is_file() or not (Path(run_dir) / "metrics.csv").is_file():
+        return None
+    d = json.loads(done.read_text(encoding="utf-8"))
     metrics = pd.read_csv(Path(run_dir) / "metrics.csv")
-    return RunResult(config, Path(run_dir), metrics, seconds, tuple(overrides))
+    return RunResult(d["config"], Path(run_dir), metrics, float(d["seconds"]), tuple(d["overrides"]))
