@@ -63,7 +63,9 @@ def _estimate(
 ) -> tuple[np.ndarray, float]:
     """Exact Gaussian MLE (Kalman filter) of one spec: parameters and log-likelihood, no smoother."""
     seasonal = (spec.P, 0, spec.Q, period) if period > 1 and (spec.P or spec.Q) else (0, 0, 0, 0)
-    model = _SMARIMA(z, order=(spec.p, 0, spec.q), seasonal_order=seasonal, trend="c" if spec.constant else "n")
+    model = _SMARIMA(
+        z, order=(spec.p, 0, spec.q), seasonal_order=seasonal, trend="c" if spec.constant else "n"
+    )
     if maxiter == 0 and start is not None:  # score the starting values as they are
         return np.asarray(start, dtype=float), float(model.loglike(start))
     kwargs = {} if maxiter is None else {"maxiter": max(maxiter, 1)}
@@ -209,7 +211,10 @@ class ARIMA:
         paths = None
         if h > 1 and self.n_paths > 0:
             sim = res.simulate(
-                nsimulations=h, repetitions=self.n_paths, anchor="end", rng=np.random.default_rng(self.sim_seed)
+                nsimulations=h,
+                repetitions=self.n_paths,
+                anchor="end",
+                rng=np.random.default_rng(self.sim_seed),
             )
             paths = np.asarray(sim, dtype=float).reshape(h, self.n_paths).T
         return Forecast(mean=mean, var=var, paths=paths, info=self.info)

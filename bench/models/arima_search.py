@@ -114,8 +114,13 @@ def css(z: np.ndarray, spec: Spec, period: int, start: np.ndarray | None = None)
         return x0
     with np.errstate(all="ignore"):
         fit = least_squares(
-            css_residuals, x0, args=(z, spec, period), method="lm", max_nfev=15 * (spec.n_coef + 1),
-            ftol=1e-4, xtol=1e-4,
+            css_residuals,
+            x0,
+            args=(z, spec, period),
+            method="lm",
+            max_nfev=15 * (spec.n_coef + 1),
+            ftol=1e-4,
+            xtol=1e-4,
         )
     return fit.x if np.all(np.isfinite(fit.x)) else x0
 
