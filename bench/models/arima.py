@@ -61,17 +61,23 @@ def _parse_order(order: Sequence[int] | str, d: int) -> tuple[int, int] | None:
 def _estimate(
     z: np.ndarray, spec: Spec, period: int, start: np.ndarray | None, maxiter: int | None
 ) -> tuple[np.ndarray, float]:
-    """Exact Gaussian MLE (Kalman filter) of one spec: parameters and log-likelihood, no smoother."""
+    """Exact Gaussian MLE (Kalman filter) of one spec: parameters (σ² last) and log-likelihood.
+
+    σ² is concentrated out of the likelihood (the same maximum, one dimension less for the
+    numerical gradient: about a third fewer filter passes); no smoother, no covariance.
+    """
+    if spec.n_coef == 0:  # zero-mean white noise: the MLE is closed-form
+        sigma2 = float(np.mean(z**2))
+        return np.array([sigma2]), float(-0.5 * len(z) * (np.log(2 * np.pi * sigma2) + 1.0))
     seasonal = (spec.P, 0, spec.Q, period) if period > 1 and (spec.P or spec.Q) else (0, 0, 0, 0)
-    model = _SMARIMA(
-        z, order=(spec.p, 0, spec.q), seasonal_order=seasonal, trend="c" if spec.constant else "n"
-    )
-    if maxiter == 0 and start is not None:  # score the starting values as they are
-        return np.asarray(start, dtype=float), float(model.loglike(start))
+    trend = "c" if spec.constant else "n"
+    model = _SMARIMA(z, order=(spec.p, 0, spec.q), seasonal_order=seasonal, trend=trend, concentrate_scale=True)
+    coef = None if start is None else np.asarray(start, dtype=float)[:-1]
+    if maxiter == 0 and coef is not None:  # score the starting values as they are
+        return np.asarray(start, dtype=float), float(model.loglike(coef))
     kwargs = {} if maxiter is None else {"maxiter": max(maxiter, 1)}
-    params = model.fit(start_params=start, cov_type="none", return_params=True, method_kwargs=kwargs)
-    params = np.asarray(params, dtype=float)
-    return params, float(model.loglike(params))
+    res = model.fit(start_params=coef, cov_type="none", low_memory=True, method_kwargs=kwargs)
+    return np.r_[np.asarray(res.params, dtype=float), float(res.scale)], float(res.llf)
 
 
 class ARIMA:
