@@ -187,3 +187,13 @@ def test_fixed_seasonal_order_and_its_validation(ar1):
         ARIMA(seasonal_order=[1, 0])
     with pytest.raises(ValueError, match="period"):
         ARIMA(period=0)
+
+
+def test_a_warm_started_search_ranks_candidates_like_a_fresh_one():
+    z = simulate_seasonal_ma(0.6, 4, n=200, seed=8) + 0.5 * simulate_arma([0.5], [], 200, seed=9)
+    warm = ARIMA(order="auto", period=4).fit(z[:170])
+    warm.fit(z)
+    fresh = ARIMA(order="auto", period=4).fit(z)
+    assert [(s.spec, s.aicc) for s in warm.searched_] == [(s.spec, s.aicc) for s in fresh.searched_]
+    assert warm.info == fresh.info
+    assert warm._fitted().llf == pytest.approx(fresh._fitted().llf, abs=1e-4)

@@ -71,7 +71,9 @@ def _estimate(
         return np.array([sigma2]), float(-0.5 * len(z) * (np.log(2 * np.pi * sigma2) + 1.0))
     seasonal = (spec.P, 0, spec.Q, period) if period > 1 and (spec.P or spec.Q) else (0, 0, 0, 0)
     trend = "c" if spec.constant else "n"
-    model = _SMARIMA(z, order=(spec.p, 0, spec.q), seasonal_order=seasonal, trend=trend, concentrate_scale=True)
+    model = _SMARIMA(
+        z, order=(spec.p, 0, spec.q), seasonal_order=seasonal, trend=trend, concentrate_scale=True
+    )
     coef = None if start is None else np.asarray(start, dtype=float)[:-1]
     if maxiter == 0 and coef is not None:  # score the starting values as they are
         return np.asarray(start, dtype=float), float(model.loglike(coef))
@@ -136,7 +138,7 @@ class ARIMA:
         self.searched_: list[Scored] = []
         self._res: ARIMAResults | None = None
         self._z: np.ndarray | None = None
-        self._warm: dict[Spec, np.ndarray] = {}  # previous fit's estimates: starting values only
+        self._warm: dict[Spec, np.ndarray] = {}  # the last final estimates: starting values only
 
     @property
     def order_(self) -> tuple[int, int] | None:
@@ -148,23 +150,20 @@ class ARIMA:
         if self._pq is not None:
             spec = Spec(*self._pq, *self._PQ, constant=self.trend == "c")
             params, _ = _estimate(z, spec, self.period, self._warm.get(spec), None)
-            self._finish(z, spec, params, {spec: params})
+            self._finish(z, spec, params)
             return self
-        warm, seen = self._warm, {}
 
         def visit(spec: Spec) -> Scored:
-            start = warm.get(spec)
-            if start is None:
-                coef = css(z, spec, self.period)
-                sigma2 = float(np.mean(css_residuals(coef, z, spec, self.period) ** 2))
-                start = np.r_[coef, sigma2] if admissible(coef, spec, self.period) else None
+            # Candidates never start from a previous fit: the ranking must equal a fresh search's.
+            coef = css(z, spec, self.period)
+            sigma2 = float(np.mean(css_residuals(coef, z, spec, self.period) ** 2))
+            start = np.r_[coef, sigma2] if admissible(coef, spec, self.period) else None
             try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", ConvergenceWarning)
                     params, llf = _estimate(z, spec, self.period, start, self.search_maxiter)
             except _FIT_ERRORS:
                 return Scored(spec, np.zeros(spec.n_coef + 1), np.inf)
-            seen[spec] = params
             ok = admissible(params, spec, self.period)
             return Scored(spec, params, aicc(llf, spec, len(z)) if ok else np.inf)
 
@@ -172,23 +171,24 @@ class ARIMA:
         errors = []
         for cand in [s for s in self.searched_ if np.isfinite(s.aicc)][:3]:
             try:
-                params, _ = _estimate(z, cand.spec, self.period, cand.params, None)
+                start = self._warm.get(cand.spec, cand.params)
+                params, _ = _estimate(z, cand.spec, self.period, start, None)
             except _FIT_ERRORS as exc:
                 errors.append(f"{cand.spec.label(self.period)}: {exc}")
                 continue
-            self._finish(z, cand.spec, params, {**seen, cand.spec: params})
+            self._finish(z, cand.spec, params)
             return self
         detail = "; ".join(errors) or "every candidate was inadmissible or failed"
         raise ModelError(f"ARIMA auto: no candidate order could be fitted ({detail})")
 
-    def _finish(self, z: np.ndarray, spec: Spec, params: np.ndarray, warm: dict[Spec, np.ndarray]) -> None:
+    def _finish(self, z: np.ndarray, spec: Spec, params: np.ndarray) -> None:
         if not np.all(np.isfinite(params)):
             raise ModelError(f"ARIMA {spec.label(self.period)}: non-finite estimates {params}")
         seasonal = (spec.P, 0, spec.Q, self.period) if spec.P or spec.Q else (0, 0, 0, 0)
         trend = "c" if spec.constant else "n"
         model = _SMARIMA(z, order=(spec.p, 0, spec.q), seasonal_order=seasonal, trend=trend)
         self._res = model.filter(params)
-        self.spec_, self._z, self._warm = spec, z.copy(), warm
+        self.spec_, self._z, self._warm = spec, z.copy(), {spec: params}
 
     def update(self, z: np.ndarray) -> ARIMA:
         """Absorb the observations after the fitted/updated history, parameters held.
