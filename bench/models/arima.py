@@ -156,8 +156,10 @@ class ARIMA:
         def visit(spec: Spec) -> Scored:
             # Candidates never start from a previous fit: the ranking must equal a fresh search's.
             coef = css(z, spec, self.period)
+            if not admissible(coef, spec, self.period):  # R's rule, applied to CSS estimates as R's
+                return Scored(spec, coef, np.inf)  # approximation mode does: "don't like this model"
             sigma2 = float(np.mean(css_residuals(coef, z, spec, self.period) ** 2))
-            start = np.r_[coef, sigma2] if admissible(coef, spec, self.period) else None
+            start = np.r_[coef, sigma2]
             try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", ConvergenceWarning)

@@ -79,8 +79,8 @@ def polynomials(params: np.ndarray, spec: Spec, period: int) -> tuple[np.ndarray
     phi, theta = params[c : c + spec.p], params[c + spec.p : c + spec.p + spec.q]
     sphi = params[c + spec.p + spec.q : c + spec.p + spec.q + spec.P]
     stheta = params[c + spec.p + spec.q + spec.P :]
-    ar = np.r_[1.0, -phi]
-    ma = np.r_[1.0, theta]
+    ar = np.concatenate(([1.0], -phi))
+    ma = np.concatenate(([1.0], theta))
     if spec.P:
         sar = np.zeros(spec.P * period + 1)
         sar[0], sar[period::period] = 1.0, -sphi

