@@ -39,7 +39,7 @@ def run(s: Settings, out_dir: Path) -> Path | None:
 def run_tables(s: Settings, out_dir: Path, prepared: list[Prepared] | None = None) -> dict[str, pd.DataFrame]:
     """Execute, write the frames and ``run.json``, score from the files: every table, no report."""
     prepared = prepare(s) if prepared is None else prepared
-    tables = execute(s, prepared)
+    tables, cache = execute(s, prepared)
     out_dir = Path(out_dir)
     for name in TABLES:
         write_parquet(tables[name], out_dir / f"{name}.parquet")
@@ -48,6 +48,7 @@ def run_tables(s: Settings, out_dir: Path, prepared: list[Prepared] | None = Non
         "datasets": run_info(s, prepared),
         "versions": versions(),
         "provenance": provenance({p.name: p.collection for p in prepared}),
+        "cache": cache,
     }
     write_text(json.dumps(info, indent=2, ensure_ascii=False, default=str), out_dir / "run.json")
     return {**tables, **score_dir(out_dir)}

@@ -12,9 +12,11 @@ from pathlib import Path
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from bench.errors import explain, user_error
+from bench.store import write_text
 
 
 @hydra.main(version_base="1.3", config_path="../conf", config_name="config")
@@ -30,9 +32,13 @@ def main(cfg: DictConfig) -> None:
         err = user_error(exc)
         if err is None or cfg.get("debug", False):
             raise
+        print(f"lagbench: {explain(err)}", file=sys.stderr)
+        if HydraConfig.get().mode == RunMode.MULTIRUN:
+            # One job of a sweep: leave its error for the sweep report and let the others go on.
+            write_text(explain(err) + "\n", out_dir / "error.txt")
+            return
         # Nothing is kept for a run that fails validation: drop Hydra's half-made run dir.
         shutil.rmtree(out_dir, ignore_errors=True)
-        print(f"lagbench: {explain(err)}", file=sys.stderr)
         sys.exit(2)
     if report is None:  # validate=true: nothing was run, nothing is kept
         shutil.rmtree(out_dir, ignore_errors=True)

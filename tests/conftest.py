@@ -43,7 +43,8 @@ def compose(overrides: list[str] | None = None):
 
     with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
         # One process in tests unless a test asks for more (worker start-up costs seconds).
-        return hydra_compose(config_name="config", overrides=["n_jobs=1", *(overrides or [])])
+        # No task cache unless a test asks for one: a cache hit would make every rerun "identical".
+        return hydra_compose(config_name="config", overrides=["n_jobs=1", "cache=false", *(overrides or [])])
 
 
 def settings(overrides: list[str] | None = None):

@@ -26,7 +26,7 @@ TINY = [
 def run_cli(args: list[str], run_dir: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
     return subprocess.run(
-        [sys.executable, "-m", "bench.run", *args, f"hydra.run.dir={run_dir}"],
+        [sys.executable, "-m", "bench.run", *args, f"hydra.run.dir={run_dir}", "cache=false"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
 

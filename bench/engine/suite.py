@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from functools import partial
+from pathlib import Path
 
 import pandas as pd
 from hydra.utils import get_object
 from tqdm.auto import tqdm
 
 from bench.engine.backends import parallel_map
+from bench.engine.cache import TaskCache, code_fingerprint, data_fingerprint, package_versions, task_key
 from bench.engine.prepare import Prepared, pipeline_args
 from bench.engine.records import (
     FOLD_COLUMNS,
@@ -144,25 +146,59 @@ def _concat(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
         return pd.concat(frames, ignore_index=True)
 
 
-def execute(s: Settings, prepared: list[Prepared]) -> dict[str, pd.DataFrame]:
-    """Run every task; the tables ``forecasts``, ``folds`` (skipped series included) and ``series``."""
+def task_parts(task: Task) -> dict:
+    """Everything that decides a task's numbers (its cache key): data, split, transform, model,
+    seed, interval level and the code and package versions — never n_jobs, backend or paths."""
+    p, m = task.prepared, task.run.settings
+    f = p.collection.frame
+    index = pd.MultiIndex.from_frame(f[["unique_id", "ds"]])
+    return {
+        "schema": 1,
+        "data": data_fingerprint(f["y"].to_numpy(dtype=float), index),
+        "period": p.collection.period,
+        "split": asdict(p.settings.split),
+        "transform": asdict(p.settings.transform),
+        "min_train": p.min_train,
+        "model": {"target": m.target, "params": {k: v for k, v in m.params.items() if k != "seed"}},
+        "seed": task.run.seed if m.seeded else None,
+        "level": task.level,
+        "on_error": task.on_error,
+        "versions": package_versions(),
+        "code": code_fingerprint(),
+    }
+
+
+def execute(s: Settings, prepared: list[Prepared]) -> tuple[dict[str, pd.DataFrame], dict[str, int]]:
+    """Run every task not already in the cache; the tables ``forecasts``, ``folds`` (skipped
+    series included) and ``series``, and what the cache did.
+
+    Each finished task is stored as it arrives, so an interrupted run loses only unfinished tasks.
+    """
     runs = model_runs(s, prepared)
     todo = tasks(s, prepared, runs)
-    fcs, folds = [], []
+    ex = s.execution
+    cache = TaskCache(Path(ex.cache_dir), enabled=ex.cache)
+    keys = [task_key(task_parts(t)) if ex.cache else None for t in todo]
+    done = {i: r for i, k in enumerate(keys) if k is not None and (r := cache.get(k)) is not None}
+    missing = [i for i in range(len(todo)) if i not in done]
     with tqdm(total=sum(t.n_series for t in todo), desc="series", unit="series", disable=None) as bar:
-        results = parallel_map(
-            run_task, todo, s.execution.n_jobs, s.execution.backend, s.execution.ray_address
-        )
-        for task, (fc, fo) in zip(todo, results, strict=True):
+        bar.update(sum(todo[i].n_series for i in done))
+        results = parallel_map(run_task, [todo[i] for i in missing], ex.n_jobs, ex.backend, ex.ray_address)
+        for i, result in zip(missing, results, strict=True):
+            task = todo[i]
             bar.set_postfix_str(f"{task.prepared.name} × {task.run.name} (seed {task.run.seed})")
             bar.update(task.n_series)
-            fcs.append(fc)
-            folds.append(fo)
+            if keys[i] is not None:
+                cache.put(keys[i], result)
+            done[i] = result
+    fcs = [done[i][0] for i in range(len(todo))]
+    folds = [done[i][1] for i in range(len(todo))]
     for p in prepared:
         if p.skipped:
             folds += [skipped_frame(p.name, p.skipped, r.name, r.seed) for r in runs]
-    return {
+    tables = {
         "forecasts": _concat(fcs, FORECAST_COLUMNS),
         "folds": _concat(folds, FOLD_COLUMNS),
         "series": pd.concat([series_frame(p.collection) for p in prepared], ignore_index=True),
     }
+    return tables, {"tasks": len(todo), "computed": len(missing), **asdict(cache.stats)}
