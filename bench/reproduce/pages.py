@@ -56,7 +56,7 @@ def claims_table(o: Outcome) -> list[str]:
         if c.tol is not None and not math.isfinite(diff):
             goal = f"±{c.tol:g}: not run"
         rows.append(
-            [c.where, c.source_model, f"`{c.model}`", c.metric, f"{c.value:g}", _cell(got), _cell(diff), goal]
+            [c.where, c.source_model, f"`{c.model}`", c.metric, repr(c.value), _cell(got), _cell(diff), goal]
         )
     header = ["where", "source model", "lagbench model", "metric", "source", "lagbench", "Δ", "goal"]
     return _table(header, rows) if rows else ["The source publishes no numbers for this experiment."]
