@@ -163,3 +163,12 @@ def test_series_with_different_fold_counts_are_refused(walks):
     splits[0] = splits[0][:-1]
     with pytest.raises(ValueError, match="same number of folds"):
         backtest_global(walks, splits, Recorder, lambda: build_pipeline(diff=1), H)
+
+
+def test_the_global_fold_loop_does_not_import_torch():
+    import subprocess
+    import sys
+
+    code = "import sys, bench.engine.global_runner; print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

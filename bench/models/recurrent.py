@@ -72,6 +72,9 @@ class RecurrentSpec:
     a fitted object (the runner's warm start), continue from the current weights for that many
     epochs (optimizer and lr schedule rebuilt, same early stopping; null: train from scratch at
     every refit). ``device``: ``auto`` picks CUDA when available.
+
+    Deviation from Keras-based protocols (e.g. Makridakis et al. 2018): torch's gates are always
+    sigmoid, so Keras' ``recurrent_activation`` (``hard_sigmoid`` in Keras 2.0–2.2) has no equivalent.
     """
 
     def __init__(
