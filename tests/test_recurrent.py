@@ -202,7 +202,7 @@ def test_dense_head_and_stacked_layers_follow_the_config(sine):
 def test_yaml_composes_and_instantiates(name, cls, window):
     cfg = compose([f"models=[{name}]", "datasets=[]", "window=7", "seed=9"])
     model = instantiate(cfg.models[name])(seed=2)  # the runner overrides the seed per seed
-    assert type(model) is cls and model.window == window
+    assert type(model) is cls and model.window == window and model.scope == "local"
     assert model.train_config.seed == 2 and cfg.models[name].seed == 9
 
 
@@ -215,3 +215,96 @@ def test_presets_match_their_sources():
     assert (sales.hidden_size, sales.num_layers, sales.head) == (128, 2, (64, 32))
     c = sales.train_config
     assert (c.lr, c.lr_step, c.lr_gamma) == (1e-3, 100, 0.1)
+
+
+def test_second_fit_warm_starts_from_the_fitted_weights(sine, monkeypatch):
+    seen: list[tuple[int, bool]] = []
+    loop = torch_loop.train_net
+
+    def recording(net, X, Y, cfg, device, warm=False):
+        seen.append((cfg.epochs, warm))
+        return loop(net, X, Y, cfg, device, warm=warm)
+
+    monkeypatch.setattr(torch_loop, "train_net", recording)
+    model = LSTM(**{**TINY, "finetune_epochs": 2}).fit(sine[:100])
+    net, w0 = model.net, weights(model)
+    model.fit(sine)
+    assert seen == [(3, False), (2, True)]
+    assert model.net is net and len(model.log.train_loss) <= 2
+    assert any(not torch.equal(v, w0[k]) for k, v in weights(model).items()) or model.log.kept_epoch == -1
+
+
+def test_finetune_null_trains_from_scratch_at_every_refit(sine):
+    refit = LSTM(**{**TINY, "finetune_epochs": None}).fit(sine[:100]).fit(sine)
+    fresh = LSTM(**{**TINY, "finetune_epochs": None}).fit(sine)
+    np.testing.assert_array_equal(refit.predict(3).mean, fresh.predict(3).mean)
+    assert len(refit.log.train_loss) == len(fresh.log.train_loss)
+
+
+def test_warm_refits_are_deterministic_and_differ_from_scratch(sine):
+    def twice():
+        return LSTM(**{**TINY, "finetune_epochs": 2, "seed": 3}).fit(sine[:100]).fit(sine).predict(3).mean
+
+    np.testing.assert_array_equal(twice(), twice())
+    assert not np.array_equal(twice(), LSTM(**{**TINY, "seed": 3}).fit(sine).predict(3).mean)
+
+
+def test_warm_start_keeps_the_start_weights_if_no_epoch_beats_them(sine, monkeypatch):
+    model = LSTM(**{**TINY, "finetune_epochs": 1, "patience": 1}).fit(sine[:100])
+    w0 = weights(model)
+
+    def start_is_best(net, x, y, batch_size):  # validation loss 0 for the starting weights only
+        return 0.0 if all(torch.equal(v, w0[k]) for k, v in net.state_dict().items()) else 1.0
+
+    monkeypatch.setattr(torch_loop, "evaluate", start_is_best)
+    model.fit(sine)
+    assert model.log.kept_epoch == -1
+    for key, value in weights(model).items():
+        assert torch.equal(value, w0[key])
+
+
+def test_a_failed_refit_drops_the_net_so_the_next_fit_starts_fresh(sine, monkeypatch):
+    model = LSTM(**{**TINY, "finetune_epochs": 2}).fit(sine[:100])
+    original = RecurrentNet.forward
+    monkeypatch.setattr(RecurrentNet, "forward", lambda self, x: original(self, x) * np.nan)
+    with pytest.raises(ModelError, match="diverged"):
+        model.fit(sine)
+    assert model.net is None
+    monkeypatch.setattr(RecurrentNet, "forward", original)
+    np.testing.assert_array_equal(
+        model.fit(sine).predict(2).mean, LSTM(**{**TINY, "finetune_epochs": 2}).fit(sine).predict(2).mean
+    )
+
+
+def test_rmsprop_is_built_with_keras_defaults(sine, monkeypatch):
+    made: list[torch.optim.Optimizer] = []
+    rms = torch.optim.RMSprop
+    monkeypatch.setattr(torch.optim, "RMSprop", lambda *a, **k: made.append(rms(*a, **k)) or made[-1])
+    LSTM(**{**TINY, "optimizer": "rmsprop"}).fit(sine)
+    group = made[0].param_groups[0]
+    assert (group["alpha"], group["eps"], group["lr"]) == (0.9, 1e-7, 1e-2)
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "match"),
+    [
+        ("optimizer", "sgd", "optimizer must be one of"),
+        ("finetune_epochs", 0, "finetune_epochs must be >= 1"),
+    ],
+)
+def test_bad_training_settings_name_the_setting(setting, value, match):
+    with pytest.raises(ValueError, match=match):
+        LSTM(**{**TINY, setting: value})
+
+
+def test_cli_help_does_not_import_torch():
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "bench.run", "--help"],
+        capture_output=True, text=True, check=True, cwd=str(__import__("conftest").ROOT),
+    )  # fmt: skip
+    imported = {line.split("|")[-1].strip() for line in out.stderr.splitlines() if "|" in line}
+    assert "bench.run" in imported or "bench" in imported
+    assert not {m for m in imported if m == "torch" or m.startswith("torch.")}

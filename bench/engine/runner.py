@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bench.engine.predictive import invert
+from bench.engine.predictive import LevelForecast, invert
 from bench.models.base import Forecaster, ModelError, check_forecast
 from bench.prep.transforms import Chain
-from bench.types import Split
+from bench.types import Forecast, Split
 
 
 @dataclass(frozen=True)
@@ -77,32 +77,54 @@ def backtest(
                     model.fit(pipe.fit_transform(train))
                 else:
                     model.update(pipe.transform(train))
-                fc = check_forecast(model.predict(horizon), horizon)
+                fc = model.predict(horizon)
                 info = {**pipe.info(), **fc.info}
-                out = invert(fc, pipe, train, level)
-                if not np.all(np.isfinite(out.mean)):
-                    raise ModelError("forecast is not finite after inverting the transform")
+                out = level_forecast(fc, pipe, train, horizon, level)
             # Any model error must become a recorded failure so one bad fold never ends the run.
             except Exception as exc:  # noqa: BLE001
                 if on_error == "raise":
                     raise
                 model, pipe, out = None, None, None
-                error = f"{type(exc).__name__}: {exc}"[:500]
-        arrays = {} if out is None else {"y_hat": out.mean, "y_var": out.var, "y_lo": out.lo, "y_hi": out.hi}
-        results.append(
-            FoldResult(
-                fold=split.fold,
-                origin=split.origin,
-                refit=refit,
-                status="failed" if error else "ok",
-                error=error,
-                seconds=time.perf_counter() - start,
-                warnings=_count(caught),
-                info=info,
-                **arrays,
-            )
-        )
+                error = describe_error(exc)
+        results.append(fold_result(split, refit, out, error, time.perf_counter() - start, caught, info))
     return results
+
+
+def level_forecast(fc: Forecast, pipe: Chain, train: np.ndarray, horizon: int, level: float) -> LevelForecast:
+    """Check a model's forecast and invert it to the original scale; non-finite anywhere raises."""
+    out = invert(check_forecast(fc, horizon), pipe, train, level)
+    if not np.all(np.isfinite(out.mean)):
+        raise ModelError("forecast is not finite after inverting the transform")
+    return out
+
+
+def describe_error(exc: BaseException) -> str:
+    """The failure text stored in a record: exception type and message, bounded."""
+    return f"{type(exc).__name__}: {exc}"[:500]
+
+
+def fold_result(
+    split: Split,
+    refit: bool,
+    out: LevelForecast | None,
+    error: str,
+    seconds: float,
+    caught: list[warnings.WarningMessage],
+    info: dict | None = None,
+) -> FoldResult:
+    """One origin's record (shared by the local and the global fold loops)."""
+    arrays = {} if out is None else {"y_hat": out.mean, "y_var": out.var, "y_lo": out.lo, "y_hi": out.hi}
+    return FoldResult(
+        fold=split.fold,
+        origin=split.origin,
+        refit=refit,
+        status="failed" if error else "ok",
+        error=error,
+        seconds=seconds,
+        warnings=_count(caught),
+        info=dict(info or {}),
+        **arrays,
+    )
 
 
 def _count(caught: list[warnings.WarningMessage]) -> dict[str, int]:

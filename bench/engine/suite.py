@@ -19,6 +19,7 @@ from tqdm.auto import tqdm
 
 from bench.engine.backends import parallel_map
 from bench.engine.cache import TaskCache, code_fingerprint, data_fingerprint, package_versions, task_key
+from bench.engine.global_runner import backtest_global
 from bench.engine.prepare import Prepared, pipeline_args
 from bench.engine.records import (
     FOLD_COLUMNS,
@@ -28,13 +29,12 @@ from bench.engine.records import (
     series_frame,
     skipped_frame,
 )
-from bench.engine.runner import backtest
+from bench.engine.runner import FoldResult, backtest
 from bench.errors import ConfigError
 from bench.models.base import Forecaster
 from bench.prep.transforms import build_pipeline
 from bench.settings import ModelSettings, Settings
-
-BUILD_ONLY = ("scope",)  # model settings the suite reads itself, never passed to the class
+from bench.types import Dataset
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ class ModelRun:
 
     def make(self, period: int | None, dataset: str = "") -> Callable[[], Forecaster]:
         m = self.settings
-        kwargs = {k: v for k, v in m.params.items() if k not in BUILD_ONLY}
+        kwargs = dict(m.params)
         if m.seeded:
             kwargs["seed"] = self.seed
         cls = get_object(m.target)
@@ -107,8 +107,12 @@ def tasks(s: Settings, prepared: list[Prepared], runs: list[ModelRun]) -> list[T
     level, on_error = s.scoring.interval_level, s.execution.on_error
     out = []
     for p in prepared:
-        parts = list(chunks(p, s.execution.chunk_size))
-        out += [Task(c, run, level, on_error) for run in runs for c in parts]
+        local = list(chunks(p, s.execution.chunk_size))
+        whole = list(chunks(p, max(1, len(p.ids))))  # a global model sees every series at once
+        for run in runs:
+            out += [
+                Task(c, run, level, on_error) for c in (whole if run.settings.scope == "global" else local)
+            ]
     return out
 
 
@@ -118,22 +122,37 @@ def run_task(task: Task) -> tuple[pd.DataFrame, pd.DataFrame]:
     coll = p.collection
     make_model = run.make(coll.period, p.name)
     make_pipe = partial(build_pipeline, **pipeline_args(p.settings.transform, coll.period))
-    fcs, folds = [], []
-    for ds in coll.series(p.ids):
-        results = backtest(
-            ds.y.to_numpy(),
-            p.splits(len(ds.y)),
-            make_model,
-            make_pipe,
-            horizon=p.spec.horizon,
-            refit_every=p.spec.refit_every,
-            level=task.level,
-            on_error=task.on_error,
+    series = list(coll.series(p.ids))
+    if run.settings.scope == "global":
+        ys = [ds.y.to_numpy() for ds in series]
+        per_series = backtest_global(
+            ys, [p.splits(len(y)) for y in ys], make_model, make_pipe, horizon=p.spec.horizon,
+            refit_every=p.spec.refit_every, level=task.level, on_error=task.on_error,
             warm_start=p.settings.split.warm_start,
-        )
-        fcs.append(forecast_frame(ds, run.name, run.seed, results, p.spec.horizon))
-        folds.append(fold_frame(ds, run.name, run.seed, results))
+        )  # fmt: skip
+    else:
+        per_series = [local_backtest(ds, p, make_model, make_pipe, task) for ds in series]
+    pairs = list(zip(series, per_series, strict=True))
+    fcs = [forecast_frame(ds, run.name, run.seed, r, p.spec.horizon) for ds, r in pairs]
+    folds = [fold_frame(ds, run.name, run.seed, r) for ds, r in pairs]
     return _concat(fcs, FORECAST_COLUMNS), _concat(folds, FOLD_COLUMNS)
+
+
+def local_backtest(
+    ds: Dataset, p: Prepared, make_model: Callable, make_pipe: Callable, task: Task
+) -> list[FoldResult]:
+    """One series through the fold loop with its own model."""
+    return backtest(
+        ds.y.to_numpy(),
+        p.splits(len(ds.y)),
+        make_model,
+        make_pipe,
+        horizon=p.spec.horizon,
+        refit_every=p.spec.refit_every,
+        level=task.level,
+        on_error=task.on_error,
+        warm_start=p.settings.split.warm_start,
+    )
 
 
 def _concat(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:

@@ -8,7 +8,7 @@ training series and forecast h steps recursively, feeding their own forecasts ba
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar, Literal
 
 import numpy as np
@@ -22,6 +22,8 @@ from bench.types import Forecast
 
 Cell = Literal["rnn", "gru", "lstm"]
 _LAYERS: dict[str, type[nn.RNNBase]] = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}
+# Epochs of a warm-started refit (measured: bench/perf/neural_workloads.py). None = from scratch.
+FINETUNE_EPOCHS: int | None = 1
 
 
 class RecurrentNet(nn.Module):
@@ -58,18 +60,22 @@ class RecurrentNet(nn.Module):
         return self.head(self.drop(out[:, -1])).squeeze(-1)
 
 
-class Recurrent:
-    """A recurrent net trained one step ahead on windows of length ``window``.
+class RecurrentSpec:
+    """The settings shared by the local and the global recurrent models, and their one way to fit.
 
     ``head`` lists the widths of dense ReLU layers between the recurrent state and the output
-    (``[]``: a single linear output). Training: Adam (``lr``, ``weight_decay``) on MSE, batches
-    shuffled with a generator seeded from ``seed``, gradient norm clipped at ``grad_clip``
-    (null: off), lr × ``lr_gamma`` every ``lr_step`` epochs (null: constant), the last
-    ``val_frac`` of the windows held out in time order for early stopping with ``patience``
-    (null: train all ``epochs``). ``device``: ``auto`` picks CUDA when available.
-    """
+    (``[]``: a single linear output). Training: ``optimizer`` (``adam`` | ``rmsprop``; ``lr``,
+    ``weight_decay``) on MSE, batches shuffled with a generator seeded from ``seed``, gradient norm
+    clipped at ``grad_clip`` (null: off), lr × ``lr_gamma`` every ``lr_step`` epochs (null:
+    constant), the last ``val_frac`` of the windows held out in time order for early stopping with
+    ``patience`` (null: train all ``epochs``). ``finetune_epochs``: when ``fit`` is called again on
+    a fitted object (the runner's warm start), continue from the current weights for that many
+    epochs (optimizer and lr schedule rebuilt, same early stopping; null: train from scratch at
+    every refit). ``device``: ``auto`` picks CUDA when available.
 
-    levels: ClassVar[bool] = False
+    Deviation from Keras-based protocols (e.g. Makridakis et al. 2018): torch's gates are always
+    sigmoid, so Keras' ``recurrent_activation`` (``hard_sigmoid`` in Keras 2.0–2.2) has no equivalent.
+    """
 
     def __init__(
         self,
@@ -88,6 +94,8 @@ class Recurrent:
         lr_gamma: float = 0.1,
         val_frac: float = 0.1,
         patience: int | None = 5,
+        optimizer: str = "adam",
+        finetune_epochs: int | None = FINETUNE_EPOCHS,
         seed: int = 0,
         device: str = "auto",
     ) -> None:
@@ -112,26 +120,75 @@ class Recurrent:
             val_frac=float(val_frac),
             patience=None if patience is None else int(patience),
             seed=int(seed),
+            optimizer=str(optimizer),
+            finetune_epochs=None if finetune_epochs is None else int(finetune_epochs),
         )
         self.device = torch_loop.resolve_device(device)
         self.net: RecurrentNet | None = None
         self.log: torch_loop.TrainLog | None = None
+
+    @property
+    def min_length(self) -> int:
+        """Shortest transformed series that gives one training (and one validation) window."""
+        return self.window + self.train_config.min_windows()
+
+    def _length_reason(self) -> str:
+        why = f"window {self.window} + {self.train_config.min_windows()} one-step window(s) for training"
+        if self.train_config.val_frac > 0:
+            why += f" and validation (val_frac {self.train_config.val_frac})"
+        return why
+
+    def _estimate(
+        self, fit: Callable[[RecurrentNet, torch_loop.TrainConfig, bool], torch_loop.TrainLog]
+    ) -> None:
+        """Train a new net, or fine-tune the fitted one (warm start), inside a seeded torch state.
+
+        ``fit(net, config, warm)`` runs the shared loop on the caller's windows. A failure drops the
+        net, so a half-trained one is never forecast from nor warm-started again.
+        """
+        warm = self.net is not None and self.train_config.finetune_epochs is not None
+        cfg = self.train_config.finetune() if warm else self.train_config
+        with torch_loop.reproducible(cfg.seed, self.device):
+            net = (
+                self.net
+                if warm
+                else RecurrentNet(self.cell, self.hidden_size, self.num_layers, self.dropout, self.head).to(
+                    self.device
+                )
+            )
+            self.net = None
+            self.log = fit(net, cfg, warm)
+            self.net = net
+
+    @torch.no_grad()
+    def _step(self, x: np.ndarray) -> np.ndarray:
+        """Next values after windows ``x`` (n, window) in eval mode (dropout off)."""
+        if self.net is None:
+            raise ModelError(f"{self.cell}: forecast before fit()")
+        self.net.eval()
+        t = torch.as_tensor(np.asarray(x, dtype=np.float32), device=self.device)
+        return self.net(t).double().cpu().numpy()
+
+
+class Recurrent(RecurrentSpec):
+    """A recurrent net trained one step ahead on windows of length ``window`` of one series.
+
+    Settings: see :class:`RecurrentSpec`.
+    """
+
+    levels: ClassVar[bool] = False
+    scope: ClassVar[str] = "local"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
         self._history: np.ndarray | None = None
 
     def fit(self, z: np.ndarray) -> Recurrent:
         z = as_series(z, self.cell)
-        k = self.train_config.min_windows()
-        why = f"window {self.window} + {k} one-step window(s) for training"
-        if self.train_config.val_frac > 0:
-            why += f" and validation (val_frac {self.train_config.val_frac})"
-        require_length(z, self.window + k, self.cell, why)
+        require_length(z, self.min_length, self.cell, self._length_reason())
         X, Y = make_windows(z, self.window, 1)
-        with torch_loop.reproducible(self.train_config.seed, self.device):
-            self.net = RecurrentNet(self.cell, self.hidden_size, self.num_layers, self.dropout, self.head).to(
-                self.device
-            )
-            # Looked up on the module at call time: one loop for every cell (tests count calls).
-            self.log = torch_loop.train_net(self.net, X, Y, self.train_config, self.device)
+        # Looked up on the module at call time: one loop for every cell (tests count calls).
+        self._estimate(lambda net, cfg, warm: torch_loop.train_net(net, X, Y, cfg, self.device, warm=warm))
         self._history = z
         return self
 
@@ -150,14 +207,11 @@ class Recurrent:
         mean = recursive_forecast(self.one_step, self._history, self.window, h)
         return Forecast(mean=check_finite(mean, self.cell))
 
-    @torch.no_grad()
     def one_step(self, x: np.ndarray) -> float:
         """Next value after window ``x`` (oldest first), in eval mode (dropout off)."""
         if self.net is None:
             raise ModelError(f"{self.cell}: one_step() before fit()")
-        self.net.eval()
-        t = torch.as_tensor(np.asarray(x, dtype=np.float32)[None, :], device=self.device)
-        return float(self.net(t)[0].item())
+        return float(self._step(np.asarray(x)[None, :])[0])
 
 
 class RNN(Recurrent):

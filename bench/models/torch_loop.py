@@ -1,9 +1,11 @@
-"""The one training loop shared by every torch forecaster (RNN, GRU, LSTM).
+"""The one training loop shared by every torch forecaster (RNN, GRU, LSTM, local or global).
 
-Adam on MSE over one-step windows, shuffled with a seeded generator, optional StepLR decay,
-gradient clipping and early stopping on the chronological tail of the windows. Keeping a single
-loop means the cells differ only in their recurrent layer, so a comparison between them measures
-the cell, not incidental training differences.
+Adam (or RMSprop) on MSE over one-step windows, shuffled with a seeded generator, optional StepLR
+decay, gradient clipping and early stopping on the chronological tail of the windows. Keeping a
+single loop means the cells differ only in their recurrent layer, so a comparison between them
+measures the cell, not incidental training differences. A warm start (``warm=True``) continues
+from the net's current weights and counts them as a candidate for early stopping, so a fine-tune
+that does not improve on the validation tail keeps the weights it started from.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import copy
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
@@ -23,11 +25,15 @@ from bench.models.base import ModelError
 # An epoch whose loss exceeds this multiple of the loss of always forecasting zero (the scaled
 # series' mean) has diverged even if it is still finite, e.g. after a far too large lr.
 DIVERGED_FACTOR = 1e6
+OPTIMIZERS = ("adam", "rmsprop")
 
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """Optimisation knobs; ``patience=None`` trains all epochs (validation is then only watched)."""
+    """Optimisation knobs; ``patience=None`` trains all epochs (validation is then only watched).
+
+    ``finetune_epochs``: epochs of a warm-started refit (``None``: every refit trains from scratch).
+    """
 
     epochs: int = 30
     batch_size: int = 64
@@ -39,10 +45,18 @@ class TrainConfig:
     val_frac: float = 0.1
     patience: int | None = 5
     seed: int = 0
+    optimizer: str = "adam"
+    finetune_epochs: int | None = None
 
     def __post_init__(self) -> None:
         if self.epochs < 1 or self.batch_size < 1:
             raise ValueError("epochs and batch_size must be >= 1")
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"optimizer must be one of {list(OPTIMIZERS)}, got {self.optimizer!r}")
+        if self.finetune_epochs is not None and self.finetune_epochs < 1:
+            raise ValueError(
+                f"finetune_epochs must be >= 1 (or null to train from scratch), got {self.finetune_epochs}"
+            )
         if not 0.0 <= self.val_frac < 1.0:
             raise ValueError(f"val_frac must be in [0, 1), got {self.val_frac}")
         if self.patience is not None and (self.patience < 1 or self.val_frac == 0.0):
@@ -53,6 +67,12 @@ class TrainConfig:
     def n_val(self, n_windows: int) -> int:
         """Validation windows: the last ``val_frac`` of them, at least one when validating."""
         return math.ceil(self.val_frac * n_windows) if self.val_frac > 0 else 0
+
+    def finetune(self) -> TrainConfig:
+        """The settings of a warm-started refit: ``finetune_epochs`` epochs, everything else kept."""
+        if self.finetune_epochs is None:
+            raise ValueError("finetune_epochs is null: this model trains from scratch at every refit")
+        return replace(self, epochs=self.finetune_epochs)
 
     def min_windows(self) -> int:
         """Fewest windows that leave one for training (and one for validation, if any)."""
@@ -103,7 +123,12 @@ def reproducible(seed: int, device: torch.device) -> Iterator[None]:
 
 
 def train_net(
-    net: nn.Module, X: np.ndarray, Y: np.ndarray, cfg: TrainConfig, device: torch.device
+    net: nn.Module,
+    X: np.ndarray,
+    Y: np.ndarray,
+    cfg: TrainConfig,
+    device: torch.device,
+    warm: bool = False,
 ) -> TrainLog:
     """Fit ``net`` (maps a (batch, window) tensor to (batch,)) on windows ``X`` → ``Y[:, 0]``.
 
@@ -111,14 +136,32 @@ def train_net(
     With ``patience`` set, training stops after that many epochs without a validation improvement
     and the best weights are restored. A non-finite or exploding loss raises :class:`ModelError`.
     """
-    xs = torch.as_tensor(np.asarray(X), dtype=torch.float32, device=device)
-    ys = torch.as_tensor(np.asarray(Y)[:, 0], dtype=torch.float32, device=device)
-    n_tr = len(xs) - cfg.n_val(len(xs))
-    if n_tr < 1:
-        raise ModelError(f"{len(xs)} windows leave none for training after validation")
-    x_tr, y_tr, x_val, y_val = xs[:n_tr], ys[:n_tr], xs[n_tr:], ys[n_tr:]
+    n_tr = len(X) - cfg.n_val(len(X))
+    X, Y = np.asarray(X), np.asarray(Y)
+    return train_split(net, X[:n_tr], Y[:n_tr], X[n_tr:], Y[n_tr:], cfg, device, warm)
 
-    opt = torch.optim.Adam(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+
+def train_split(
+    net: nn.Module,
+    X_tr: np.ndarray,
+    Y_tr: np.ndarray,
+    X_val: np.ndarray,
+    Y_val: np.ndarray,
+    cfg: TrainConfig,
+    device: torch.device,
+    warm: bool = False,
+) -> TrainLog:
+    """:func:`train_net` with the validation windows given (a global net holds out every series' tail).
+
+    ``warm``: the starting weights are a candidate too (``kept_epoch`` -1 when no epoch beat them).
+    """
+    x_tr, y_tr = _tensors(X_tr, Y_tr, device)
+    x_val, y_val = _tensors(X_val, Y_val, device)
+    n_tr = len(x_tr)
+    if n_tr < 1:
+        raise ModelError(f"{n_tr + len(x_val)} windows leave none for training after validation")
+
+    opt = _optimizer(net, cfg)
     sched = (
         torch.optim.lr_scheduler.StepLR(opt, step_size=cfg.lr_step, gamma=cfg.lr_gamma)
         if cfg.lr_step is not None
@@ -130,6 +173,12 @@ def train_net(
     train_loss: list[float] = []
     val_loss: list[float] = []
     best, best_state, kept, stale = math.inf, None, cfg.epochs - 1, 0
+    if warm and cfg.patience is not None and len(x_val):
+        best, best_state, kept = (
+            evaluate(net, x_val, y_val, cfg.batch_size),
+            copy.deepcopy(net.state_dict()),
+            -1,
+        )
 
     for epoch in range(cfg.epochs):
         net.train()
@@ -179,6 +228,21 @@ def train_net(
         kept = len(train_loss) - 1
     net.eval()
     return TrainLog(tuple(train_loss), tuple(val_loss), kept)
+
+
+def _tensors(X: np.ndarray, Y: np.ndarray, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    x = torch.as_tensor(np.asarray(X, dtype=np.float32), device=device)
+    y = torch.as_tensor(np.asarray(Y, dtype=np.float32)[:, 0], device=device)
+    return x, y
+
+
+def _optimizer(net: nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer:
+    """Adam, or RMSprop with Keras' defaults (rho 0.9, eps 1e-7) for Keras-based protocols."""
+    if cfg.optimizer == "rmsprop":
+        return torch.optim.RMSprop(
+            net.parameters(), lr=cfg.lr, alpha=0.9, eps=1e-7, weight_decay=cfg.weight_decay
+        )
+    return torch.optim.Adam(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
 
 
 @torch.no_grad()

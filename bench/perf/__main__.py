@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from bench.perf.board import DEFAULT_REFIT_EVERY, scoreboard
 from bench.perf.core import QUICK, Settings, format_table, write_table
 from bench.perf.measure import measure
 
@@ -27,13 +28,20 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument("--repeats", type=int, help="repeats per measurement (default 3, quick 1)")
     ap.add_argument("--suite", action="store_true", help="also time the default suite end to end (minutes)")
     ap.add_argument("--out", type=Path, help="also write the table to this .csv or .json file")
+    ap.add_argument("--refit-every", type=int, default=DEFAULT_REFIT_EVERY, help="schedule of the scoreboard")
+    ap.add_argument("--no-board", action="store_true", help="skip the scoreboard (only the timing table)")
+    ap.add_argument("--board-out", type=Path, default=Path("results/perf.md"), help="scoreboard markdown")
     ap.add_argument("overrides", nargs="*", help="hydra overrides for the composed configs")
     a = ap.parse_args(argv)
     s = replace(QUICK if a.quick else Settings(), suite=a.suite, overrides=tuple(a.overrides))
     if a.repeats is not None:
         s = replace(s, repeats=a.repeats)
     start = time.perf_counter()
-    df, notes = measure(s, log=lambda m: print(m, file=sys.stderr, flush=True))
+    log = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
+    if not a.no_board:
+        print("\n".join(scoreboard(a.quick, a.refit_every, a.suite, a.board_out, log=log)))
+        print(f"# scoreboard written: {a.board_out}\n")
+    df, notes = measure(replace(s, suite=False), log=log)
     print(format_table(df))
     for note in notes:
         print(f"# {note}")

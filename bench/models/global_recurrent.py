@@ -1,0 +1,98 @@
+"""One recurrent net trained on the windows of every series of a collection (a global model).
+
+The same :class:`~bench.models.recurrent.RecurrentNet`, settings and training loop as the local
+nets, so local vs global compares the pooling of series and nothing else. Each series contributes
+its one-step windows; validation is the chronological tail (``val_frac``) of *each* series' windows,
+so no series' late data trains the net while another's is used to stop it. ``make`` maps the
+``scope`` key of the rnn/gru/lstm configs to the local or the global class.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+import numpy as np
+
+from bench.models import torch_loop
+from bench.models.base import ModelError, as_series, require_length
+from bench.models.recurrent import GRU, LSTM, RNN, Cell, Recurrent, RecurrentSpec
+from bench.prep.windowing import make_windows
+from bench.types import Forecast
+
+SCOPES = ("local", "global")
+_LOCAL: dict[str, type[Recurrent]] = {"rnn": RNN, "gru": GRU, "lstm": LSTM}
+
+
+class GlobalRecurrent(RecurrentSpec):
+    """A recurrent net shared by a list of series (settings: :class:`RecurrentSpec`).
+
+    ``fit(zs)`` trains on all series' windows together (shuffled with the seeded generator),
+    a second ``fit`` warm-starts like the local model; ``predict(h)`` forecasts every series
+    recursively from its own latest window, in one batch per step.
+    """
+
+    levels: ClassVar[bool] = False
+    scope: ClassVar[str] = "global"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._histories: list[np.ndarray] = []
+
+    def check(self, z: np.ndarray) -> None:
+        """A series is usable if it gives one training (and one validation) window on its own."""
+        require_length(as_series(z, self.cell), self.min_length, f"global {self.cell}", self._length_reason())
+
+    def fit(self, zs: Sequence[np.ndarray]) -> GlobalRecurrent:
+        if len(zs) == 0:
+            raise ModelError(f"global {self.cell}: fit() needs at least one series")
+        zs = [as_series(z, self.cell) for z in zs]
+        for z in zs:
+            self.check(z)
+        parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+        for z in zs:
+            X, Y = make_windows(z, self.window, 1)
+            n_tr = len(X) - self.train_config.n_val(len(X))
+            parts.append((X[:n_tr], Y[:n_tr], X[n_tr:], Y[n_tr:]))
+        X_tr, Y_tr, X_val, Y_val = (np.concatenate([p[i] for p in parts]) for i in range(4))
+        self._estimate(
+            lambda net, cfg, warm: torch_loop.train_split(
+                net, X_tr, Y_tr, X_val, Y_val, cfg, self.device, warm
+            )
+        )
+        self._histories = zs
+        return self
+
+    def update(self, zs: Sequence[np.ndarray]) -> GlobalRecurrent:
+        """Read new histories (the fitted series, in the same order) with the weights held."""
+        if self.net is None:
+            raise ModelError(f"global {self.cell}: update() before fit()")
+        if len(zs) != len(self._histories):
+            raise ModelError(
+                f"global {self.cell}: update() got {len(zs)} series, fitted on {len(self._histories)}"
+            )
+        zs = [as_series(z, self.cell) for z in zs]
+        for z in zs:
+            require_length(z, self.window, f"global {self.cell}", f"one input window of {self.window}")
+        self._histories = zs
+        return self
+
+    def predict(self, h: int) -> list[Forecast]:
+        if self.net is None or not self._histories:
+            raise ModelError(f"global {self.cell}: predict() before fit()")
+        x = np.stack([z[-self.window :] for z in self._histories])
+        out = np.empty((len(x), h))
+        for i in range(h):  # recursive: each step's forecast becomes the newest input value
+            out[:, i] = self._step(x)
+            x = np.concatenate([x[:, 1:], out[:, i : i + 1]], axis=1)
+        # Not checked here: the runner checks each series' forecast, so one non-finite row fails alone.
+        return [Forecast(mean=row) for row in out]
+
+
+def make(cell: Cell = "lstm", scope: str = "local", **kwargs: Any) -> Recurrent | GlobalRecurrent:
+    """The rnn/gru/lstm configs' target: ``scope: local`` → RNN/GRU/LSTM, ``global`` → GlobalRecurrent."""
+    if scope not in SCOPES:
+        raise ValueError(f"scope must be one of {list(SCOPES)}, got {scope!r}")
+    if cell not in _LOCAL:
+        raise ValueError(f"cell must be one of {sorted(_LOCAL)}, got {cell!r}")
+    return _LOCAL[cell](**kwargs) if scope == "local" else GlobalRecurrent(cell=cell, **kwargs)
