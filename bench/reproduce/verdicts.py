@@ -114,16 +114,23 @@ def stock(o: Outcome) -> SummaryRow:
     a, h = _series(o, art, "rnn_tata"), _series(o, hon, "rnn_tata")
     rel_a, rel_h = float(a.get("rel_mse", np.nan)), float(h.get("rel_mse", np.nan))
     worse = [r >= 1 for r in (rel_a, rel_h) if math.isfinite(r)]
-    verdict = (
+    lags = [bool(r.get("lagging")) for r in (a, h) if r and r.get("lagging") is not None]
+    lag = (
+        "flagged lagging (the right shift the tutorial saw) under both protocols"
+        if lags and all(lags)
+        else "flagged lagging under one protocol"
+        if any(lags)
+        else "not flagged lagging"
+    )
+    head = (
         "The tutorial's RNN does not beat persistence"
         if worse and all(worse)
         else "The RNN beats persistence under at least one protocol"
         if worse
         else "Not run"
-    ) + (
-        f" (MSE ratio {fmt(rel_a, 2)} on the 16 days, {fmt(rel_h, 2)} over the rolling origins); its "
-        "lag is the right shift the tutorial saw."
     )
+    ratios = f"MSE ratio {fmt(rel_a, 2)} on the 16 days, {fmt(rel_h, 2)} over the rolling origins"
+    verdict = f"{head} ({ratios}); it is {lag}."
     return SummaryRow(
         source="RNN MSE 53.03, MAE 5.82 on 16 days; 'the trend lags'",
         under_source=(
