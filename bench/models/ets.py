@@ -1,0 +1,153 @@
+"""Exponential smoothing state-space models (statsmodels ``ETSModel``), chosen by AICc as R's ``ets``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import product
+from typing import ClassVar
+
+import numpy as np
+import pandas as pd
+from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+
+from bench.models.base import ModelError, as_series
+from bench.types import Forecast
+
+AUTO = "auto"
+_ERRORS = ("add", "mul")
+_TRENDS = (None, "add")
+_SEASONS = (None, "add", "mul")
+_SHORT = {None: "N", "add": "A", "mul": "M"}
+MAX_SEASONAL_PERIOD = 24  # R ets refuses seasonal models above this period
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One ETS(error, trend, season) form; ``name`` reads as R prints it, e.g. ETS(M,Ad,M)."""
+
+    error: str
+    trend: str | None
+    damped: bool
+    seasonal: str | None
+
+    @property
+    def name(self) -> str:
+        t = _SHORT[self.trend] + ("d" if self.damped else "")
+        return f"ETS({_SHORT[self.error]},{t},{_SHORT[self.seasonal]})"
+
+    def n_params(self, period: int) -> int:
+        """R's count (alpha + l0, + beta + b0, + phi, + gamma and the seeds): too few data skip it."""
+        return 2 + 2 * (self.trend is not None) + int(self.damped) + period * (self.seasonal is not None)
+
+
+def _options(value: object, allowed: tuple, key: str) -> tuple:
+    if value == AUTO:
+        return allowed
+    value = None if value in (None, "none", "N") else value
+    if value not in allowed:
+        raise ValueError(f"ets {key} must be 'auto' or one of {list(allowed)}, not {value!r}")
+    return (value,)
+
+
+def candidates(
+    n: int, positive: bool, period: int, error: object = AUTO, trend: object = AUTO,
+    damped: object = AUTO, seasonal: object = AUTO,
+) -> list[Spec]:  # fmt: skip
+    """R ``ets``'s admissible set, restricted by the fixed components.
+
+    Multiplicative error or season only for positive data; no additive error with multiplicative
+    season (infinite forecast variance, R's ``restrict``); seasonal forms only when 1 < period ≤ 24
+    and the series is longer than two seasons; no multiplicative trend (R's default); a form with
+    n ≤ parameters + 4 is skipped, as R does.
+    """
+    errors = _options(error, _ERRORS, "error")
+    trends = _options(trend, _TRENDS, "trend")
+    seasons = _options(seasonal, _SEASONS, "seasonal")
+    dampeds = (False, True) if damped == AUTO else (bool(damped),)
+    out = []
+    for e, t, d, s in product(errors, trends, dampeds, seasons):
+        if d and t is None:
+            continue
+        if not positive and "mul" in (e, s):
+            continue
+        if e == "add" and s == "mul":
+            continue
+        if s is not None and not (1 < period <= MAX_SEASONAL_PERIOD and n > 2 * period):
+            continue
+        spec = Spec(e, t, d, s)
+        if n > spec.n_params(period) + 4:
+            out.append(spec)
+    return out
+
+
+class ETS:
+    """ETS by maximum likelihood, the form chosen by AICc over :func:`candidates` at every fit.
+
+    Each component may be fixed (``error="add"``, ``trend=None``, ``damped=False``, ``seasonal=None``
+    is simple exponential smoothing) or ``"auto"``. ``update`` holds every parameter, the initial
+    states included, and re-runs the filter over the longer history (``ETSModel.smooth``): O(n).
+
+    Defined on the raw series (``levels = True``): the shared differencing and scaling are not
+    applied (ETS has its own level and trend), so the harness never transforms twice. The chosen
+    form and its AICc are in ``Forecast.info``. Multi-step variances of forms without a closed form
+    are simulated with the fixed ``sim_seed``, so runs are deterministic.
+    """
+
+    levels: ClassVar[bool] = True
+
+    def __init__(
+        self, period: int = 1, error: str = AUTO, trend: str | None = AUTO, damped: bool | str = AUTO,
+        seasonal: str | None = AUTO, maxiter: int = 1000, sim_seed: int = 0,
+    ) -> None:  # fmt: skip
+        if int(period) < 1:
+            raise ValueError(f"ets period must be >= 1, got {period}")
+        self.period = int(period)
+        self.components = dict(error=error, trend=trend, damped=damped, seasonal=seasonal)
+        candidates(100, True, self.period, **self.components)  # validate the settings now
+        self.maxiter = int(maxiter)
+        self.sim_seed = int(sim_seed)
+        self.spec: Spec | None = None
+        self._params: np.ndarray | None = None
+        self._res = None
+        self._aicc = float("nan")
+
+    def _model(self, z: np.ndarray, spec: Spec) -> ETSModel:
+        seasonal_periods = self.period if spec.seasonal else None
+        # A pandas endog: statsmodels 0.15's get_prediction needs an index on the predicted mean.
+        return ETSModel(
+            pd.Series(z), error=spec.error, trend=spec.trend, damped_trend=spec.damped,
+            seasonal=spec.seasonal, seasonal_periods=seasonal_periods, initialization_method="estimated",
+        )  # fmt: skip
+
+    def fit(self, z: np.ndarray) -> ETS:
+        z = as_series(z, "ets")
+        specs = candidates(len(z), bool(np.all(z > 0)), self.period, **self.components)
+        if not specs:
+            raise ModelError(f"ets: no admissible model for {len(z)} points with {self.components}")
+        best = None
+        for spec in specs:
+            try:
+                res = self._model(z, spec).fit(disp=False, maxiter=self.maxiter)
+            except (ValueError, np.linalg.LinAlgError):
+                continue
+            if np.isfinite(res.aicc) and (best is None or res.aicc < best[1].aicc):
+                best = (spec, res)
+        if best is None:
+            raise ModelError(f"ets: every candidate failed to fit ({', '.join(s.name for s in specs)})")
+        self.spec, self._res = best
+        self._params, self._aicc = np.asarray(self._res.params), float(self._res.aicc)
+        return self
+
+    def update(self, z: np.ndarray) -> ETS:
+        if self.spec is None:
+            return self.fit(z)
+        self._res = self._model(as_series(z, "ets"), self.spec).smooth(self._params)
+        return self
+
+    def predict(self, h: int) -> Forecast:
+        if self._res is None:
+            raise RuntimeError("ets: call fit() before predict()")
+        n = self._res.model.nobs
+        pred = self._res.get_prediction(start=n, end=n + h - 1, rng=np.random.default_rng(self.sim_seed))
+        info = {"model": self.spec.name, "aicc": self._aicc}
+        return Forecast(mean=np.asarray(pred.predicted_mean), var=np.asarray(pred.var_pred_mean), info=info)
