@@ -132,3 +132,19 @@ def test_bad_auto_settings_name_the_key_value_and_allowed_values():
         build_pipeline(boxcox="ols")
     with pytest.raises(ConfigError, match="exclude each other"):
         build_pipeline(log=True, boxcox="mle")
+
+
+def test_the_fold_loop_runs_with_every_automatic_step():
+    from functools import partial
+
+    from bench.engine.runner import backtest
+    from bench.models.arima import ARIMA
+    from bench.prep.splits import SplitSpec, rolling_origin
+
+    y = _seasonal_mult(144, seed=2)
+    make_pipe = partial(build_pipeline, **FULL)
+    spec = SplitSpec(folds=4, horizon=3, refit_every=2)
+    splits = list(rolling_origin(len(y), spec, min_train=100))
+    res = backtest(y, splits, lambda: ARIMA(order=[1, 0], n_paths=100), make_pipe, 3, 2, on_error="raise")
+    assert all(r.status == "ok" and np.all(np.isfinite(r.y_hat)) for r in res)
+    assert np.mean([abs(r.y_hat[0] / y[r.origin + 1] - 1) for r in res]) < 0.1

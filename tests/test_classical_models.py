@@ -91,3 +91,13 @@ def test_theta_matches_statsmodels_and_update_reproduces_then_extends_it():
     alpha = fc.info["alpha"]
     step = model.update(y[:104]).predict(1)
     assert step.info["alpha"] == alpha and step.mean[0] != pytest.approx(fc.mean[0])
+
+
+def test_deseasonalised_ses_reseasonalises_with_the_held_naive2_indices():
+    y = 50.0 * SEASON[np.arange(120) % M]
+    model = ETS(M, error="add", trend=None, damped=False, seasonal=None, deseasonalize=True).fit(y[:84])
+    fc = model.predict(12)
+    assert fc.info["seasonal"] and fc.info["model"] == "ETS(A,N,N)"
+    np.testing.assert_allclose(fc.mean, y[84:96], rtol=1e-6)
+    with pytest.raises(ValueError, match="seasonal must be null"):
+        ETS(M, seasonal="mul", deseasonalize=True)

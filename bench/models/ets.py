@@ -11,6 +11,7 @@ import pandas as pd
 from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
 from bench.models.base import ModelError, as_series
+from bench.prep.seasonality import indices_at, is_seasonal, multiplicative_indices
 from bench.types import Forecast
 
 AUTO = "auto"
@@ -91,17 +92,28 @@ class ETS:
     applied (ETS has its own level and trend), so the harness never transforms twice. The chosen
     form and its AICc are in ``Forecast.info``. Multi-step variances of forms without a closed form
     are simulated with the fixed ``sim_seed``, so runs are deterministic.
+
+    ``deseasonalize=True`` (the M3/M4 convention for SES, Holt and Damped) fits the non-seasonal
+    forms to the series divided by classical multiplicative indices where the 90 % test finds
+    seasonality (as Naive 2; indices held on update) and re-seasonalises the forecasts.
     """
 
     levels: ClassVar[bool] = True
 
     def __init__(
         self, period: int = 1, error: str = AUTO, trend: str | None = AUTO, damped: bool | str = AUTO,
-        seasonal: str | None = AUTO, maxiter: int = 1000, sim_seed: int = 0,
+        seasonal: str | None = AUTO, deseasonalize: bool = False, maxiter: int = 1000, sim_seed: int = 0,
     ) -> None:  # fmt: skip
         if int(period) < 1:
             raise ValueError(f"ets period must be >= 1, got {period}")
+        if deseasonalize and seasonal not in (AUTO, None, "none", "N"):
+            raise ValueError(
+                f"ets deseasonalize=true removes the season first; seasonal must be null, not {seasonal!r}"
+            )
         self.period = int(period)
+        self.deseasonalize = bool(deseasonalize)
+        seasonal = None if deseasonalize else seasonal
+        self._indices = np.ones(self.period)
         self.components = dict(error=error, trend=trend, damped=damped, seasonal=seasonal)
         candidates(100, True, self.period, **self.components)  # validate the settings now
         self.maxiter = int(maxiter)
@@ -119,8 +131,18 @@ class ETS:
             seasonal=spec.seasonal, seasonal_periods=seasonal_periods, initialization_method="estimated",
         )  # fmt: skip
 
+    def _adjusted(self, z: np.ndarray) -> np.ndarray:
+        return z / indices_at(self._indices, 0, len(z))
+
     def fit(self, z: np.ndarray) -> ETS:
         z = as_series(z, "ets")
+        self._indices = np.ones(self.period)
+        if self.deseasonalize and is_seasonal(z, self.period):
+            try:
+                self._indices = multiplicative_indices(z, self.period)
+            except ValueError as exc:
+                raise ModelError(f"ets: {exc}") from exc
+        z = self._adjusted(z)
         specs = candidates(len(z), bool(np.all(z > 0)), self.period, **self.components)
         if not specs:
             raise ModelError(f"ets: no admissible model for {len(z)} points with {self.components}")
@@ -141,7 +163,7 @@ class ETS:
     def update(self, z: np.ndarray) -> ETS:
         if self.spec is None:
             return self.fit(z)
-        self._res = self._model(as_series(z, "ets"), self.spec).smooth(self._params)
+        self._res = self._model(self._adjusted(as_series(z, "ets")), self.spec).smooth(self._params)
         return self
 
     def predict(self, h: int) -> Forecast:
@@ -149,5 +171,9 @@ class ETS:
             raise RuntimeError("ets: call fit() before predict()")
         n = self._res.model.nobs
         pred = self._res.get_prediction(start=n, end=n + h - 1, rng=np.random.default_rng(self.sim_seed))
+        s = indices_at(self._indices, n, h)  # ones unless deseasonalised
         info = {"model": self.spec.name, "aicc": self._aicc}
-        return Forecast(mean=np.asarray(pred.predicted_mean), var=np.asarray(pred.var_pred_mean), info=info)
+        if self.deseasonalize:
+            info["seasonal"] = bool(np.any(self._indices != 1))
+        mean, var = np.asarray(pred.predicted_mean) * s, np.asarray(pred.var_pred_mean) * s**2
+        return Forecast(mean=mean, var=var, info=info)

@@ -5,7 +5,7 @@ over each series' 18 test points through the harness's own fold loop: 18 folds, 
 Naive 2's seasonal indices) estimated once on the in-sample part (``refit_every = 18``), 17 updates.
 sMAPE averaged over all points; MASE scaled by the in-sample seasonal-naive MAE (m = 12).
 
-    python -m bench.perf.m3_check naive2 theta ets [--limit N]
+    python -m bench.perf.m3_check naive2 theta ets ses holt damped [--limit N]
 """
 
 from __future__ import annotations
@@ -31,6 +31,10 @@ MODELS: dict[str, Callable[[], Forecaster]] = {
     "naive2": lambda: Naive2(period=PERIOD),
     "theta": lambda: Theta(period=PERIOD),
     "ets": lambda: ETS(period=PERIOD),
+    # SES, Holt and Damped as the M competitions run them: on the Naive 2 seasonally adjusted series.
+    "ses": lambda: ETS(PERIOD, error="add", trend=None, damped=False, seasonal=None, deseasonalize=True),
+    "holt": lambda: ETS(PERIOD, error="add", trend="add", damped=False, seasonal=None, deseasonalize=True),
+    "damped": lambda: ETS(PERIOD, error="add", trend="add", damped=True, seasonal=None, deseasonalize=True),
 }
 
 
