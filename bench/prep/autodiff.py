@@ -8,6 +8,7 @@ D is chosen before d (R's ``auto.arima`` order), so d is tested on the seasonall
 from __future__ import annotations
 
 import warnings
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -75,7 +76,7 @@ def nsdiffs(y: np.ndarray, period: int, threshold: float = SEASONAL_STRENGTH, ma
 
 
 @dataclass
-class _AutoOrder:
+class _AutoOrder(ABC):
     """Shared machinery: a decided number of fixed Difference steps, inverted like a chain."""
 
     lag: int = 1
@@ -83,8 +84,9 @@ class _AutoOrder:
     order: int | None = field(default=None, init=False)
     _steps: list = field(default_factory=list, init=False, repr=False)
 
+    @abstractmethod
     def _choose(self, y: np.ndarray) -> int:
-        raise NotImplementedError
+        """The order this step applies to the training part ``y``."""
 
     def fit(self, y: np.ndarray) -> _AutoOrder:
         x = np.asarray(y, dtype=float)
