@@ -101,3 +101,12 @@ def test_deseasonalised_ses_reseasonalises_with_the_held_naive2_indices():
     np.testing.assert_allclose(fc.mean, y[84:96], rtol=1e-6)
     with pytest.raises(ValueError, match="seasonal must be null"):
         ETS(M, seasonal="mul", deseasonalize=True)
+
+
+@pytest.mark.parametrize("cls", [Naive2, Theta, ETS])
+def test_a_dataset_without_a_period_gives_the_non_seasonal_model(cls):
+    assert cls.period_optional
+    y = 100 + np.cumsum(np.random.default_rng(3).normal(size=50))
+    model = cls(period=None)
+    assert model.period == 1
+    assert np.all(np.isfinite(model.fit(y).predict(2).mean))

@@ -99,11 +99,13 @@ class ETS:
     """
 
     levels: ClassVar[bool] = True
+    period_optional: ClassVar[bool] = True  # period None (a dataset without one): non-seasonal
 
     def __init__(
-        self, period: int = 1, error: str = AUTO, trend: str | None = AUTO, damped: bool | str = AUTO,
+        self, period: int | None = 1, error: str = AUTO, trend: str | None = AUTO, damped: bool | str = AUTO,
         seasonal: str | None = AUTO, deseasonalize: bool = False, maxiter: int = 1000, sim_seed: int = 0,
     ) -> None:  # fmt: skip
+        period = 1 if period is None else period
         if int(period) < 1:
             raise ValueError(f"ets period must be >= 1, got {period}")
         if deseasonalize and seasonal not in (AUTO, None, "none", "N"):

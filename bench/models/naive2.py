@@ -25,8 +25,10 @@ class Naive2:
     """
 
     levels: ClassVar[bool] = True
+    period_optional: ClassVar[bool] = True  # period None (a dataset without one): non-seasonal
 
-    def __init__(self, period: int = 12) -> None:
+    def __init__(self, period: int | None = 12) -> None:
+        period = 1 if period is None else period
         if int(period) < 1:
             raise ValueError(f"naive2 period must be >= 1, got {period}")
         self.period = int(period)

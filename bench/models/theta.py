@@ -28,8 +28,10 @@ class Theta:
     """
 
     levels: ClassVar[bool] = True
+    period_optional: ClassVar[bool] = True  # period None (a dataset without one): non-seasonal
 
-    def __init__(self, period: int = 1, theta: float = 2.0, deseasonalize: bool = True) -> None:
+    def __init__(self, period: int | None = 1, theta: float = 2.0, deseasonalize: bool = True) -> None:
+        period = 1 if period is None else period
         if int(period) < 1:
             raise ValueError(f"theta period must be >= 1, got {period}")
         if float(theta) < 1:
