@@ -12,23 +12,16 @@ class InputDataError(ValueError):
 
 
 def user_error(exc: BaseException) -> BaseException | None:
-    """The user-facing error behind ``exc`` (Hydra wraps errors raised while instantiating), if any."""
-    from omegaconf.errors import MissingMandatoryValue
-
+    """The user-facing error behind ``exc`` (a loader may wrap one in its own), if any."""
     seen = set()
     while exc is not None and id(exc) not in seen:
         seen.add(id(exc))
-        if isinstance(exc, (ConfigError, InputDataError, MissingMandatoryValue)):
+        if isinstance(exc, (ConfigError, InputDataError)):
             return exc
         exc = exc.__cause__ or exc.__context__
     return None
 
 
 def explain(exc: BaseException) -> str:
-    """One paragraph: the message itself, with a hint for the omegaconf mandatory-value case."""
-    from omegaconf.errors import MissingMandatoryValue
-
-    if isinstance(exc, MissingMandatoryValue):
-        key = getattr(exc, "full_key", "") or ""
-        return f"the setting {key} is required but was not given; pass it on the command line, e.g. {key}=..."
+    """One paragraph: the message itself, white space folded."""
     return " ".join(str(exc).split())

@@ -1,4 +1,8 @@
-"""Command-line entry point: ``python -m bench.run [hydra overrides]``. No logic of its own."""
+"""Command-line entry point: ``python -m bench.run [hydra overrides]``. No logic of its own.
+
+Settings are parsed once here (``bench.config``); a bad setting or bad data is one paragraph on
+stderr and exit code 2, with nothing left under ``results/`` (unless ``debug=true``).
+"""
 
 from __future__ import annotations
 
@@ -8,32 +12,51 @@ from pathlib import Path
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from bench.errors import explain, user_error
+from bench.store import write_text
 
 
 @hydra.main(version_base="1.3", config_path="../conf", config_name="config")
 def main(cfg: DictConfig) -> None:
-    from bench.engine.suite import run_suite
-    from bench.report.render import render
+    from bench.app import run
+    from bench.config import load_settings
     from bench.store import point_latest
 
     out_dir = Path(HydraConfig.get().runtime.output_dir)
     try:
-        run_suite(cfg, out_dir)
+        report = run(load_settings(cfg), out_dir)
     except Exception as exc:
         err = user_error(exc)
-        if err is None or cfg.debug:
+        if err is None or cfg.get("debug", False):
             raise
+        print(f"lagbench: {explain(err)}", file=sys.stderr)
+        if HydraConfig.get().mode == RunMode.MULTIRUN:
+            # One job of a sweep: leave its error for the sweep report and let the others go on.
+            write_text(explain(err) + "\n", out_dir / "error.txt")
+            return
         # Nothing is kept for a run that fails validation: drop Hydra's half-made run dir.
         shutil.rmtree(out_dir, ignore_errors=True)
-        print(f"lagbench: {explain(err)}", file=sys.stderr)
         sys.exit(2)
-    report = render(out_dir)
+    if report is None:  # validate=true: nothing was run, nothing is kept
+        shutil.rmtree(out_dir, ignore_errors=True)
+        return
     point_latest(out_dir, Path.cwd() / "results")
     print(f"report: {report}")
 
 
-if __name__ == "__main__":
+def cli() -> None:
+    """Check the names of chosen configs before Hydra composes them, then run."""
+    from bench.config import unknown_choice
+
+    problem = unknown_choice(sys.argv[1:])
+    if problem:
+        print(f"lagbench: {problem}", file=sys.stderr)
+        sys.exit(2)
     main()
+
+
+if __name__ == "__main__":
+    cli()

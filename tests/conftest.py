@@ -43,7 +43,23 @@ def compose(overrides: list[str] | None = None):
 
     with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
         # One process in tests unless a test asks for more (worker start-up costs seconds).
-        return hydra_compose(config_name="config", overrides=["n_jobs=1", *(overrides or [])])
+        # No task cache unless a test asks for one: a cache hit would make every rerun "identical".
+        return hydra_compose(config_name="config", overrides=["n_jobs=1", "cache=false", *(overrides or [])])
+
+
+def settings(overrides: list[str] | None = None):
+    """Typed settings as the CLI parses them (baseline added when absent)."""
+    from bench.config import load_settings
+
+    return load_settings(compose(overrides))
+
+
+def run_suite(cfg, out_dir: Path) -> dict:
+    """Every table of a run (frames and metrics) written into ``out_dir``, without the report."""
+    from bench.app import run_tables
+    from bench.config import load_settings
+
+    return run_tables(load_settings(cfg), out_dir)
 
 
 def model_names() -> list[str]:

@@ -1,4 +1,4 @@
-"""ARIMA adapter: parameter recovery, AIC order selection, d > 0 refusal, update, paths."""
+"""ARIMA adapter: parameter recovery, stepwise seasonal order search, d > 0 refusal, update, paths."""
 
 from __future__ import annotations
 
@@ -109,7 +109,7 @@ def test_predict_before_fit_is_a_model_error():
         ARIMA().predict(1)
 
 
-@pytest.mark.parametrize("name", ["arima", "arima_auto"])
+@pytest.mark.parametrize("name", ["arima", "arima_auto", "arima_fixed"])
 def test_yaml_instantiates_a_working_model(name, ar1):
     cfg = OmegaConf.load(CONF / "models" / f"{name}.yaml")
     assert "seed" not in cfg, "ARIMA is deterministic: no seed loop"
@@ -117,3 +117,83 @@ def test_yaml_instantiates_a_working_model(name, ar1):
     assert isinstance(model, ARIMA)
     fc = model.fit(ar1[:200]).predict(2)
     assert fc.mean.shape == (2,) and np.all(np.isfinite(fc.mean))
+
+
+def simulate_seasonal_ma(theta: float, period: int, n: int, seed: int) -> np.ndarray:
+    e = np.random.default_rng(seed).standard_normal(n + period)
+    return e[period:] + theta * e[:-period]
+
+
+def test_extend_update_equals_refiltering_with_held_parameters(ar1):
+    model = ARIMA(order=[1, 1]).fit(ar1[:300])
+    params = np.array(list(model.params.values()))
+    for stop in (301, 320, 350):
+        model.update(ar1[:stop])
+    ref = SMARIMA(ar1[:350], order=(1, 0, 1), trend="c").filter(params)
+    fc, want = model.predict(3), ref.get_forecast(3)
+    np.testing.assert_allclose(fc.mean, want.predicted_mean, rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(fc.var, want.var_pred_mean, rtol=1e-8)
+    one = model.predict(1)  # the h = 1 shortcut reads the filter's last predicted state
+    np.testing.assert_allclose(one.mean, want.predicted_mean[:1], rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(one.var, want.var_pred_mean[:1], rtol=1e-8)
+
+
+def test_a_sliding_window_update_refilters_the_whole_history(ar1):
+    model = ARIMA(order=[1, 0]).fit(ar1[:300])
+    params = np.array(list(model.params.values()))
+    model.update(ar1[20:320])  # drops old points: not an extension
+    ref = SMARIMA(ar1[20:320], order=(1, 0, 0), trend="c").filter(params).get_forecast(1)
+    np.testing.assert_allclose(model.predict(1).mean, ref.predicted_mean, rtol=1e-8)
+
+
+def test_a_warm_started_refit_equals_a_fresh_estimation(ar1):
+    warm = ARIMA(order=[1, 1]).fit(ar1[:400])
+    warm.fit(ar1[:450])
+    fresh = ARIMA(order=[1, 1]).fit(ar1[:450])
+    a, b = warm.params, fresh.params
+    for name in a:
+        assert a[name] == pytest.approx(b[name], abs=2e-3), name
+    assert warm._fitted().llf == pytest.approx(fresh._fitted().llf, abs=1e-4)
+
+
+def test_seasonal_ma_data_get_a_seasonal_ma_term():
+    z = simulate_seasonal_ma(0.7, 12, n=240, seed=11)
+    model = ARIMA(order="auto", period=12).fit(z)
+    assert model.spec_.Q == 1 and model.spec_.P == 0, model.info
+    assert model.params["ma.S.L12"] == pytest.approx(0.7, abs=0.15)
+
+
+def test_white_noise_gets_the_null_model():
+    z = np.random.default_rng(4).standard_normal(300)
+    z = (z - z.mean()) / z.std()  # as the shared Scale leaves it: a constant cannot pay its AICc
+    fc = ARIMA(order="auto", period=12).fit(z).predict(1)
+    assert fc.info == {"order": "(0,0)(0,0)[12]", "constant": False}
+
+
+def test_seasonal_search_is_deterministic_and_reports_its_choice():
+    z = simulate_seasonal_ma(0.6, 4, n=160, seed=1) + 0.5 * simulate_arma([0.5], [], 160, seed=2)
+    a = ARIMA(order="auto", period=4).fit(z)
+    b = ARIMA(order="auto", period=4).fit(z)
+    assert [s.spec for s in a.searched_] == [s.spec for s in b.searched_]
+    assert a.predict(1).info == b.predict(1).info
+    assert a.searched_[0].aicc == min(s.aicc for s in a.searched_)
+    np.testing.assert_array_equal(a.predict(2).mean, b.predict(2).mean)
+
+
+def test_fixed_seasonal_order_and_its_validation(ar1):
+    fc = ARIMA(order=[1, 0], seasonal_order=[0, 1], period=4).fit(ar1[:200]).predict(1)
+    assert fc.info == {"order": "(1,0)(0,1)[4]", "constant": True}
+    with pytest.raises(ValueError, match="seasonal_order.*period"):
+        ARIMA(seasonal_order=[1, 0])
+    with pytest.raises(ValueError, match="period"):
+        ARIMA(period=0)
+
+
+def test_a_warm_started_search_ranks_candidates_like_a_fresh_one():
+    z = simulate_seasonal_ma(0.6, 4, n=200, seed=8) + 0.5 * simulate_arma([0.5], [], 200, seed=9)
+    warm = ARIMA(order="auto", period=4).fit(z[:170])
+    warm.fit(z)
+    fresh = ARIMA(order="auto", period=4).fit(z)
+    assert [(s.spec, s.aicc) for s in warm.searched_] == [(s.spec, s.aicc) for s in fresh.searched_]
+    assert warm.info == fresh.info
+    assert warm._fitted().llf == pytest.approx(fresh._fitted().llf, abs=1e-4)

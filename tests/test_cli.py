@@ -26,7 +26,7 @@ TINY = [
 def run_cli(args: list[str], run_dir: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
     return subprocess.run(
-        [sys.executable, "-m", "bench.run", *args, f"hydra.run.dir={run_dir}"],
+        [sys.executable, "-m", "bench.run", *args, f"hydra.run.dir={run_dir}", "cache=false"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
 
@@ -70,3 +70,18 @@ def test_cli_names_every_missing_required_setting(tmp_path):
     proc = run_cli(["datasets=[csv]", "models=[naive]"], tmp_path / "bad")
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert "datasets.csv.path, datasets.csv.value_col" in proc.stderr
+
+
+def test_cli_typo_in_a_closed_choice_is_exit_2_naming_the_allowed_values(tmp_path):
+    proc = run_cli(["datasets=[sine]", "models=[naive]", "on_error=rasie"], tmp_path / "bad")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "on_error=rasie is not allowed; choose one of: record, raise" in proc.stderr
+    assert not (tmp_path / "bad").exists()
+
+
+def test_cli_without_the_baseline_runs_it_and_says_so(tmp_path):
+    run_dir = tmp_path / "run"
+    proc = run_cli(["datasets=[sine]", "models=[linear]", "split.folds=4", "window=5"], run_dir)
+    assert proc.returncode == 0, proc.stderr
+    report = (run_dir / "report.md").read_text()
+    assert "the baseline naive was added" in report and "| naive |" in report

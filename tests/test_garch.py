@@ -129,3 +129,28 @@ def test_yaml_instantiates_a_working_model(garch):
     assert isinstance(model, ARIMAGARCH)
     fc = model.fit(garch[:500]).predict(2)
     assert fc.mean.shape == (2,) and fc.paths.shape == (cfg.n_paths, 2)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{}, {"dist": "t"}, {"mean": "Constant", "p": 2}, {"mean": "Zero", "q": 2}, {"lags": 2}],
+    ids=["arx-normal", "t", "const-p2", "zero-q2", "ar2"],
+)
+def test_recursive_update_matches_arch_fixed_parameter_filter(garch, kwargs):
+    model = ARIMAGARCH(**kwargs).fit(garch[:800])
+    for stop in (801, 830, 900):
+        model.update(garch[:stop])
+    k = model.scale_
+    ref = model._model(garch[:900], k).fix(model.params).forecast(horizon=1, reindex=False)
+    fc = model.predict(1)
+    assert fc.mean[0] == pytest.approx(ref.mean.values[-1, 0] / k, rel=1e-8, abs=1e-10)
+    assert fc.var[0] == pytest.approx(ref.variance.values[-1, 0] / k**2, rel=1e-8)
+
+
+def test_a_warm_started_refit_equals_a_fresh_estimation(garch):
+    warm = ARIMAGARCH().fit(garch[:900])
+    warm.fit(garch[:1000])
+    fresh = ARIMAGARCH().fit(garch[:1000])
+    assert warm.scale_ == fresh.scale_
+    assert warm._res.loglikelihood == pytest.approx(fresh._res.loglikelihood, abs=1e-3)
+    np.testing.assert_allclose(warm.params, fresh.params, rtol=0.02, atol=1e-3)

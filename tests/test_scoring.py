@@ -175,11 +175,11 @@ def test_verdict_sentence_mentions_seed_spread_against_arima() -> None:
     base = {"model": "lstm", "n": 50, "verdict": vd.NO_BETTER, "dm_pvalue": 0.2, "rel_mse": 0.95,
             "best_shift": 0, "diag_h": 1, "echo_ratio": 0.7, "lagging": False,
             "n_seeds": 3}  # fmt: skip
-    assert vd.verdict_sentence({**base, "beats_arima": False}).endswith(
+    assert vd.verdict_sentence({**base, "beats_ref": False}).endswith(
         "; mean of 3 seeds; does not beat arima by more than its seed spread."
     )
-    assert "beats arima by more than its seed spread" in vd.verdict_sentence({**base, "beats_arima": True})
-    assert "arima" not in vd.verdict_sentence({**base, "beats_arima": np.nan})
+    assert "beats arima by more than its seed spread" in vd.verdict_sentence({**base, "beats_ref": True})
+    assert "arima" not in vd.verdict_sentence({**base, "beats_ref": np.nan})
 
 
 # --- frame-level scoring -------------------------------------------------------------------------
@@ -272,7 +272,7 @@ def test_seeds_are_averaged_with_std_and_disagreeing_verdicts_are_not_trusted() 
         ([1.05, 1.1, 1.15], False),  # worse than arima on every seed
     ],
 )
-def test_beats_arima_in_the_table_needs_a_gap_beyond_the_seed_spread(
+def test_beats_ref_in_the_table_needs_a_gap_beyond_the_seed_spread(
     seed_mses: list[float], expected: bool
 ) -> None:
     fc, series = backtest(random_walk(80), {"naive": naive, "arima": naive, "lstm": naive}, folds=40)
@@ -284,8 +284,8 @@ def test_beats_arima_in_the_table_needs_a_gap_beyond_the_seed_spread(
     lstm_row = row(table, "lstm")
     assert lstm_row["mse"] == pytest.approx(np.mean(seed_mses))
     assert lstm_row["mse_std"] == pytest.approx(np.std(seed_mses, ddof=1))
-    assert bool(lstm_row["beats_arima"]) is expected
-    assert pd.isna(row(table, "arima")["beats_arima"])  # not compared with itself
+    assert bool(lstm_row["beats_ref"]) is expected
+    assert pd.isna(row(table, "arima")["beats_ref"])  # not compared with itself
 
 
 def test_per_horizon_table_and_diagnostics_on_the_first_step() -> None:
@@ -303,11 +303,11 @@ def test_per_horizon_table_and_diagnostics_on_the_first_step() -> None:
 def test_dm_against_arima_is_reported_when_arima_is_present() -> None:
     fc, series = backtest(random_walk(60), {"naive": naive, "arima": echo, "lstm": echo}, folds=20)
     table = sc.score(fc, series)
-    assert np.isnan(row(table, "lstm")["dm_pvalue_vs_arima"])  # identical forecasts: untestable
-    assert np.isnan(row(table, "arima")["dm_pvalue_vs_arima"])
-    assert np.isfinite(row(table, "naive")["dm_pvalue_vs_arima"])
+    assert np.isnan(row(table, "lstm")["dm_pvalue_vs_ref"])  # identical forecasts: untestable
+    assert np.isnan(row(table, "arima")["dm_pvalue_vs_ref"])
+    assert np.isfinite(row(table, "naive")["dm_pvalue_vs_ref"])
     without = sc.score(fc[fc["model"] != "arima"], series)
-    assert without["dm_pvalue_vs_arima"].isna().all() and without["beats_arima"].isna().all()
+    assert without["dm_pvalue_vs_ref"].isna().all() and without["beats_ref"].isna().all()
 
 
 def test_model_without_forecasts_gets_a_plain_sentence() -> None:

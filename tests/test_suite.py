@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bench.engine.suite import prepare, run_suite
+from bench.engine.prepare import prepare
 from bench.errors import ConfigError
 
-from conftest import compose
+from conftest import compose, run_suite, settings
 
 
 def test_dataset_split_override_and_seasonal_period_from_the_data(tmp_path):
@@ -27,10 +27,12 @@ def test_dataset_split_override_and_seasonal_period_from_the_data(tmp_path):
 
 def test_dataset_transform_override_applies_to_every_model_on_that_dataset():
     cfg = compose(["datasets=[sp500_returns,sine,sales]", "+datasets.sales.transform.diff=2"])
-    by_name = {p.dataset.name: p for p in prepare(cfg)}
-    assert by_name["sp500_returns"].transform["diff"] == 0  # from its YAML: returns are stationary
-    assert by_name["sales"].transform["diff"] == 2  # from the command line
-    assert by_name["sine"].transform["diff"] == 1  # the suite's default
+    from bench.config import load_settings
+
+    by_name = {p.name: p for p in prepare(load_settings(cfg))}
+    assert by_name["sp500_returns"].settings.transform.diff == 0  # from its YAML: returns are stationary
+    assert by_name["sales"].settings.transform.diff == 2  # from the command line
+    assert by_name["sine"].settings.transform.diff == 1  # the suite's default
 
 
 def test_a_model_that_cannot_be_built_stops_the_run_before_any_fit(tmp_path):
@@ -131,4 +133,4 @@ def test_logs_of_non_positive_data_stop_before_any_fit_naming_dataset_and_date(o
 
     expected = r"dataset 'sunspots' has 0.0 at 1711-01-01 .*the first value <= 0"
     with pytest.raises(InputDataError, match=expected):
-        prepare(compose(["datasets=[sunspots]", "models=[naive]", override]))
+        prepare(settings(["datasets=[sunspots]", "models=[naive]", override]))

@@ -15,6 +15,7 @@ from __future__ import annotations
 import difflib
 import re
 import warnings
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -30,6 +31,8 @@ MISSING_TOKENS = frozenset({"", "-", "--", "—", "na", "n/a", "nan", "null", "n
 SUFFIXES = {"K": 1_000, "M": 1_000_000, "B": 1_000_000_000, "T": 10**12, "万": 10**4, "亿": 10**8}
 CURRENCY = "$€£¥₹"
 _SPACES = (" ", "\u00a0", "\u202f", "\u2009", "'")
+SETTING = "datasets.csv"  # the config prefix messages name; the panel loader passes its own
+_PLAIN = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"  # what float() and parse_number agree on
 KNOWN_FORMATS = (
     "plain numbers, thousands separators (1,234.5), suffixes K/M/B/T or 万/亿 (12.3K), "
     "percentages (0.77%) and currency signs"
@@ -84,23 +87,68 @@ def _default_thousands(decimal: str, thousands: str | None) -> str | None:
     return {".": ",", ",": "."}.get(decimal)
 
 
-def _read(path: Path, sep: str, encoding: str) -> pd.DataFrame:
+@dataclass(frozen=True)
+class Table:
+    """A CSV read as text: its non-blank rows, their line numbers, the thousands separator in force."""
+
+    file: Path
+    frame: pd.DataFrame
+    lines: np.ndarray
+    thousands: str | None
+
+
+def read_table(
+    path: str | Path,
+    sep: str,
+    decimal: str,
+    thousands: str | None,
+    encoding: str,
+    setting: str = SETTING,
+) -> Table:
+    """Read every cell as text, strip header names, drop blank lines (keeping file line numbers)."""
+    file = Path(str(path)).expanduser()
+    if sep == decimal:
+        raise ConfigError(f"sep and decimal must differ (both are {sep!r}); e.g. sep=';' decimal=','")
+    thousands = _default_thousands(decimal, thousands)
+    frame = read_cells(file, sep, encoding, setting)
+    frame.columns = [str(c).strip() for c in frame.columns]
+    lines = np.arange(len(frame)) + 2
+    blank = np.ones(len(frame), dtype=bool)
+    for col in frame.columns:  # later columns only where the row is still blank: one pass, not n
+        rows = np.flatnonzero(blank)
+        if len(rows) == 0:
+            break
+        blank[rows] = (frame[col].iloc[rows].str.strip() == "").to_numpy()
+    return Table(file, frame[~blank], lines[~blank], thousands)
+
+
+def value_notes(kinds: set[str]) -> list[str]:
+    """What number parsing did to the values, for the dataset's notes."""
+    notes = []
+    if "suffix" in kinds:
+        notes.append("K/M/B-style suffixes expanded to plain numbers")
+    if "percent" in kinds:
+        notes.append("percent signs stripped: values are in percent")
+    return notes
+
+
+def read_cells(path: Path, sep: str, encoding: str, setting: str = SETTING) -> pd.DataFrame:
     """Every cell as text; blank lines kept so row positions map to file lines."""
     if not path.exists():
         raise DataError(
             f"the CSV file {str(path)!r} does not exist (looked in {path.resolve().parent}); "
-            "check datasets.csv.path — a relative path is taken from the directory you ran the "
+            f"check {setting}.path — a relative path is taken from the directory you ran the "
             "command in."
         )
     if path.is_dir():
-        raise DataError(f"{str(path)!r} is a directory, not a CSV file; point datasets.csv.path at a file.")
+        raise DataError(f"{str(path)!r} is a directory, not a CSV file; point {setting}.path at a file.")
     enc = "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
     try:
         return pd.read_csv(path, sep=sep, dtype=str, na_filter=False, encoding=enc, skip_blank_lines=False)
     except UnicodeDecodeError as exc:
         raise DataError(
             f"{path.name}: the file is not valid {encoding} text (byte {exc.start}: {exc.reason}); "
-            "set datasets.csv.encoding to the file's encoding, e.g. gbk, cp1252 or utf-16."
+            f"set {setting}.encoding to the file's encoding, e.g. gbk, cp1252 or utf-16."
         ) from exc
     except LookupError as exc:
         raise ConfigError(f"unknown encoding {encoding!r} for {path.name}") from exc
@@ -109,12 +157,14 @@ def _read(path: Path, sep: str, encoding: str) -> pd.DataFrame:
     except pd.errors.ParserError as exc:
         raise DataError(
             f"{path.name}: cannot be split into columns with sep={sep!r} "
-            f"({' '.join(str(exc).split())}); check datasets.csv.sep and that fields containing "
+            f"({' '.join(str(exc).split())}); check {setting}.sep and that fields containing "
             "the separator are quoted."
         ) from exc
 
 
-def _column(frame: pd.DataFrame, col: str | int, role: str, path: Path, sep: str) -> str:
+def find_column(
+    frame: pd.DataFrame, col: str | int, role: str, path: Path, sep: str, setting: str = SETTING
+) -> str:
     """Resolve a column given by header name or by 0-based position."""
     names = [str(c) for c in frame.columns]
     if isinstance(col, int) and not isinstance(col, bool):
@@ -133,18 +183,30 @@ def _column(frame: pd.DataFrame, col: str | int, role: str, path: Path, sep: str
     if len(names) == 1:
         for cand in (";", "\t", "|", ","):
             if cand != sep and cand in names[0]:
-                hint = f" The header looks separated by {cand!r}: set datasets.csv.sep={cand!r}."
+                hint = f" The header looks separated by {cand!r}: set {setting}.sep={cand!r}."
                 break
     raise DataError(
-        f"{path.name} {problem}; its columns are {listed}. Set datasets.csv.{role} to one of these "
+        f"{path.name} {problem}; its columns are {listed}. Set {setting}.{role} to one of these "
         f"names or a 0-based position.{hint}"
     )
 
 
-def _values(raw: pd.Series, where: Where, decimal: str, thousands: str | None):
+def parse_values(
+    raw: pd.Series, where: Where, decimal: str, thousands: str | None
+) -> tuple[np.ndarray, set[str]]:
+    """Every cell parsed by :func:`parse_number`; the first bad cell is named by its line.
+
+    Cells that are plain numbers (``-12.5``, ``3e4``) are converted in one vectorised step (the same
+    floats :func:`parse_number` gives); only the others go through it cell by cell.
+    """
     values = np.empty(len(raw))
-    kinds: set[str] = set()
-    for i, text in enumerate(raw):
+    plain = np.zeros(len(raw), dtype=bool)
+    if decimal == "." and len(raw):
+        plain = raw.str.fullmatch(_PLAIN).to_numpy(dtype=bool)
+        values[plain] = raw[plain].astype("float64").to_numpy()
+    kinds: set[str] = {"plain"} if plain.any() else set()
+    for i in np.flatnonzero(~plain):
+        text = raw.iloc[i]
         try:
             values[i], kind = parse_number(text, decimal, thousands)
         except ValueError:
@@ -152,13 +214,14 @@ def _values(raw: pd.Series, where: Where, decimal: str, thousands: str | None):
                 f"{where.label}: line {int(where.lines[i])} has the value {text!r}, which is not a "
                 f"number in any known format ({KNOWN_FORMATS}; decimal={decimal!r}, "
                 f"thousands={thousands!r}). Fix or remove that row, point value_col at a numeric "
-                "column, or set datasets.csv.decimal / thousands to match the file."
+                f"column, or set {where.setting}.decimal / thousands to match the file."
             ) from None
         kinds.add(kind)
     return values, kinds
 
 
-def _dates(raw: pd.Series, where: Where, date_format: str | None) -> tuple[pd.DatetimeIndex, list[str]]:
+def parse_dates(raw: pd.Series, where: Where, date_format: str | None) -> tuple[pd.DatetimeIndex, list[str]]:
+    """Dates in one format (given, or inferred from the first row); the first bad row is named."""
     text = raw.str.strip()
     notes = []
     fmt = date_format
@@ -173,7 +236,7 @@ def _dates(raw: pd.Series, where: Where, date_format: str | None) -> tuple[pd.Da
     except (ValueError, TypeError) as exc:
         raise DataError(
             f"{where.label}: the dates cannot be read ({' '.join(str(exc).split())}); set "
-            "datasets.csv.date_format to a strftime pattern matching the file."
+            f"{where.setting}.date_format to a strftime pattern matching the file."
         ) from exc
     bad = np.flatnonzero(parsed.isna().to_numpy())
     if len(bad):
@@ -185,7 +248,7 @@ def _dates(raw: pd.Series, where: Where, date_format: str | None) -> tuple[pd.Da
             else f"has the date {raw.iloc[i]!r}, which does not match {given}"
         )
         raise DataError(
-            f"{where.label}: line {int(where.lines[i])} {what}. Set datasets.csv.date_format to "
+            f"{where.label}: line {int(where.lines[i])} {what}. Set {where.setting}.date_format to "
             "a strftime pattern that matches every row (e.g. %d/%m/%Y or %Y年%m月%d日), or fix "
             "that row."
         )
@@ -215,29 +278,18 @@ def load_csv(
     ``thousands`` defaults to ``,`` when ``decimal`` is ``.`` and to ``.`` when it is ``,`` (set
     ``""`` to disallow). Without ``time_col`` rows are used in file order.
     """
-    file = Path(str(path)).expanduser()
-    if sep == decimal:
-        raise ConfigError(f"sep and decimal must differ (both are {sep!r}); e.g. sep=';' decimal=','")
-    thousands = _default_thousands(decimal, thousands)
-    frame = _read(file, sep, encoding)
-    frame.columns = [str(c).strip() for c in frame.columns]
-    vcol = _column(frame, value_col, "value_col", file, sep)
-    tcol = None if time_col is None else _column(frame, time_col, "time_col", file, sep)
-    lines = np.arange(len(frame)) + 2
-    blank = frame.apply(lambda col: col.str.strip() == "").all(axis=1).to_numpy()
-    frame, lines = frame[~blank], lines[~blank]
+    table = read_table(path, sep, decimal, thousands, encoding)
+    file, frame, lines, thousands = table.file, table.frame, table.lines, table.thousands
+    vcol = find_column(frame, value_col, "value_col", file, sep)
+    tcol = None if time_col is None else find_column(frame, time_col, "time_col", file, sep)
     where = Where(file.name, vcol, lines)
-    values, kinds = _values(frame[vcol], where, decimal, thousands)
-    notes = []
-    if "suffix" in kinds:
-        notes.append("K/M/B-style suffixes expanded to plain numbers")
-    if "percent" in kinds:
-        notes.append("percent signs stripped: values are in percent")
+    values, kinds = parse_values(frame[vcol], where, decimal, thousands)
+    notes = value_notes(kinds)
     if tcol is None:
         index: pd.Index = pd.RangeIndex(len(values))
         notes.append("no time column: rows used in file order")
     else:
-        index, date_notes = _dates(frame[tcol], Where(file.name, tcol, lines), date_format)
+        index, date_notes = parse_dates(frame[tcol], Where(file.name, tcol, lines), date_format)
         notes += date_notes
     return load_series(
         name,

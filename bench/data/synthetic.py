@@ -14,7 +14,7 @@ import pandas as pd
 
 from bench.data.validate import Where, load_series
 from bench.errors import ConfigError
-from bench.types import Dataset
+from bench.types import Collection, Dataset
 
 
 def _check_n(n: int, minimum: int = 2) -> int:
@@ -135,3 +135,32 @@ def garch(
     dist = "normal" if nu is None else f"standardised t({nu:g})"
     truth = f"GARCH(1,1) μ = {mu:g}, ω = {omega:g}, α = {alpha:g}, β = {beta:g}, {dist} innovations"
     return replace(_dataset("garch", mu + eps[burn:], seed, truth), returns=True)
+
+
+def panel(
+    n_series: int = 20,
+    min_len: int = 60,
+    max_len: int = 120,
+    phi: float = 0.5,
+    period: int = 12,
+    seasonal: float = 2.0,
+    seed: int = 0,
+) -> Collection:
+    """A collection of integrated AR(1) series with a multiplicative-looking season, lengths drawn
+    from ``[min_len, max_len]``: the smallest stand-in for an M3-like collection, for fast tests."""
+    if n_series < 1 or min_len < 2 or max_len < min_len:
+        raise ConfigError("panel needs n_series >= 1 and 2 <= min_len <= max_len")
+    rng = np.random.default_rng(seed)
+    parts = []
+    for i in range(int(n_series)):
+        n = int(rng.integers(min_len, max_len + 1))
+        t = np.arange(n)
+        level = 100 + np.cumsum(ar1_path(n, phi, 1.0, rng))
+        y = level + seasonal * np.sin(2 * np.pi * t / period + rng.uniform(0, 2 * np.pi))
+        parts.append(pd.DataFrame({"unique_id": f"S{i:03d}", "ds": t, "y": y}))
+    truth = f"Δy = AR(1) φ = {phi:g} plus a sine of period {period} and amplitude {seasonal:g}"
+    return Collection(
+        name="panel", frame=pd.concat(parts, ignore_index=True), period=period,
+        source=f"synthetic panel of {n_series} series, bench.data.synthetic, seed {seed}",
+        notes=(f"known truth: {truth}",),
+    )  # fmt: skip

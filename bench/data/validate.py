@@ -34,12 +34,14 @@ _MAX_GAP_NOTES = 3
 class Where:
     """Where values come from, so a message can point at the file, the column and the row.
 
-    ``lines`` holds each row's line number in the file (header = line 1), in the series' order.
+    ``lines`` holds each row's line number in the file (header = line 1), in the series' order;
+    ``setting`` is the config prefix a message tells the user to change (``datasets.<name>``).
     """
 
     source: str
     column: str | None = None
     lines: np.ndarray | None = None
+    setting: str = "datasets.csv"
 
     @property
     def label(self) -> str:
@@ -109,18 +111,18 @@ def repair_missing(y: pd.Series, where: Where, policy: str) -> tuple[pd.Series, 
     """Apply the missing-value policy (±inf count as missing); unfillable edges are dropped."""
     if policy not in MISSING_POLICIES:
         raise ConfigError(f"missing must be one of {', '.join(MISSING_POLICIES)}, not {policy!r}")
-    y = y.where(np.isfinite(y))
-    na = y.isna().to_numpy()
+    na = ~np.isfinite(y.to_numpy(dtype="float64"))
     k = int(na.sum())
     if k == 0:
         return y, []
+    y = y.where(~na)
     if policy == "error":
         i = int(np.flatnonzero(na)[0])
         raise DataError(
             f"{where.label}: {k} missing value(s), the first at {where.row(y, i)}. Fill them in "
             "the source, or choose a repair with missing=ffill (carry the last value forward), "
             "missing=interpolate (linear between neighbours) or missing=drop (skip those rows), "
-            "e.g. datasets.csv.missing=ffill."
+            f"e.g. {where.setting}.missing=ffill."
         )
     if policy == "drop":
         return y[~na], [f"{k} missing value(s) dropped"]
@@ -155,29 +157,36 @@ def gap_notes(index: pd.Index, factor: float = GAP_FACTOR) -> list[str]:
     """Notes for gaps larger than ``factor`` × the median spacing (largest first, at most three)."""
     if not isinstance(index, pd.DatetimeIndex) or len(index) < 3:
         return []
-    step = pd.Series(index[1:] - index[:-1])
-    med = step.median()
-    big = step[step > factor * med].sort_values(ascending=False, kind="stable")
+    step = np.diff(index.as_unit("ns").asi8)  # numpy, not pandas: this runs once per series of a panel
+    med = float(np.median(step))
+    big = np.flatnonzero(step > factor * med)
+    big = big[np.argsort(-step[big], kind="stable")]
     notes = [
-        f"gap of {fmt_span(gap)} between {fmt_time(index[i])} and {fmt_time(index[i + 1])} "
-        f"(median spacing {fmt_span(med)})"
-        for i, gap in big.iloc[:_MAX_GAP_NOTES].items()
+        f"gap of {fmt_span(pd.Timedelta(int(step[i])))} between {fmt_time(index[i])} and "
+        f"{fmt_time(index[i + 1])} (median spacing {fmt_span(pd.Timedelta(med))})"
+        for i in big[:_MAX_GAP_NOTES]
     ]
     if len(big) > _MAX_GAP_NOTES:
         notes.append(f"{len(big) - _MAX_GAP_NOTES} more gap(s) longer than {factor:g}× the median spacing")
     return notes
 
 
-def clean(y: pd.Series, where: Where, missing: str = "error") -> tuple[pd.Series, list[str]]:
-    """Sort, check duplicates, repair or reject missing values, check usability, note big gaps."""
+def tidy(y: pd.Series, where: Where, missing: str = "error") -> tuple[pd.Series, list[str]]:
+    """Sort, check duplicates, repair or reject missing values (the part before any length rule)."""
     y = pd.Series(np.asarray(y, dtype="float64"), index=y.index)
     if isinstance(y.index, pd.DatetimeIndex) and y.index.hasnans:
         raise DataError(f"{where.label}: some timestamps are missing (NaT); every row needs a time.")
     y, where, notes = sort_by_time(y, where)
     check_duplicates(y, where)
     y, repaired = repair_missing(y, where, missing)
+    return y, notes + repaired
+
+
+def clean(y: pd.Series, where: Where, missing: str = "error") -> tuple[pd.Series, list[str]]:
+    """Sort, check duplicates, repair or reject missing values, check usability, note big gaps."""
+    y, notes = tidy(y, where, missing)
     check_usable(y, where)
-    return y, notes + repaired + gap_notes(y.index)
+    return y, notes + gap_notes(y.index)
 
 
 def infer_freq(index: pd.Index) -> str | None:

@@ -1,78 +1,128 @@
-"""Flat records of a run: forecast rows, fold rows, accounting and provenance."""
+"""Flat records of a run, built as columns: forecast rows, fold rows, skipped series, the series.
+
+The key columns are defined once here (``FORECAST_COLUMNS``, ``FOLD_COLUMNS``, ``SERIES_COLUMNS``)
+and every frame carries ``dataset`` and ``unique_id``; scoring and the report read these names.
+"""
 
 from __future__ import annotations
 
 import importlib.metadata as md
 import json
 
+import numpy as np
 import pandas as pd
 
 from bench.engine.runner import FoldResult
-from bench.types import Dataset
+from bench.types import Collection, Dataset
 
 FORECAST_COLUMNS = [
-    "dataset", "model", "seed", "fold", "cutoff", "ds", "h",
+    "dataset", "unique_id", "model", "seed", "fold", "cutoff", "ds", "h",
     "y", "y_hat", "y_origin", "y_var", "y_lo", "y_hi",
 ]  # fmt: skip
+FOLD_COLUMNS = [
+    "dataset", "unique_id", "model", "seed", "fold", "cutoff", "refit", "status", "error",
+    "seconds", "n_warnings", "warnings", "choices",
+]  # fmt: skip
+SERIES_COLUMNS = ["dataset", "unique_id", "ds", "y", "period", "returns"]
+SKIPPED = "skipped"  # status of a series too short to evaluate (one row per model and seed)
 
 
-def forecast_rows(ds: Dataset, model: str, seed: int, results: list[FoldResult], h: int) -> list:
+def forecast_frame(ds: Dataset, model: str, seed: int, results: list[FoldResult], h: int) -> pd.DataFrame:
     """One row per origin × step: long format, original scale; the truth is attached only here."""
-    idx, y = ds.y.index, ds.y.to_numpy()
-    rows = []
-    for r in results:
-        if r.status != "ok":
-            continue
-        for k in range(h):
-            t = r.origin + 1 + k
-            rows.append([
-                ds.name, model, seed, r.fold, idx[r.origin], idx[t], k + 1,
-                y[t], r.y_hat[k], y[r.origin], r.y_var[k], r.y_lo[k], r.y_hi[k],
-            ])  # fmt: skip
-    return rows
-
-
-def fold_records(ds: Dataset, model: str, seed: int, results: list[FoldResult]) -> list[dict]:
-    """One row per origin, failed ones included: what a resumable sweep or a post-mortem needs."""
-    return [
+    ok = [r for r in results if r.status == "ok"]
+    if not ok:
+        return pd.DataFrame(columns=FORECAST_COLUMNS)
+    # Plain arrays: an index slice can keep its freq, and 2-D datetime blocks with a freq do not
+    # survive pickling between worker processes (pandas' NDArrayBacked.__setstate__).
+    idx, y = ds.y.index.to_numpy(), ds.y.to_numpy(dtype=float)
+    origin = np.repeat([r.origin for r in ok], h)
+    target = origin + 1 + np.tile(np.arange(h), len(ok))
+    stack = {k: np.concatenate([getattr(r, k) for r in ok]) for k in ("y_hat", "y_var", "y_lo", "y_hi")}
+    return pd.DataFrame(
         {
             "dataset": ds.name,
+            "unique_id": ds.uid,
             "model": model,
             "seed": seed,
-            "fold": r.fold,
-            "cutoff": ds.y.index[r.origin],
-            "refit": r.refit,
-            "status": r.status,
-            "error": r.error,
-            "seconds": r.seconds,
-            "n_warnings": sum(r.warnings.values()),
-            "warnings": json.dumps(r.warnings, sort_keys=True),
-        }
-        for r in results
-    ]
+            "fold": np.repeat([r.fold for r in ok], h),
+            "cutoff": idx[origin],
+            "ds": idx[target],
+            "h": np.tile(np.arange(1, h + 1), len(ok)),
+            "y": y[target],
+            **{"y_hat": stack["y_hat"]},
+            "y_origin": y[origin],
+            "y_var": stack["y_var"],
+            "y_lo": stack["y_lo"],
+            "y_hi": stack["y_hi"],
+        }  # fmt: skip
+    )[FORECAST_COLUMNS]
 
 
-def fold_summary(folds: pd.DataFrame) -> pd.DataFrame:
-    """fit_seconds (fit + forecast over all origins, mean over seeds), failed folds, warnings."""
-    per_seed = folds.groupby(["dataset", "model", "seed"], sort=False).agg(
-        fit_seconds=("seconds", "sum"),
-        failed=("status", lambda s: int((s != "ok").sum())),
-        warnings=("n_warnings", "sum"),
+def fold_frame(ds: Dataset, model: str, seed: int, results: list[FoldResult]) -> pd.DataFrame:
+    """One row per origin, failed ones included: what a resumable run or a post-mortem needs."""
+    return pd.DataFrame(
+        {
+            "dataset": ds.name,
+            "unique_id": ds.uid,
+            "model": model,
+            "seed": seed,
+            "fold": [r.fold for r in results],
+            "cutoff": ds.y.index.to_numpy()[[r.origin for r in results]],
+            "refit": [r.refit for r in results],
+            "status": [r.status for r in results],
+            "error": [r.error for r in results],
+            "seconds": [r.seconds for r in results],
+            "n_warnings": [sum(r.warnings.values()) for r in results],
+            "warnings": [json.dumps(r.warnings, sort_keys=True) for r in results],
+            "choices": [json.dumps(r.info, sort_keys=True, default=str) for r in results],
+        },  # fmt: skip
+        columns=FOLD_COLUMNS,
     )
-    return (
-        per_seed.groupby(["dataset", "model"], sort=False)
-        .agg(
-            fit_seconds=("fit_seconds", "mean"),
-            failed=("failed", "sum"),
-            warnings=("warnings", "sum"),
-        )
-        .reset_index()
+
+
+def skipped_frame(dataset: str, reasons: dict[str, str], model: str, seed: int) -> pd.DataFrame:
+    """Series of a collection that cannot be evaluated: one row each, with the reason as error."""
+    n = len(reasons)
+    return pd.DataFrame(
+        {
+            "dataset": dataset,
+            "unique_id": list(reasons),
+            "model": model,
+            "seed": seed,
+            "fold": -1,
+            "cutoff": pd.NaT,
+            "refit": False,
+            "status": SKIPPED,
+            "error": list(reasons.values()),
+            "seconds": 0.0,
+            "n_warnings": 0,
+            "warnings": "{}",
+            "choices": "{}",
+        },  # fmt: skip
+        index=range(n),
+        columns=FOLD_COLUMNS,
+    )
+
+
+def series_frame(coll: Collection) -> pd.DataFrame:
+    """The observed series with what scoring needs of each (its period, whether it is returns)."""
+    f = coll.frame
+    return pd.DataFrame(
+        {
+            "dataset": coll.name,
+            "unique_id": f["unique_id"].astype(str),
+            "ds": f["ds"],
+            "y": f["y"].astype(float),
+            "period": coll.period or 1,
+            "returns": coll.returns,
+        },  # fmt: skip
+        columns=SERIES_COLUMNS,
     )
 
 
 def versions() -> dict[str, str | None]:
     out = {}
-    for pkg in ("lagbench", "numpy", "pandas", "statsmodels", "arch", "torch", "scikit-learn"):
+    for pkg in ("lagbench", "numpy", "pandas", "scipy", "statsmodels", "arch", "torch", "scikit-learn"):
         try:
             out[pkg] = md.version(pkg)
         except md.PackageNotFoundError:

@@ -35,6 +35,7 @@ class FoldResult:
     y_var: np.ndarray | None = None
     y_lo: np.ndarray | None = None
     y_hi: np.ndarray | None = None
+    info: dict = field(default_factory=dict)  # what the fit chose: transform orders, model spec
 
 
 def backtest(
@@ -46,13 +47,16 @@ def backtest(
     refit_every: int = 1,
     level: float = 0.9,
     on_error: str = "record",
+    warm_start: bool = False,
 ) -> list[FoldResult]:
     """Forecast ``horizon`` steps from every split's origin using only ``y[split.train]``.
 
     The transform and the model are (re)fitted at every ``refit_every``-th fold; in between, the
-    model is conditioned on the longer history with its parameters and the transform's held. A
-    model that raises, diverges or returns non-finite values is recorded as failed (unless
-    ``on_error='raise'``) and refitted at the next origin.
+    model is conditioned on the longer history with its parameters and the transform's held. With
+    ``warm_start`` a refit calls ``fit`` again on the same model object, which may start from its
+    previous estimates — made on earlier data only, so nothing leaks. A model that raises, diverges
+    or returns non-finite values is recorded as failed (unless ``on_error='raise'``) and is rebuilt
+    from scratch at the next origin.
     """
     y = np.asarray(y, dtype=float)
     results: list[FoldResult] = []
@@ -62,17 +66,20 @@ def backtest(
         train = y[split.train]
         refit = model is None or i % refit_every == 0
         start = time.perf_counter()
-        out, error = None, ""
+        out, error, info = None, "", {}
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
                 if refit:
-                    model = make_model()
+                    if model is None or not warm_start:
+                        model = make_model()
                     pipe = Chain([]) if model.levels else make_pipeline()
                     model.fit(pipe.fit_transform(train))
                 else:
                     model.update(pipe.transform(train))
-                out = invert(check_forecast(model.predict(horizon), horizon), pipe, train, level)
+                fc = check_forecast(model.predict(horizon), horizon)
+                info = {**pipe.info(), **fc.info}
+                out = invert(fc, pipe, train, level)
                 if not np.all(np.isfinite(out.mean)):
                     raise ModelError("forecast is not finite after inverting the transform")
             # Any model error must become a recorded failure so one bad fold never ends the run.
@@ -91,6 +98,7 @@ def backtest(
                 error=error,
                 seconds=time.perf_counter() - start,
                 warnings=_count(caught),
+                info=info,
                 **arrays,
             )
         )

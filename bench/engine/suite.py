@@ -1,290 +1,204 @@
-"""One benchmark run: datasets × models × seeds through the fold loop, then the result files.
+"""Execute a run: dataset × series-chunk × model × seed tasks through the fold loop → tables.
 
-Validation happens up front (every dataset loaded, every split checked) so a bad input fails before
-any model is fitted and before anything is written.
+Pure with respect to its inputs (settings and prepared datasets in, frames out); writing files and
+scoring happen elsewhere (``bench.app``). Every task is independent and seeded, so worker
+processes give the same numbers as one, and results are assembled in task order either way.
 """
 
 from __future__ import annotations
 
-import json
+import warnings
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from functools import partial
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
-from hydra.utils import instantiate
-from joblib import Parallel, delayed
-from omegaconf import DictConfig, OmegaConf
+from hydra.utils import get_object
 from tqdm.auto import tqdm
 
-from bench.engine.records import FORECAST_COLUMNS, fold_records, fold_summary, forecast_rows, versions
-from bench.engine.runner import FoldResult, backtest
-from bench.errors import ConfigError, InputDataError
+from bench.engine.backends import parallel_map
+from bench.engine.cache import TaskCache, code_fingerprint, data_fingerprint, package_versions, task_key
+from bench.engine.prepare import Prepared, pipeline_args
+from bench.engine.records import (
+    FOLD_COLUMNS,
+    FORECAST_COLUMNS,
+    fold_frame,
+    forecast_frame,
+    series_frame,
+    skipped_frame,
+)
+from bench.engine.runner import backtest
+from bench.errors import ConfigError
 from bench.models.base import Forecaster
-from bench.prep.splits import SeriesTooShortError, SplitSpec, rolling_origin
-from bench.prep.transforms import build_pipeline, first_non_positive
-from bench.scoring.frame import per_horizon
-from bench.scoring.frame import score as score_frames
-from bench.store import write_csv, write_parquet, write_text
-from bench.types import Dataset, Split
+from bench.prep.transforms import build_pipeline
+from bench.settings import ModelSettings, Settings
 
-
-@dataclass(frozen=True)
-class Prepared:
-    """A loaded dataset with its splits and transform: all the fold loop needs, fixed before any fit."""
-
-    dataset: Dataset
-    spec: SplitSpec
-    splits: list[Split]
-    transform: dict
+BUILD_ONLY = ("scope",)  # model settings the suite reads itself, never passed to the class
 
 
 @dataclass(frozen=True)
 class ModelRun:
     """One model at one seed; ``period_from_data`` models get the dataset's period at build time."""
 
-    name: str
+    settings: ModelSettings
     seed: int
-    factory: Callable[..., Forecaster]
-    kwargs: dict
-    period_from_data: bool
 
-    def make(self, ds: Dataset) -> Callable[[], Forecaster]:
-        kwargs = dict(self.kwargs)
-        if self.period_from_data:
-            if not ds.period:
+    @property
+    def name(self) -> str:
+        return self.settings.name
+
+    def make(self, period: int | None, dataset: str = "") -> Callable[[], Forecaster]:
+        m = self.settings
+        kwargs = {k: v for k, v in m.params.items() if k not in BUILD_ONLY}
+        if m.seeded:
+            kwargs["seed"] = self.seed
+        if m.period_from_data:
+            if not period:
                 raise ConfigError(
-                    f"model {self.name!r} takes its period from the dataset, but {ds.name!r} has "
-                    f"none; set models.{self.name}.period=<int>"
+                    f"model {m.name!r} takes its period from the dataset, but {dataset!r} has "
+                    f"none; set models.{m.name}.period=<int>"
                 )
-            kwargs["period"] = int(ds.period)
-        return lambda: self.factory(**kwargs)
+            kwargs["period"] = int(period)
+        cls = get_object(m.target)
+        return partial(cls, **kwargs)
 
 
-def split_spec(s: DictConfig) -> SplitSpec:
-    return SplitSpec(
-        folds=int(s.folds),
-        horizon=int(s.horizon),
-        step=int(s.step),
-        kind=str(s.kind),
-        train_size=None if s.train_size is None else int(s.train_size),
-        refit_every=int(s.refit_every),
-    )
-
-
-def to_target(ds: Dataset, target: str) -> Dataset:
-    """``returns``: log differences × 100 of a positive price level (the usual GARCH scale)."""
-    if target == "level":
-        return ds
-    if target != "returns":
-        raise ConfigError(f"target must be 'level' or 'returns', not {target!r}")
-    require_positive(ds, "target=returns", "target=level")
-    r = 100.0 * np.log(ds.y).diff().iloc[1:]
-    return replace(ds, y=r, notes=ds.notes + ("target: log returns × 100",), returns=True)
-
-
-def require_positive(ds: Dataset, setting: str, instead: str) -> None:
-    """Logs need positive data: say which dataset and where, before any fold fails on it."""
-    bad = first_non_positive(ds.y.to_numpy())
-    if bad is not None:
-        raise InputDataError(
-            f"{setting} needs positive data, but dataset {ds.name!r} has {ds.y.iloc[bad]} at "
-            f"{ds.y.index[bad]} (the first value <= 0); use {instead}"
-        )
-
-
-def with_dates(ds: Dataset) -> Dataset:
-    """Give position-indexed series a nominal DatetimeIndex (the dataset's freq, else daily) so every
-    result file shares one schema."""
-    if isinstance(ds.y.index, pd.DatetimeIndex):
-        return ds
-    freq = ds.freq or "D"
-    idx = pd.date_range("2000-01-01", periods=len(ds.y), freq=freq, name="ds")
-    note = f"no timestamps: observations shown on a nominal calendar from 2000-01-01 (freq {freq})"
-    return replace(ds, y=pd.Series(ds.y.to_numpy(), index=idx), notes=ds.notes + (note,))
-
-
-def min_train(cfg: DictConfig, spec: SplitSpec, lost: int) -> int:
-    """Shortest training part: the configured floor, and enough for one window after differencing."""
-    return max(int(cfg.split.min_train), lost + int(cfg.window) + spec.horizon + 1)
-
-
-def prepare(cfg: DictConfig) -> list[Prepared]:
-    """Load every dataset and cut its splits; raises (before any fit) on bad input.
-
-    A dataset node may carry its own ``split:`` and ``transform:`` overrides (a 45-point series
-    cannot hold 20 origins; a return series needs no differencing); all models still share them.
-    The rest of the node is the loader's arguments.
-    """
-    out = []
-    for name, node in cfg.datasets.items():
-        args, own = loader_args(node)
-        spec = split_spec(OmegaConf.merge(cfg.split, own["split"]))
-        tcfg = OmegaConf.merge(cfg.transform, own["transform"])
-        ds = instantiate(args)
-        ds = with_dates(to_target(replace(ds, name=str(name)), str(cfg.target)))
-        targs = transform_args(tcfg, ds)
-        if targs["log"]:
-            require_positive(ds, "transform.log", "transform.log=false")
-        lost = build_pipeline(**targs).lost
-        try:
-            splits = list(rolling_origin(len(ds.y), spec, min_train(cfg, spec, lost)))
-        except SeriesTooShortError as exc:
-            raise SeriesTooShortError(f"dataset {ds.name!r} ({ds.source}): {exc}") from exc
-        out.append(Prepared(ds, spec, splits, targs))
-    return out
-
-
-def loader_args(node: DictConfig) -> tuple[dict, dict[str, dict]]:
-    """Split a dataset node into the loader's arguments and the dataset's own suite overrides."""
-    require_all(node)
-    args = OmegaConf.to_container(node, resolve=True)
-    own = {key: args.pop(key, None) or {} for key in ("split", "transform")}
-    return args, own
-
-
-def require_all(node: DictConfig) -> None:
-    """Name every required setting (``???``) that was not given, by its full command-line key."""
-    missing = sorted(OmegaConf.missing_keys(node))
-    if missing:
-        raise ConfigError(
-            f"required setting(s) not given: {', '.join(missing)}; pass them on the command line, "
-            f"e.g. {' '.join(f'{k}=...' for k in missing)}"
-        )
-
-
-def transform_args(t: DictConfig, ds: Dataset) -> dict:
-    return dict(
-        diff=int(t.diff),
-        scale=str(t.scale),
-        log=bool(t.log),
-        seasonal_diff=int(t.seasonal_diff),
-        period=ds.period,
-    )
-
-
-def model_runs(cfg: DictConfig, prepared: list[Prepared]) -> list[ModelRun]:
-    """Stochastic models (a ``seed`` key) once per seed, others once; ``period: null`` means
-    "the dataset's period". Each model is built once per dataset here, so a bad setting fails
-    before any fit instead of being recorded as a failure at every fold."""
-    seeds = [int(s) for s in cfg.seeds]
-    runs = []
-    for name, node in cfg.models.items():
-        require_all(node)
-        factory = instantiate(node)
-        from_data = "period" in node and node.period is None
-        for seed in seeds if "seed" in node else seeds[:1]:
-            kwargs = {"seed": seed} if "seed" in node else {}
-            runs.append(ModelRun(str(name), seed, factory, kwargs, from_data))
-    # The seed never decides whether settings are valid: build each model once per dataset.
-    for run in {r.name: r for r in runs}.values():
+def model_runs(s: Settings, prepared: list[Prepared]) -> list[ModelRun]:
+    """Seeded models once per seed, others once. Each model is built once per dataset here, so
+    a bad setting fails before any fit instead of being recorded as a failure at every fold."""
+    runs = [ModelRun(m, seed) for m in s.models for seed in (s.seeds if m.seeded else s.seeds[:1])]
+    for m in s.models:
         for p in prepared:
             try:
-                run.make(p.dataset)()
+                ModelRun(m, s.seeds[0]).make(p.collection.period, p.name)()
             except ConfigError:
                 raise
             except Exception as exc:  # noqa: BLE001 - any constructor error is a settings error
-                raise ConfigError(f"model {run.name!r} cannot be built from its settings: {exc}") from exc
+                raise ConfigError(f"model {m.name!r} cannot be built from its settings: {exc}") from exc
     return runs
 
 
-def run_suite(cfg: DictConfig, out_dir: Path) -> dict[str, pd.DataFrame]:
-    """Run the whole suite and write forecasts, folds, series and metrics into ``out_dir``.
+@dataclass(frozen=True)
+class Task:
+    """One chunk of a dataset's series for one model at one seed: a picklable unit of work."""
 
-    Each dataset × model × seed is an independent, seeded task, so ``n_jobs`` worker processes
-    give the same numbers as one; results are assembled in task order either way.
-    """
-    prepared = prepare(cfg)
-    runs = model_runs(cfg, prepared)
-    tasks = [(p, run) for p in prepared for run in runs]
-    level, on_error = float(cfg.interval_level), str(cfg.on_error)
-    fc_rows, fold_rows = [], []
-    total = sum(len(p.splits) for p, _ in tasks)
-    with tqdm(total=total, desc="folds", unit="fold", disable=None, leave=False) as bar:
-        for (p, run), results in zip(tasks, _execute(tasks, level, on_error, int(cfg.n_jobs)), strict=True):
-            bar.set_postfix_str(f"{p.dataset.name} × {run.name} (seed {run.seed})")
-            bar.update(len(results))
-            fc_rows += forecast_rows(p.dataset, run.name, run.seed, results, p.spec.horizon)
-            fold_rows += fold_records(p.dataset, run.name, run.seed, results)
-    series = [pd.DataFrame({"dataset": p.dataset.name, "ds": p.dataset.y.index, "y": p.dataset.y.to_numpy()})
-              for p in prepared]  # fmt: skip
-    tables = {
-        "forecasts": pd.DataFrame(fc_rows, columns=FORECAST_COLUMNS),
-        "folds": pd.DataFrame(fold_rows),
-        "series": pd.concat(series, ignore_index=True),
-    }
-    out_dir = Path(out_dir)
-    for name, df in tables.items():
-        write_parquet(df, out_dir / f"{name}.parquet")
-    write_text(json.dumps(run_info(cfg, prepared), indent=2, ensure_ascii=False), out_dir / "run.json")
-    tables["metrics"] = score(tables, cfg, prepared)
-    write_csv(tables["metrics"], out_dir / "metrics.csv")
-    tables["metrics_by_h"] = per_horizon(tables["forecasts"])
-    write_csv(tables["metrics_by_h"], out_dir / "metrics_by_h.csv")
-    return tables
+    prepared: Prepared  # its collection holds only this chunk's series
+    run: ModelRun
+    level: float
+    on_error: str
+
+    @property
+    def n_series(self) -> int:
+        return len(self.prepared.ids)
 
 
-def backtest_task(p: Prepared, run: ModelRun, level: float, on_error: str) -> list[FoldResult]:
-    """One dataset × model × seed over all its origins: a pure, picklable unit of work."""
-    return backtest(
-        p.dataset.y.to_numpy(),
-        p.splits,
-        run.make(p.dataset),
-        partial(build_pipeline, **p.transform),
-        horizon=p.spec.horizon,
-        refit_every=p.spec.refit_every,
-        level=level,
-        on_error=on_error,
-    )
+def chunks(p: Prepared, size: int) -> Iterator[Prepared]:
+    """The dataset cut into chunks of ``size`` evaluable series (frames sliced, ids in order)."""
+    ids = p.ids
+    frame = p.collection.frame
+    for start in range(0, len(ids), size):
+        part = ids[start : start + size]
+        sub = frame[frame["unique_id"].isin(part)]
+        yield replace(p, collection=replace(p.collection, frame=sub), skipped={})
 
 
-def _execute(tasks: list, level: float, on_error: str, n_jobs: int) -> Iterator[list[FoldResult]]:
-    if n_jobs == 1 or len(tasks) < 2:
-        return (backtest_task(p, run, level, on_error) for p, run in tasks)
-    # Worker processes inherit the one-thread BLAS/OpenMP pinning from the environment.
-    parallel = Parallel(n_jobs=n_jobs, return_as="generator")
-    return parallel(delayed(backtest_task)(p, run, level, on_error) for p, run in tasks)
-
-
-def score(tables: dict[str, pd.DataFrame], cfg: DictConfig, prepared: list[Prepared]) -> pd.DataFrame:
-    """Metrics from the stored frames, plus run accounting (time, failures, warnings) per model."""
-    metrics = score_frames(
-        tables["forecasts"],
-        tables["series"],
-        alpha=float(cfg.alpha),
-        max_shift=int(cfg.max_shift),
-        echo_threshold=float(cfg.echo_threshold),
-    )
-    # QLIKE compares a variance forecast with the squared value: meaningful for returns only.
-    returns = {p.dataset.name for p in prepared if p.dataset.returns}
-    metrics.loc[~metrics["dataset"].isin(returns), ["qlike", "qlike_std"]] = np.nan
-    return metrics.merge(fold_summary(tables["folds"]), on=["dataset", "model"], how="outer")
-
-
-def run_info(cfg: DictConfig, prepared: list[Prepared]) -> dict:
-    """A flat record of what was run on what, stored beside the results (fev-style provenance)."""
-    datasets = {}
+def tasks(s: Settings, prepared: list[Prepared], runs: list[ModelRun]) -> list[Task]:
+    level, on_error = s.scoring.interval_level, s.execution.on_error
+    out = []
     for p in prepared:
-        ds = p.dataset
-        datasets[ds.name] = {
-            "n": len(ds.y),
-            "start": str(ds.y.index[0]),
-            "end": str(ds.y.index[-1]),
-            "period": ds.period,
-            "freq": ds.freq,
-            "source": ds.source,
-            "returns": ds.returns,
-            "notes": list(ds.notes),
-            "pipeline": build_pipeline(**p.transform).describe(),
-            "folds": len(p.splits),
-            "horizon": p.spec.horizon,
-            "first_cutoff": str(ds.y.index[p.splits[0].origin]),
-            "last_cutoff": str(ds.y.index[p.splits[-1].origin]),
-        }
+        parts = list(chunks(p, s.execution.chunk_size))
+        out += [Task(c, run, level, on_error) for run in runs for c in parts]
+    return out
+
+
+def run_task(task: Task) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every series of the chunk through the fold loop: (forecasts, folds) frames."""
+    p, run = task.prepared, task.run
+    coll = p.collection
+    make_model = run.make(coll.period, p.name)
+    make_pipe = partial(build_pipeline, **pipeline_args(p.settings.transform, coll.period))
+    fcs, folds = [], []
+    for ds in coll.series(p.ids):
+        results = backtest(
+            ds.y.to_numpy(),
+            p.splits(len(ds.y)),
+            make_model,
+            make_pipe,
+            horizon=p.spec.horizon,
+            refit_every=p.spec.refit_every,
+            level=task.level,
+            on_error=task.on_error,
+            warm_start=p.settings.split.warm_start,
+        )
+        fcs.append(forecast_frame(ds, run.name, run.seed, results, p.spec.horizon))
+        folds.append(fold_frame(ds, run.name, run.seed, results))
+    return _concat(fcs, FORECAST_COLUMNS), _concat(folds, FOLD_COLUMNS)
+
+
+def _concat(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    # Models without a variance give all-NaN interval columns; their dtype is float either way.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        return pd.concat(frames, ignore_index=True)
+
+
+def task_parts(task: Task) -> dict:
+    """Everything that decides a task's numbers (its cache key): data, split, transform, model,
+    seed, interval level and the code and package versions — never n_jobs, backend or paths."""
+    p, m = task.prepared, task.run.settings
+    f = p.collection.frame
+    index = pd.MultiIndex.from_frame(f[["unique_id", "ds"]])
     return {
-        "config": OmegaConf.to_container(cfg, resolve=True),
-        "datasets": datasets,
-        "versions": versions(),
+        "schema": 1,
+        "data": data_fingerprint(f["y"].to_numpy(dtype=float), index),
+        "period": p.collection.period,
+        "split": asdict(p.settings.split),
+        "transform": asdict(p.settings.transform),
+        "min_train": p.min_train,
+        "model": {"target": m.target, "params": {k: v for k, v in m.params.items() if k != "seed"}},
+        "seed": task.run.seed if m.seeded else None,
+        "level": task.level,
+        "on_error": task.on_error,
+        "versions": package_versions(),
+        "code": code_fingerprint(),
     }
+
+
+def execute(s: Settings, prepared: list[Prepared]) -> tuple[dict[str, pd.DataFrame], dict[str, int]]:
+    """Run every task not already in the cache; the tables ``forecasts``, ``folds`` (skipped
+    series included) and ``series``, and what the cache did.
+
+    Each finished task is stored as it arrives, so an interrupted run loses only unfinished tasks.
+    """
+    runs = model_runs(s, prepared)
+    todo = tasks(s, prepared, runs)
+    ex = s.execution
+    cache = TaskCache(Path(ex.cache_dir), enabled=ex.cache)
+    keys = [task_key(task_parts(t)) if ex.cache else None for t in todo]
+    done = {i: r for i, k in enumerate(keys) if k is not None and (r := cache.get(k)) is not None}
+    missing = [i for i in range(len(todo)) if i not in done]
+    with tqdm(total=sum(t.n_series for t in todo), desc="series", unit="series", disable=None) as bar:
+        bar.update(sum(todo[i].n_series for i in done))
+        results = parallel_map(run_task, [todo[i] for i in missing], ex.n_jobs, ex.backend, ex.ray_address)
+        for i, result in zip(missing, results, strict=True):
+            task = todo[i]
+            bar.set_postfix_str(f"{task.prepared.name} × {task.run.name} (seed {task.run.seed})")
+            bar.update(task.n_series)
+            if keys[i] is not None:
+                cache.put(keys[i], result)
+            done[i] = result
+    fcs = [done[i][0] for i in range(len(todo))]
+    folds = [done[i][1] for i in range(len(todo))]
+    for p in prepared:
+        if p.skipped:
+            folds += [skipped_frame(p.name, p.skipped, r.name, r.seed) for r in runs]
+    tables = {
+        "forecasts": _concat(fcs, FORECAST_COLUMNS),
+        "folds": _concat(folds, FOLD_COLUMNS),
+        "series": pd.concat([series_frame(p.collection) for p in prepared], ignore_index=True),
+    }
+    return tables, {"tasks": len(todo), "computed": len(missing), **asdict(cache.stats)}

@@ -7,6 +7,7 @@ so this model is judged on its intervals (``var`` and, for h > 1, simulated ``pa
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
@@ -24,13 +25,23 @@ _DISTS = ("normal", "t")
 _TARGET_STD = 10.0
 
 
+@dataclass(frozen=True)
+class _State:
+    """What the next step needs: history length, last scaled values, squared residuals, variances."""
+
+    n: int
+    x: np.ndarray
+    eps2: np.ndarray
+    s2: np.ndarray
+
+
 class ARIMAGARCH:
     """AR(lags), constant or zero mean plus GARCH(p, q) variance; normal or Student-t shocks.
 
     Rescaling is internal: the training series is multiplied by ``k = 10 / std(z_train)`` before
     fitting (arch's own check is switched off, so no ``DataScaleWarning`` reaches the user) and
-    forecasts are mapped back (mean / k, var / k², paths / k). ``update`` re-filters a new history
-    with the estimated parameters and the same k held.
+    forecasts are mapped back (mean / k, var / k², paths / k). ``update`` runs the fixed-parameter
+    recursions on from the last state (same k), so rolling origins between refits cost O(new obs).
 
     Non-convergence of the optimiser is *not* an error here: arch emits its own
     ``ConvergenceWarning``, which the runner counts per model, and the estimates are kept.
@@ -74,6 +85,8 @@ class ARIMAGARCH:
         self.scale_: float | None = None
         self._params: np.ndarray | None = None
         self._res: ARCHModelResult | ARCHModelFixedResult | None = None
+        self._state: _State | None = None
+        self._z: np.ndarray | None = None
 
     def _model(self, z: np.ndarray, scale: float) -> HARX:
         """arch model on ``scale · z`` (ConstantMean and ZeroMean are HARX subclasses)."""
@@ -89,34 +102,110 @@ class ARIMAGARCH:
         )
 
     def fit(self, z: np.ndarray) -> ARIMAGARCH:
+        """Complete estimation on ``z``; a previous fit on this object only seeds arch's optimiser."""
         z = np.asarray(z, dtype=float).reshape(-1)
         std = float(np.std(z))
         if not np.isfinite(std) or std <= 0:
             raise ModelError("ARIMAGARCH: training series is constant or non-finite")
-        self.scale_ = _TARGET_STD / std
-        res = self._model(z, self.scale_).fit(disp="off")
+        scale = _TARGET_STD / std
+        start = None if self._params is None else self._rescaled(self._params, scale / self.scale_)
+        res = self._model(z, scale).fit(disp="off", starting_values=start)
         params = np.asarray(res.params, dtype=float)
         if not np.all(np.isfinite(params)):
             raise ModelError(f"ARIMAGARCH: non-finite parameter estimates {params}")
-        self._params, self._res = params, res
+        self.scale_, self._params, self._res = scale, params, res
+        x = scale * z
+        resid = np.asarray(res.resid, dtype=float)
+        s2 = np.asarray(res.conditional_volatility, dtype=float) ** 2
+        self._state = _State(
+            n=len(z), x=x[-max(self.lags, 1) :], eps2=resid[-self.p :] ** 2, s2=s2[-max(self.q, 1) :]
+        )
+        self._z = z.copy()
         return self
+
+    def _rescaled(self, params: np.ndarray, ratio: float) -> np.ndarray:
+        """Previous estimates mapped to a new internal scale: mean constant × ratio, ω × ratio²."""
+        out = params.copy()
+        if self.mean != "Zero":
+            out[0] *= ratio
+        out[self._n_mean] *= ratio**2
+        return out
+
+    @property
+    def _n_mean(self) -> int:
+        return {"ARX": 1 + self.lags, "Constant": 1, "Zero": 0}[self.mean]
 
     def update(self, z: np.ndarray) -> ARIMAGARCH:
-        """Re-run the variance filter over the new history with parameters and scale held."""
-        if self._params is None or self.scale_ is None:
+        """Absorb the observations since the last fit/update with parameters and scale held.
+
+        O(new observations): the mean residual and the GARCH(p, q) variance recursions run on from
+        the stored last state. A history that does not extend the absorbed one (a sliding window)
+        is re-filtered from scratch by arch (``fix``).
+        """
+        if self._params is None or self.scale_ is None or self._state is None or self._z is None:
             raise ModelError("ARIMAGARCH: call fit() before update()")
-        self._res = self._model(z, self.scale_).fix(self._params)
+        z = np.asarray(z, dtype=float).reshape(-1)
+        n = self._state.n
+        if len(z) >= n and np.array_equal(z[:n], self._z):
+            state = self._state
+            for value in self.scale_ * z[n:]:
+                state = self._step(state, float(value))
+            self._state, self._res = state, None
+        else:
+            res = self._model(z, self.scale_).fix(self._params)
+            x = self.scale_ * z
+            s2 = np.asarray(res.conditional_volatility, dtype=float) ** 2
+            eps2 = np.asarray(res.resid, dtype=float)[-self.p :] ** 2
+            self._state = _State(n=len(z), x=x[-max(self.lags, 1) :], eps2=eps2, s2=s2[-max(self.q, 1) :])
+            self._res = res
+        self._z = z.copy()
         return self
 
+    def _mean_next(self, state: _State) -> float:
+        """Conditional mean of the next (scaled) observation."""
+        par = self._params
+        if self.mean == "Zero":
+            return 0.0
+        if self.mean == "Constant":
+            return float(par[0])
+        return float(par[0] + par[1 : 1 + self.lags] @ state.x[::-1][: self.lags])
+
+    def _var_next(self, state: _State) -> float:
+        """GARCH(p, q): ω + Σ α_i ε²_{t+1-i} + Σ β_j σ²_{t+1-j} (arch's parameter order)."""
+        par, k = self._params, self._n_mean
+        omega, alpha, beta = (
+            par[k],
+            par[k + 1 : k + 1 + self.p],
+            par[k + 1 + self.p : k + 1 + self.p + self.q],
+        )
+        return float(omega + alpha @ state.eps2[::-1] + beta @ state.s2[::-1][: self.q])
+
+    def _step(self, state: _State, value: float) -> _State:
+        eps = value - self._mean_next(state)
+        s2 = self._var_next(state)
+        keep = max(self.q, 1)
+        return _State(
+            n=state.n + 1,
+            x=np.r_[state.x, value][-max(self.lags, 1) :],
+            eps2=np.r_[state.eps2, eps**2][-self.p :],
+            s2=np.r_[state.s2, s2][-keep:],
+        )
+
     def predict(self, h: int) -> Forecast:
-        if self._res is None or self.scale_ is None:
+        if self._state is None or self.scale_ is None or self._z is None:
             raise ModelError("ARIMAGARCH: call fit() before predict()")
         k = self.scale_
+        if h == 1:
+            mean = np.array([self._mean_next(self._state)]) / k
+            var = np.array([self._var_next(self._state)]) / k**2
+            return Forecast(mean=mean, var=var, info=self.info)
+        if self._res is None:  # multi-step needs arch's forecaster on the whole absorbed history
+            self._res = self._model(self._z, k).fix(self._params)
         fc = self._res.forecast(horizon=h, reindex=False)
         mean = np.asarray(fc.mean.values[-1], dtype=float) / k
         var = np.asarray(fc.variance.values[-1], dtype=float) / k**2
         paths = None
-        if h > 1 and self.n_paths > 0:
+        if self.n_paths > 0:
             sim = self._res.forecast(
                 horizon=h,
                 method="simulation",
@@ -125,7 +214,11 @@ class ARIMAGARCH:
                 reindex=False,
             )
             paths = np.asarray(sim.simulations.values[-1], dtype=float) / k
-        return Forecast(mean=mean, var=var, paths=paths)
+        return Forecast(mean=mean, var=var, paths=paths, info=self.info)
+
+    @property
+    def info(self) -> dict[str, object]:
+        return {"mean": self.mean, "lags": self.lags, "p": self.p, "q": self.q, "dist": self.dist}
 
     def _shocks(self) -> Callable[[int | tuple[int, ...]], np.ndarray]:
         """Standardised shock generator of the fitted distribution, freshly seeded per call.

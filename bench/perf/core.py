@@ -21,12 +21,16 @@ import numpy as np
 import pandas as pd
 from omegaconf import DictConfig
 
+from bench.config import load_settings
+from bench.engine.prepare import pipeline_args, prepare
 from bench.engine.runner import backtest
-from bench.engine.suite import ModelRun, Prepared, model_runs, prepare
+from bench.engine.suite import ModelRun, model_runs
 from bench.models.base import Forecaster
 from bench.models.naive import Naive
+from bench.prep.splits import SplitSpec
 from bench.prep.transforms import build_pipeline
 from bench.store import write_csv, write_text
+from bench.types import Split
 
 CONF = Path(__file__).resolve().parents[2] / "conf"
 MODELS = ("naive", "arima", "arima_garch", "linear", "lstm", "gru", "rnn")
@@ -73,14 +77,35 @@ def compose(overrides: Sequence[str]) -> DictConfig:
         return hydra_compose(config_name="config", overrides=["n_jobs=1", *overrides])
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """One prepared series: what a timed fold loop needs."""
+
+    y: np.ndarray
+    splits: list[Split]
+    spec: SplitSpec
+    transform: dict
+    period: int | None
+
+
 def setup(models: Sequence[str], folds: int, extra: Sequence[str]) -> tuple[Prepared, dict[str, ModelRun]]:
     """The fixed 1000-point S&P 500 series with ``folds`` origins and the models built from YAML."""
     cfg = compose(
         ["datasets=[sp500]", "datasets.sp500.tail=1000", f"models=[{','.join(models)}]", "seeds=[0]"]
         + [f"split.folds={folds}", *applicable(extra, models)]
     )
-    (p,) = prepare(cfg)
-    return p, {r.name: r for r in model_runs(cfg, [p])}
+    s = load_settings(cfg)
+    (prep,) = prepare(s)
+    (ds,) = prep.collection.series()
+    period = prep.collection.period
+    p = Prepared(
+        ds.y.to_numpy(),
+        prep.splits(len(ds.y)),
+        prep.spec,
+        pipeline_args(prep.settings.transform, period),
+        period,
+    )
+    return p, {r.name: r for r in model_runs(s, [prep])}
 
 
 def applicable(overrides: Sequence[str], models: Sequence[str]) -> list[str]:
@@ -99,9 +124,9 @@ def run_loop(p: Prepared, run: ModelRun, refit_every: int | None = None, folds: 
     splits = p.splits if folds is None else p.splits[:folds]
     start = time.perf_counter()
     backtest(
-        p.dataset.y.to_numpy(),
+        p.y,
         splits,
-        run.make(p.dataset),
+        run.make(p.period),
         partial(build_pipeline, **p.transform),
         horizon=p.spec.horizon,
         refit_every=refit_every or p.spec.refit_every,
@@ -112,7 +137,7 @@ def run_loop(p: Prepared, run: ModelRun, refit_every: int | None = None, folds: 
 
 def bare_loop(p: Prepared, new: Callable[[], Forecaster]) -> float:
     """A raw-series model built by calling its class, fitted and asked on the runner's slices."""
-    y, h = p.dataset.y.to_numpy(), p.spec.horizon
+    y, h = p.y, p.spec.horizon
     start = time.perf_counter()
     for s in p.splits:
         new().fit(y[s.train]).predict(h)
@@ -121,7 +146,7 @@ def bare_loop(p: Prepared, new: Callable[[], Forecaster]) -> float:
 
 def factory_calls(p: Prepared, run: ModelRun) -> float:
     """Only the per-fold model construction through the Hydra-built factory the runner receives."""
-    make = run.make(p.dataset)
+    make = run.make(p.period)
     start = time.perf_counter()
     for _ in p.splits:
         make()

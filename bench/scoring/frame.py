@@ -16,71 +16,82 @@ import pandas as pd
 from bench.scoring import lag
 from bench.scoring import metrics as m
 from bench.scoring.verdict import NO_BETTER, beats_reference, lagging_column, verdict, verdict_sentence
+from bench.settings import ScoringSettings
 
-KEYS = ["dataset", "cutoff", "ds", "h"]
-GROUP = ["dataset", "model", "seed"]
+DEFAULT = ScoringSettings()
+KEYS = ["dataset", "unique_id", "cutoff", "ds", "h"]
+GROUP = ["dataset", "unique_id", "model", "seed"]
 NOT_AVERAGED = {"seed", "n", "diag_h", "h_max", "best_shift", "lagging", "verdict"}
 METRICS = [
     "n", "mse", "mae", "rmse", "mase", "smape", "rel_mse", "dm_stat", "dm_pvalue",
-    "dm_pvalue_vs_arima", "diag_h", "h_max", "best_shift", "shift_gain", "echo_ratio", "change_corr",
+    "dm_pvalue_vs_ref", "diag_h", "h_max", "best_shift", "shift_gain", "echo_ratio", "change_corr",
     "dir_acc", "dir_pvalue", "enc_b", "enc_c", "enc_b_se", "mse_diff", "mae_diff", "coverage",
     "width", "nll", "qlike",
 ]  # fmt: skip
 
 
-def _positions(index: pd.Index, values: pd.Series, what: str) -> np.ndarray:
-    pos = index.get_indexer(pd.Index(values))
-    if (pos < 0).any():
-        raise ValueError(f"{what} value {values.iloc[int(np.argmax(pos < 0))]!r} not in the series")
-    return pos
+def with_ids(frame: pd.DataFrame) -> pd.DataFrame:
+    """Frames of single-series runs may lack ``unique_id``: the dataset name is the id then."""
+    return frame if "unique_id" in frame else frame.assign(unique_id=frame["dataset"])
 
 
 def _prepare(forecasts: pd.DataFrame, series: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
-    """Drop unscored rows; add target position ``pos`` and the fold's MASE ``scale``."""
-    fc = forecasts.dropna(subset=["y", "y_hat"]).copy()
-    fc["pos"], fc["scale"] = 0, np.nan
-    full: dict[str, np.ndarray] = {}
-    for name, s in series.sort_values(["dataset", "ds"]).groupby("dataset", sort=False):
-        idx, y = pd.Index(s["ds"]), s["y"].to_numpy(float)
-        full[name] = y
-        rows = fc["dataset"] == name
-        fc.loc[rows, "pos"] = _positions(idx, fc.loc[rows, "ds"], "ds")
-        cut = _positions(idx, fc.loc[rows, "cutoff"], "cutoff")
-        fc.loc[rows, "scale"] = m.expanding_naive_scale(y)[cut]
-    missing = set(fc["dataset"]) - set(full)
+    """Drop unscored rows; add target position ``pos``, cutoff position and the fold's MASE ``scale``.
+
+    One join for all series (not a mask per series): collections have thousands of them.
+    """
+    fc = with_ids(forecasts).dropna(subset=["y", "y_hat"])
+    s = with_ids(series).sort_values(["dataset", "unique_id", "ds"], kind="stable")
+    s = s.assign(pos=s.groupby(["dataset", "unique_id"], sort=False).cumcount())
+    full: dict[tuple, np.ndarray] = {}
+    scales = []
+    for key, g in s.groupby(["dataset", "unique_id"], sort=False):
+        y = g["y"].to_numpy(float)
+        full[key] = y
+        # MASE as in the M-competitions: scaled by the in-sample seasonal naive (lag 1 without a period).
+        period = int(g["period"].iloc[0]) if "period" in g and pd.notna(g["period"].iloc[0]) else 1
+        scales.append(m.expanding_seasonal_naive_scale(y, max(1, period)))
+    s = s.assign(scale=np.concatenate(scales) if scales else np.array([], dtype=float))
+    ids = ["dataset", "unique_id"]
+    missing = set(map(tuple, fc[ids].drop_duplicates().to_numpy())) - set(full)
     if missing:
-        raise ValueError(f"no series for datasets {sorted(missing)}")
-    return fc, full
+        raise ValueError(f"no series for {sorted(missing)[:3]}")
+    at_t = s[[*ids, "ds", "pos"]]
+    at_cut = s[[*ids, "ds", "scale"]].rename(columns={"ds": "cutoff"})
+    out = fc.merge(at_t, on=[*ids, "ds"], how="left").merge(at_cut, on=[*ids, "cutoff"], how="left")
+    if out["pos"].isna().any():
+        bad = out.loc[out["pos"].isna(), "ds"].iloc[0]
+        raise ValueError(f"ds value {bad!r} not in the series")
+    return out.astype({"pos": int}), full
 
 
-def _consensus(fc: pd.DataFrame, model: str) -> pd.DataFrame:
+def _consensus(fc: pd.DataFrame, model: str, column: str) -> pd.DataFrame:
     """One forecast per key for a comparator (deterministic, so seeds agree; averaged if not)."""
     sub = fc[fc["model"] == model]
-    return sub.groupby(KEYS, as_index=False)["y_hat"].mean().rename(columns={"y_hat": "y_hat_b"})
+    return sub.groupby(KEYS, as_index=False)["y_hat"].mean().rename(columns={"y_hat": column})
 
 
-def _dm_vs(main: pd.DataFrame, other: pd.DataFrame, h: int) -> lag.DMResult:
-    pair = main.merge(other, on=KEYS).sort_values("pos")
-    loss = (pair["y"] - pair["y_hat"]) ** 2
-    return lag.diebold_mariano(loss, (pair["y"] - pair["y_hat_b"]) ** 2, h=h)
+def _dm_vs(d: pd.DataFrame, column: str, h: int) -> lag.DMResult:
+    pair = d.dropna(subset=[column])
+    return lag.diebold_mariano((pair["y"] - pair["y_hat"]) ** 2, (pair["y"] - pair[column]) ** 2, h=h)
 
 
-def _score_group(
-    g: pd.DataFrame, base: pd.DataFrame, ref: pd.DataFrame, y_full: np.ndarray, max_shift: int
-) -> dict[str, float]:
+def _score_group(g: pd.DataFrame, y_full: np.ndarray, max_shift: int) -> dict[str, float]:
+    """Every metric of one series × model × seed; ``y_hat_b`` / ``y_hat_r`` are the baseline's and
+    the reference's forecasts on the same keys (NaN where they have none)."""
     y, f = g["y"].to_numpy(float), g["y_hat"].to_numpy(float)
     out: dict[str, float] = dict(
         n=len(g), mse=m.mse(y, f), mae=m.mae(y, f), rmse=m.rmse(y, f),
         mase=m.mase(y, f, g["scale"]), smape=m.smape(y, f),
     )  # fmt: skip
-    pair = g.merge(base, on=KEYS)
+    pair = g.dropna(subset=["y_hat_b"])
     base_mse = m.mse(pair["y"], pair["y_hat_b"])
     out["rel_mse"] = m.mse(pair["y"], pair["y_hat"]) / base_mse if base_mse > 0 else np.nan
     h = int(g["h"].min())
     d = g[g["h"] == h].sort_values("pos")
     dy, df, do = (d[c].to_numpy(float) for c in ("y", "y_hat", "y_origin"))
-    dm = _dm_vs(d, base, h)
-    out.update(dm_stat=dm.stat, dm_pvalue=dm.pvalue, dm_pvalue_vs_arima=_dm_vs(d, ref, h).pvalue)
+    dm = _dm_vs(d, "y_hat_b", h)
+    out.update(dm_stat=dm.stat, dm_pvalue=dm.pvalue, dm_pvalue_vs_ref=_dm_vs(d, "y_hat_r", h).pvalue)
     out["diag_h"], out["h_max"] = h, int(g["h"].max())
     out["best_shift"], out["shift_gain"] = lag.best_shift(lag.lag_scan(df, d["pos"], y_full, max_shift))
     direction = lag.direction_accuracy(dy, df, do)
@@ -102,26 +113,31 @@ def _score_group(
     return out
 
 
-def score_seeds(
-    forecasts: pd.DataFrame,
-    series: pd.DataFrame,
-    *,
-    baseline: str = "naive",
-    reference: str = "arima",
-    max_shift: int = 5,
-    alpha: float = 0.05,
-    echo_threshold: float = 0.2,
-) -> pd.DataFrame:
-    """One row per dataset × model × seed with every metric, ``lagging`` and ``verdict``."""
+def returns_series(series: pd.DataFrame) -> set[tuple]:
+    """(dataset, unique_id) of return series: QLIKE (variance vs y²) is meaningful only for them."""
+    s = with_ids(series)
+    if "returns" not in s:
+        return set()
+    flagged = s.loc[s["returns"].astype(bool), ["dataset", "unique_id"]].drop_duplicates()
+    return set(map(tuple, flagged.to_numpy()))
+
+
+def score_seeds(forecasts: pd.DataFrame, series: pd.DataFrame, sc: ScoringSettings = DEFAULT) -> pd.DataFrame:
+    """One row per dataset × series × model × seed with every metric, ``lagging`` and ``verdict``."""
     fc, full = _prepare(forecasts, series)
-    base, ref = _consensus(fc, baseline), _consensus(fc, reference)
+    fc = fc.merge(_consensus(fc, sc.baseline, "y_hat_b"), on=KEYS, how="left")
+    fc = fc.merge(_consensus(fc, sc.reference, "y_hat_r"), on=KEYS, how="left")
     rows = []
-    for (ds_name, model, seed), g in fc.groupby(GROUP, sort=False, dropna=False):
-        stats_ = _score_group(g, base, ref, full[ds_name], max_shift)
-        rows.append({"dataset": ds_name, "model": model, "seed": seed, **stats_})
+    for (ds_name, uid, model, seed), g in fc.groupby(GROUP, sort=False, dropna=False):
+        stats_ = _score_group(g, full[(ds_name, uid)], sc.max_shift)
+        rows.append({"dataset": ds_name, "unique_id": uid, "model": model, "seed": seed, **stats_})
     out = pd.DataFrame(rows, columns=[*GROUP, *METRICS]).astype({**dict.fromkeys(METRICS, float), "n": int})
-    out["verdict"] = [verdict(s, p, alpha) for s, p in zip(out["dm_stat"], out["dm_pvalue"], strict=True)]
-    out["lagging"] = lagging_column(out, echo_threshold, max_shift)
+    returns = returns_series(series)
+    is_returns = [(d, u) in returns for d, u in zip(out["dataset"], out["unique_id"], strict=True)]
+    out.loc[~np.array(is_returns, dtype=bool), "qlike"] = np.nan
+    pairs = zip(out["dm_stat"], out["dm_pvalue"], strict=True)
+    out["verdict"] = [verdict(s, p, sc.alpha) for s, p in pairs]
+    out["lagging"] = lagging_column(out, sc.echo_threshold, sc.max_shift)
     return out
 
 
@@ -134,74 +150,55 @@ def _mode_shift(ks: pd.Series) -> float:
     return float(sorted(top, key=lambda k: (abs(k), k))[0])
 
 
-def aggregate_seeds(
-    per_seed: pd.DataFrame,
-    *,
-    baseline: str = "naive",
-    reference: str = "arima",
-    echo_threshold: float = 0.2,
-    max_shift: int = 5,
-) -> pd.DataFrame:
+def aggregate_seeds(per_seed: pd.DataFrame, sc: ScoringSettings = DEFAULT) -> pd.DataFrame:
     """Mean over seeds plus ``<metric>_std`` (sample std, ddof=1; NaN for one seed).
 
     best_shift is the modal shift; the verdict is the per-seed verdict when all seeds agree and
     no_better_than_naive otherwise (a result that flips with the seed is not robust); lagging is
-    re-derived from the aggregated verdict, modal shift and mean echo ratio. ``beats_arima`` applies
-    ``beats_reference``; ``verdict_text`` is the plain-language sentence.
+    re-derived from the aggregated verdict, modal shift and mean echo ratio. ``beats_ref`` applies
+    ``beats_reference`` against the reference model; ``verdict_text`` is the plain-language sentence.
     """
-    g = per_seed.groupby(["dataset", "model"], sort=False, dropna=False)
+    per_seed = with_ids(per_seed)
+    g = per_seed.groupby(["dataset", "unique_id", "model"], sort=False, dropna=False)
     num = [c for c in METRICS if c not in NOT_AVERAGED]
     out = g[["n", "diag_h", "h_max", *num]].mean()
     out.insert(0, "n_seeds", g.size())
     out["best_shift"] = g["best_shift"].agg(_mode_shift)
     out["verdict"] = g["verdict"].agg(lambda v: v.iloc[0] if v.nunique() == 1 else NO_BETTER)
-    out["lagging"] = lagging_column(out, echo_threshold, max_shift)
+    out["lagging"] = lagging_column(out, sc.echo_threshold, sc.max_shift)
     std = g[[*num, "best_shift"]].std(ddof=1).add_suffix("_std")
     out = out.join(std).reset_index()
-    ref = out[out["model"] == reference].set_index("dataset")["mse"]
+    baseline, reference = sc.baseline, sc.reference
+    ref = out[out["model"] == reference].set_index(["dataset", "unique_id"])["mse"]
     beats = [
-        beats_reference(r.mse, r.mse_std, ref[r.dataset])
-        if r.model not in (reference, baseline) and r.dataset in ref.index
+        beats_reference(r.mse, r.mse_std, ref[(r.dataset, r.unique_id)])
+        if r.model not in (reference, baseline) and (r.dataset, r.unique_id) in ref.index
         else pd.NA
         for r in out.itertuples()
     ]
-    out["beats_arima"] = pd.array(beats, dtype="boolean")
+    out["beats_ref"] = pd.array(beats, dtype="boolean")
+    out["baseline"], out["reference"] = baseline, reference
     out["verdict_text"] = [
-        verdict_sentence(r, baseline=baseline, reference=reference, echo_threshold=echo_threshold)
+        verdict_sentence(r, baseline=baseline, reference=reference, echo_threshold=sc.echo_threshold)
         for r in out.to_dict("records")
     ]
-    head = ["dataset", "model", "n_seeds", *METRICS]
+    head = ["dataset", "unique_id", "model", "n_seeds", *METRICS]
     rest = [c for c in out.columns if c not in head and not c.endswith("_std")]
     return out[head + rest + [c for c in out.columns if c.endswith("_std")]]
 
 
-def score(
-    forecasts: pd.DataFrame,
-    series: pd.DataFrame,
-    *,
-    baseline: str = "naive",
-    reference: str = "arima",
-    max_shift: int = 5,
-    alpha: float = 0.05,
-    echo_threshold: float = 0.2,
-) -> pd.DataFrame:
-    """The metrics table: one row per dataset × model, seeds aggregated (``aggregate_seeds``)."""
-    per_seed = score_seeds(
-        forecasts, series, baseline=baseline, reference=reference,
-        max_shift=max_shift, alpha=alpha, echo_threshold=echo_threshold,
-    )  # fmt: skip
-    return aggregate_seeds(
-        per_seed, baseline=baseline, reference=reference, echo_threshold=echo_threshold, max_shift=max_shift
-    )
+def score(forecasts: pd.DataFrame, series: pd.DataFrame, sc: ScoringSettings = DEFAULT) -> pd.DataFrame:
+    """The per-series metrics table: one row per dataset × series × model, seeds aggregated."""
+    return aggregate_seeds(score_seeds(forecasts, series, sc), sc)
 
 
 def per_horizon(forecasts: pd.DataFrame, *, baseline: str = "naive") -> pd.DataFrame:
-    """MSE, MAE and rel_mse per dataset × model × h (mean over seeds), for h > 1 plots.
+    """MSE, MAE and rel_mse per dataset × series × model × h (mean over seeds), for h > 1 plots.
 
-    rel_mse uses only the rows where the baseline also has a forecast (same dataset, cutoff, ds, h).
+    rel_mse uses only the rows where the baseline also has a forecast (same series, cutoff, ds, h).
     """
-    fc = forecasts.dropna(subset=["y", "y_hat"])
-    fc = fc.merge(_consensus(fc, baseline), on=KEYS, how="left")
+    fc = with_ids(forecasts).dropna(subset=["y", "y_hat"])
+    fc = fc.merge(_consensus(fc, baseline, "y_hat_b"), on=KEYS, how="left")
     both = fc["y_hat_b"].notna()
     fc = fc.assign(
         se=(fc["y"] - fc["y_hat"]) ** 2,
@@ -215,27 +212,29 @@ def per_horizon(forecasts: pd.DataFrame, *, baseline: str = "naive") -> pd.DataF
         pair=("se_pair", "mean"), base=("se_base", "mean"),
     )  # fmt: skip
     per["rel_mse"] = per["pair"] / per["base"].where(per["base"] > 0)
-    out = per.groupby(["dataset", "model", "h"], sort=False)[["n", "mse", "mae", "rel_mse"]].mean()
+    keys = ["dataset", "unique_id", "model", "h"]
+    out = per.groupby(keys, sort=False)[["n", "mse", "mae", "rel_mse"]].mean()
     return out.reset_index()
 
 
 def lag_curves(
     forecasts: pd.DataFrame, series: pd.DataFrame, *, max_shift: int = 5, h: int | None = None
 ) -> pd.DataFrame:
-    """The lag scan curve MSE(ŷ_t, y_{t−k}) per dataset × model × k (mean over seeds).
+    """The lag scan curve MSE(ŷ_t, y_{t−k}) per dataset × series × model × k (mean over seeds).
 
     Uses horizon ``h``, or each model's first horizon step when None (the one in the main table).
     """
     fc, full = _prepare(forecasts, series)
     parts = []
-    for (ds_name, model, seed), g in fc.groupby(GROUP, sort=False, dropna=False):
+    for (ds_name, uid, model, seed), g in fc.groupby(GROUP, sort=False, dropna=False):
         hh = int(g["h"].min()) if h is None else h
         d = g[g["h"] == hh].sort_values("pos")
         if len(d):
-            curve = lag.lag_scan(d["y_hat"], d["pos"], full[ds_name], max_shift)
-            parts.append(curve.assign(dataset=ds_name, model=model, seed=seed, h=hh))
+            curve = lag.lag_scan(d["y_hat"], d["pos"], full[(ds_name, uid)], max_shift)
+            parts.append(curve.assign(dataset=ds_name, unique_id=uid, model=model, seed=seed, h=hh))
+    keys = ["dataset", "unique_id", "model", "h", "k"]
     if not parts:
-        return pd.DataFrame(columns=["dataset", "model", "h", "k", "mse", "n"])
+        return pd.DataFrame(columns=[*keys, "mse", "n"])
     curves = pd.concat(parts, ignore_index=True)
-    out = curves.groupby(["dataset", "model", "h", "k"], sort=False)[["mse", "n"]].mean()
+    out = curves.groupby(keys, sort=False)[["mse", "n"]].mean()
     return out.reset_index()

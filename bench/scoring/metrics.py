@@ -71,6 +71,42 @@ def expanding_naive_scale(y: npt.ArrayLike) -> np.ndarray:
     return out
 
 
+def _check_period(m: int) -> int:
+    if isinstance(m, bool) or not isinstance(m, (int, np.integer)) or m < 1:
+        raise ValueError(f"seasonal period m = {m!r} is not allowed; use an integer >= 1 (1 = no season)")
+    return int(m)
+
+
+def seasonal_naive_scale(y_train: npt.ArrayLike, m: int) -> float:
+    """In-sample MAE of the seasonal naive at lag m, mean|y_i − y_{i−m}|: the M4 MASE denominator.
+
+    The M-competitions scale MASE by this at the data's period (12 for monthly), so a seasonal series
+    is not flattered by a scale inflated by its own season. A series with no more than m points has
+    no seasonal step yet: it falls back to m = 1 (``naive_scale``) rather than giving NaN. m = 1 is
+    ``naive_scale`` exactly.
+    """
+    m = _check_period(m)
+    (a,) = aligned(y_train)
+    if a.size <= m:
+        return naive_scale(a)
+    return _mean(np.abs(a[m:] - a[:-m]))
+
+
+def expanding_seasonal_naive_scale(y: npt.ArrayLike, m: int) -> np.ndarray:
+    """``seasonal_naive_scale(y[: p + 1], m)`` for every position p at once, in O(n).
+
+    Prefixes of no more than m points get the one-step naive scale (the same fallback; entry 0 is
+    NaN), so each fold's scale uses only the data up to its cutoff.
+    """
+    m = _check_period(m)
+    (a,) = aligned(y)
+    out = expanding_naive_scale(a)
+    if a.size > m:
+        steps = np.arange(1, a.size - m + 1)
+        out[m:] = np.cumsum(np.abs(a[m:] - a[:-m])) / steps
+    return out
+
+
 def mase(y: npt.ArrayLike, y_hat: npt.ArrayLike, scale: npt.ArrayLike) -> float:
     """Mean absolute scaled error, mean(|y − ŷ| / s), s = the row's fold ``naive_scale``.
 

@@ -107,7 +107,7 @@ def verdict_sentence(
     n_seeds = row.get("n_seeds", 1)
     if n_seeds > 1:
         text += f"; mean of {int(n_seeds)} seeds"
-        vs = row.get("beats_arima", pd.NA)
+        vs = row.get("beats_ref", pd.NA)
         if not pd.isna(vs):
             text += f"; {'beats' if vs else 'does not beat'} {reference} by more than its seed spread"
     return text + "."

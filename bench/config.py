@@ -1,0 +1,78 @@
+"""The Hydra boundary: the composed ``DictConfig`` becomes plain data here and nowhere else.
+
+Below this module nothing reads a ``DictConfig``: :func:`load_settings` resolves interpolations,
+adds the baseline model when the run did not ask for it (every ratio is against it), and parses
+the result into :class:`bench.settings.Settings`.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from omegaconf import DictConfig, OmegaConf, open_dict
+from omegaconf.errors import OmegaConfBaseException
+
+from bench.errors import ConfigError
+from bench.parse import parse_settings
+from bench.settings import Settings
+
+CONF = Path(__file__).resolve().parents[1] / "conf"
+
+
+def available(group: str) -> list[str]:
+    """Names of the configs in ``conf/<group>/`` (what ``models=[…]`` / ``datasets=[…]`` accept)."""
+    return sorted(p.stem for p in (CONF / group).glob("*.yaml"))
+
+
+GROUPS = {"models": "models", "datasets": "datasets", "experiment": "experiment"}
+
+
+def unknown_choice(args: list[str]) -> str | None:
+    """One paragraph for the first ``models=[…]`` / ``datasets=[…]`` / ``+experiment=…`` override that
+    names a config that does not exist (Hydra's own message lists its search path instead)."""
+    for arg in args:
+        key, sep, value = arg.lstrip("+~").partition("=")
+        group = GROUPS.get(key)
+        if not sep or group is None or not (CONF / group).is_dir():
+            continue
+        names = re.findall(r"[^\[\],\s'\"]+", value)
+        have = available(group)
+        for name in names:
+            if name not in have:
+                return (
+                    f"{key}={value}: there is no {group[:-1] if group.endswith('s') else group} "
+                    f"named {name!r}; available: {', '.join(have)} (configs in conf/{group}/)"
+                )
+    return None
+
+
+def with_baseline(cfg: DictConfig) -> bool:
+    """Put the baseline model first in ``cfg.models`` if absent; True when it had to be added."""
+    baseline = str(cfg.get("baseline", "naive"))
+    if baseline in (cfg.get("models") or {}):
+        return False
+    path = CONF / "models" / f"{baseline}.yaml"
+    if not path.exists():
+        raise ConfigError(
+            f"baseline={baseline} is not a model config; choose one of: {', '.join(available('models'))}"
+        )
+    with open_dict(cfg):
+        others = dict(cfg.get("models") or {})
+        cfg.models = {baseline: OmegaConf.load(path), **others}
+    return True
+
+
+def to_plain(cfg: DictConfig) -> dict[str, Any]:
+    """Resolved plain data; required values (``???``) stay visible for the parser to name."""
+    try:
+        return OmegaConf.to_container(cfg, resolve=True, throw_on_missing=False)  # type: ignore[return-value]
+    except OmegaConfBaseException as exc:
+        key = getattr(exc, "full_key", "") or ""
+        raise ConfigError(f"the setting {key} cannot be resolved: {' '.join(str(exc).split())}") from exc
+
+
+def load_settings(cfg: DictConfig) -> Settings:
+    added = with_baseline(cfg)
+    return parse_settings(to_plain(cfg), baseline_added=added)

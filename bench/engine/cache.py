@@ -1,0 +1,251 @@
+"""Content-addressed store of task results: a task whose inputs did not change is not recomputed.
+
+The key is the sha256 of a canonical JSON of everything that decides a task's result (settings,
+a fingerprint of the data, package versions), so the same inputs give the same key in every
+process and a changed float gives another one. An entry is a small header (key, payload checksum,
+size) followed by the pickled result; it is written atomically, and an entry that does not verify
+is deleted and recomputed rather than trusted. The cache only ever holds files this project wrote
+itself: pickle is not safe for files from elsewhere.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import functools
+import hashlib
+import json
+import math
+import os
+import pickle
+import tempfile
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path, PurePath
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+MAGIC = b"lagbench-cache 1\n"
+PACKAGES = ("lagbench", "numpy", "pandas", "scipy", "statsmodels", "arch", "torch", "scikit-learn")
+
+
+def task_key(parts: Mapping[str, Any]) -> str:
+    """sha256 (hex) of the canonical JSON of ``parts``: key order does not matter, values do exactly."""
+    text = json.dumps(canonical(dict(parts)), sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(text.encode("ascii")).hexdigest()
+
+
+def canonical(v: Any) -> Any:
+    """Plain JSON values for ``v``: numpy scalars as Python ones, floats as their exact repr (so
+    0.1 and 0.1 + 1e-17 differ, and NaN/inf are representable), arrays by dtype, shape and a hash of
+    their bytes, dataclasses and enums by type and value. Anything else is refused, since its
+    ``repr`` may hold a memory address and make keys differ between processes."""
+    if v is None or isinstance(v, (bool, str)):
+        return v
+    if isinstance(v, np.bool_):
+        return bool(v)
+    if isinstance(v, (int, np.integer)):
+        return int(v)
+    if isinstance(v, (float, np.floating)):
+        return {"float": repr(float(v))}
+    if isinstance(v, np.ndarray):
+        return {"ndarray": str(v.dtype), "shape": list(v.shape), "sha256": _array_hash(v)}
+    if isinstance(v, Mapping):
+        return {"dict": sorted(([_key_text(k), canonical(x)] for k, x in v.items()), key=lambda kv: kv[0])}
+    if isinstance(v, (list, tuple)):
+        return [canonical(x) for x in v]
+    if isinstance(v, (set, frozenset)):
+        return {"set": sorted(json.dumps(canonical(x), sort_keys=True) for x in v)}
+    if dataclasses.is_dataclass(v) and not isinstance(v, type):
+        fields = {f.name: getattr(v, f.name) for f in dataclasses.fields(v)}
+        return {"dataclass": f"{type(v).__module__}.{type(v).__qualname__}", "fields": canonical(fields)}
+    if isinstance(v, enum.Enum):
+        return {"enum": f"{type(v).__qualname__}.{v.name}", "value": canonical(v.value)}
+    if isinstance(v, PurePath):
+        return {"path": str(v)}
+    if isinstance(v, pd.Timestamp):
+        return {"timestamp": v.isoformat()}
+    raise TypeError(f"task_key cannot hash a {type(v).__name__} ({v!r:.60}): pass plain values")
+
+
+def data_fingerprint(values: np.ndarray, index: Any = None) -> str:
+    """sha256 of a series' values (as float64) and its index: the data part of a task key."""
+    h = hashlib.sha256()
+    arr = np.ascontiguousarray(np.asarray(values, dtype=np.float64))
+    h.update(f"values {arr.shape}\n".encode())
+    h.update(arr.tobytes())
+    h.update(_index_bytes(index))
+    return h.hexdigest()
+
+
+def package_versions() -> dict[str, str | None]:
+    """Versions of the packages that decide a task's numbers (None when not installed)."""
+    return dict(_versions())
+
+
+@functools.cache
+def _versions() -> tuple[tuple[str, str | None], ...]:
+    # ~30 ms of metadata look-ups: once per process, not once per task key.
+    out = []
+    for pkg in PACKAGES:
+        try:
+            out.append((pkg, metadata.version(pkg)))
+        except metadata.PackageNotFoundError:
+            out.append((pkg, None))
+    return tuple(out)
+
+
+# The parts of lagbench whose code decides a task's result (scoring and reports work on stored
+# forecasts, so editing them must not throw the cache away).
+RESULT_CODE = ("data", "engine", "models", "prep", "types.py")
+
+
+def code_fingerprint(root: Path | None = None, parts: tuple[str, ...] = RESULT_CODE) -> str:
+    """sha256 over the source of ``parts`` of the ``bench`` package (paths and contents), so an
+    edited model or runner gets new keys even though the package version did not change."""
+    root = Path(__file__).resolve().parents[1] if root is None else Path(root)
+    h = hashlib.sha256()
+    for part in parts:
+        p = root / part
+        files = sorted(p.rglob("*.py")) if p.is_dir() else [p] if p.exists() else []
+        for f in files:
+            h.update(f"{f.relative_to(root).as_posix()}\n".encode())
+            h.update(hashlib.sha256(f.read_bytes()).digest())
+    return h.hexdigest()
+
+
+@dataclass
+class CacheStats:
+    """What the cache did in this process (mutable counters, reported at the end of a run)."""
+
+    hits: int = 0
+    misses: int = 0
+    writes: int = 0
+    corrupt: int = 0  # entries that failed verification, deleted
+    write_errors: int = 0  # puts that could not be written (disk full, permissions): result not cached
+
+
+class TaskCache:
+    """Results by key under ``root/<key[:2]>/<key>.pkl``; ``enabled=False`` stores and finds nothing."""
+
+    def __init__(self, root: Path, enabled: bool = True) -> None:
+        self.root = Path(root)
+        self.enabled = enabled
+        self.stats = CacheStats()
+
+    def path(self, key: str) -> Path:
+        if len(key) != 64 or any(c not in "0123456789abcdef" for c in key):
+            raise ValueError(f"cache key must be 64 lowercase hex digits (a task_key), not {key!r}")
+        return self.root / key[:2] / f"{key}.pkl"
+
+    def get(self, key: str) -> object | None:
+        """The stored result, or None when absent or when the entry does not verify (then deleted)."""
+        if not self.enabled:
+            return None
+        path = self.path(key)
+        try:
+            blob = path.read_bytes()
+        except FileNotFoundError:
+            self.stats.misses += 1
+            return None
+        obj = _decode(blob, key)
+        if obj is _BAD:
+            path.unlink(missing_ok=True)
+            self.stats.corrupt += 1
+            self.stats.misses += 1
+            return None
+        self.stats.hits += 1
+        return obj
+
+    def put(self, key: str, obj: object) -> bool:
+        """Store ``obj`` under ``key`` atomically; False (with a warning) when the disk refuses.
+
+        An object that cannot be pickled is a bug and raises.
+        """
+        if not self.enabled:
+            return False
+        path = self.path(key)
+        payload = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+        header = {"key": key, "sha256": hashlib.sha256(payload).hexdigest(), "size": len(payload)}
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _write_atomic(path, MAGIC + json.dumps(header).encode("ascii") + b"\n" + payload)
+        except OSError as exc:
+            self.stats.write_errors += 1
+            warnings.warn(f"task cache: could not write {path} ({exc}); result not cached", stacklevel=2)
+            return False
+        self.stats.writes += 1
+        return True
+
+
+_BAD = object()
+
+
+def _decode(blob: bytes, key: str) -> object:
+    """The unpickled payload if magic, key, size and checksum all match, else ``_BAD``."""
+    if not blob.startswith(MAGIC):
+        return _BAD
+    head, sep, payload = blob[len(MAGIC) :].partition(b"\n")
+    try:
+        header = json.loads(head) if sep else None
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return _BAD
+    if not isinstance(header, dict) or header.get("key") != key or header.get("size") != len(payload):
+        return _BAD
+    if header.get("sha256") != hashlib.sha256(payload).hexdigest():
+        return _BAD
+    try:
+        return pickle.loads(payload)
+    except Exception:  # noqa: BLE001 - a checksummed payload that will not load (moved class, ...)
+        return _BAD
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    """Temporary file in the same dir, flushed and fsynced, then renamed: a reader sees the whole
+    entry or none, and a crash part-way leaves neither the entry nor the temporary file."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem[:8]}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _array_hash(a: np.ndarray) -> str:
+    if a.dtype == object:
+        return hashlib.sha256(json.dumps(canonical(a.tolist())).encode()).hexdigest()
+    return hashlib.sha256(np.ascontiguousarray(a).tobytes()).hexdigest()
+
+
+def _key_text(k: Any) -> str:
+    if isinstance(k, str):
+        return k
+    if isinstance(k, (int, np.integer)) and not isinstance(k, bool):
+        return f"int:{int(k)}"
+    raise TypeError(f"task_key needs str or int mapping keys, not {type(k).__name__} ({k!r:.60})")
+
+
+def _index_bytes(index: Any) -> bytes:
+    """Positions, timestamps (ns since the epoch, with tz) or labels, type-tagged so a RangeIndex
+    and dates never collide."""
+    if index is None:
+        return b"index none"
+    idx = pd.Index(index)
+    if isinstance(idx, pd.RangeIndex):
+        return f"index range {idx.start} {idx.stop} {idx.step}".encode()
+    if isinstance(idx, pd.DatetimeIndex):
+        head = f"index datetime {idx.tz} {len(idx)}\n".encode()  # ns whatever the stored unit
+        return head + np.ascontiguousarray(idx.as_unit("ns").asi8).tobytes()
+    if idx.dtype.kind in "iuf":
+        arr = np.ascontiguousarray(idx.to_numpy())
+        return f"index {arr.dtype} {len(arr)}\n".encode() + arr.tobytes()
+    labels = [None if (isinstance(x, float) and math.isnan(x)) else str(x) for x in idx]
+    return b"index labels\n" + json.dumps(labels, ensure_ascii=True).encode()

