@@ -77,10 +77,6 @@ class Chain:
                 out.update({k: v for k, v in s.info().items() if k not in ("d", "D")})
         return out
 
-    def info(self) -> dict:
-        """What fitting chose (none of today's steps chooses anything)."""
-        return {}
-
     def describe(self) -> str:
         if not self.steps:
             return "identity"
