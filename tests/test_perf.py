@@ -13,10 +13,10 @@ from conftest import FAST_NEURAL
 
 TINY = Settings(
     repeats=1,
-    models=("naive", "arima", "linear"),
+    models=("naive", "arima_fixed", "linear"),
     model_folds=1,
     runner_folds=5,
-    refit_models=("arima", "lstm"),
+    refit_models=("arima_fixed", "lstm"),
     refit_folds=2,
     refit_every=2,
     blas_folds=1,
@@ -29,8 +29,8 @@ def test_quick_perf_table_has_every_row_with_a_positive_finite_ratio(tmp_path):
     df, notes = measure(TINY)
     expected = [
         "runner.bare_loop", "runner.backtest", "runner.factory_call", "runner.overhead",
-        "fold.arima", "fold.naive", "fold.linear",
-        "refit.arima.every1", "refit.arima.every2", "refit.lstm.every1", "refit.lstm.every2",
+        "fold.arima_fixed", "fold.naive", "fold.linear",
+        "refit.arima_fixed.every1", "refit.arima_fixed.every2", "refit.lstm.every1", "refit.lstm.every2",
         "blas.arima.threads1", "blas.arima.threads2",
     ]  # fmt: skip
     assert df["name"].tolist() == expected

@@ -53,14 +53,14 @@ class ModelRun:
         kwargs = {k: v for k, v in m.params.items() if k not in BUILD_ONLY}
         if m.seeded:
             kwargs["seed"] = self.seed
+        cls = get_object(m.target)
         if m.period_from_data:
-            if not period:
+            if not period and not getattr(cls, "period_optional", False):
                 raise ConfigError(
                     f"model {m.name!r} takes its period from the dataset, but {dataset!r} has "
                     f"none; set models.{m.name}.period=<int>"
                 )
-            kwargs["period"] = int(period)
-        cls = get_object(m.target)
+            kwargs["period"] = int(period) if period else None
         return partial(cls, **kwargs)
 
 
