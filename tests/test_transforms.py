@@ -19,6 +19,12 @@ OPTIONS = [
     dict(diff=1, scale="standard", log=True),
     dict(diff=1, scale="standard", seasonal_diff=1, period=12),
     dict(diff=0, scale="none", seasonal_diff=1, period=12, log=True),
+    dict(diff="auto", scale="standard"),
+    dict(diff="auto", scale="none", seasonal_diff="auto", period=12),
+    dict(diff=1, scale="standard", boxcox="guerrero", period=12),
+    dict(diff=0, scale="minmax", boxcox="mle"),
+    dict(diff=1, scale="none", deseasonalize=True, period=12),
+    dict(diff="auto", scale="minmax", boxcox="guerrero", deseasonalize=True, seasonal_diff="auto", period=12),
 ]
 
 
@@ -67,7 +73,19 @@ def test_log_refuses_non_positive_data():
         build_pipeline(diff=1, log=True).fit(np.array([1.0, 2.0, 0.0, 3.0]))
 
 
-@pytest.mark.parametrize("opts", [dict(diff=3), dict(scale="zscore"), dict(seasonal_diff=1, period=None)])
+BAD = [
+    dict(diff=3),
+    dict(scale="zscore"),
+    dict(seasonal_diff=1, period=None),
+    dict(diff="yes"),
+    dict(seasonal_diff=2, period=12),
+    dict(boxcox="ols"),
+    dict(deseasonalize=True, period=None),
+    dict(seasonal_diff="auto", period=1),
+]
+
+
+@pytest.mark.parametrize("opts", BAD)
 def test_impossible_transform_settings_are_config_errors(opts):
     with pytest.raises(ConfigError):
         build_pipeline(**opts).fit(_series())

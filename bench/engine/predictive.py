@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import norm
 
-from bench.prep.transforms import Chain, Difference
+from bench.prep.transforms import Chain
 from bench.types import Forecast
 
 
@@ -44,8 +44,9 @@ def invert(fc: Forecast, pipe: Chain, history: np.ndarray, level: float) -> Leve
     lo = pipe.inverse_forecast(fc.mean - q * sd, history)
     hi = pipe.inverse_forecast(fc.mean + q * sd, history)
     var = ((hi - lo) / (2.0 * q)) ** 2
-    if any(isinstance(s, Difference) for s in pipe.steps):
+    lags = pipe.lags  # every differencing applied, fixed or chosen automatically
+    if lags:
         exact = np.zeros(h, dtype=bool)
-        exact[: min(h, min(s.lag for s in pipe.steps if isinstance(s, Difference)))] = True
+        exact[: min(h, min(lags))] = True
         lo, hi, var = (np.where(exact, a, np.nan) for a in (lo, hi, var))
     return LevelForecast(mean, var, lo, hi)

@@ -8,108 +8,17 @@ anything remembered from a longer series, so data after an origin cannot reach a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
 
 import numpy as np
-from sklearn.preprocessing import MinMaxScaler, RobustScaler, StandardScaler
 
-from bench.errors import ConfigError, InputDataError
+from bench.errors import ConfigError
+from bench.prep.autodiff import AutoDifference, AutoSeasonalDifference
+from bench.prep.boxcox import METHODS as BOXCOX_METHODS
+from bench.prep.boxcox import BoxCox
+from bench.prep.deseasonalize import Deseasonalize
+from bench.prep.steps import Difference, Log, Scale, Transform, first_non_positive
 
-
-class Transform(Protocol):
-    def fit(self, y: np.ndarray) -> Transform: ...
-
-    def transform(self, y: np.ndarray) -> np.ndarray: ...
-
-    def inverse_forecast(self, z_hat: np.ndarray, history: np.ndarray) -> np.ndarray:
-        """Map forecasts (shape (h,) or (paths, h)) following ``history`` back to the input scale."""
-        ...
-
-
-def first_non_positive(y: np.ndarray) -> int | None:
-    """Position of the first value <= 0 (where a log is undefined), or None."""
-    bad = np.flatnonzero(np.asarray(y, dtype=float) <= 0)
-    return int(bad[0]) if len(bad) else None
-
-
-class Log:
-    """Natural log; refuses non-positive data instead of producing NaN."""
-
-    def fit(self, y: np.ndarray) -> Log:
-        self.transform(y)
-        return self
-
-    def transform(self, y: np.ndarray) -> np.ndarray:
-        y = np.asarray(y, dtype=float)
-        bad = first_non_positive(y)
-        if bad is not None:
-            raise InputDataError(
-                f"transform.log needs positive data, but value {y[bad]} sits at position {bad}"
-            )
-        return np.log(y)
-
-    def inverse_forecast(self, z_hat: np.ndarray, history: np.ndarray) -> np.ndarray:
-        return np.exp(z_hat)
-
-
-@dataclass
-class Difference:
-    """Lag-``lag`` differencing of order 1; chain two for d = 2. Re-integrates from the history."""
-
-    lag: int = 1
-
-    def fit(self, y: np.ndarray) -> Difference:
-        if len(y) <= self.lag:
-            raise ValueError(f"differencing at lag {self.lag} needs more than {self.lag} values")
-        return self
-
-    def transform(self, y: np.ndarray) -> np.ndarray:
-        y = np.asarray(y, dtype=float)
-        return y[self.lag :] - y[: -self.lag]
-
-    def inverse_forecast(self, z_hat: np.ndarray, history: np.ndarray) -> np.ndarray:
-        z_hat = np.asarray(z_hat, dtype=float)
-        h = z_hat.shape[-1]
-        # y_{T+i} = z_{T+i} + y_{T+i-lag}: a forecast beyond one season builds on earlier forecasts.
-        tail = np.broadcast_to(np.asarray(history, dtype=float)[-self.lag :], z_hat.shape[:-1] + (self.lag,))
-        out = np.concatenate([tail, np.zeros_like(z_hat)], axis=-1)
-        for i in range(h):
-            out[..., self.lag + i] = z_hat[..., i] + out[..., i]
-        return out[..., self.lag :]
-
-
-_SCALERS = {"standard": StandardScaler, "minmax": MinMaxScaler, "robust": RobustScaler}
-
-
-@dataclass
-class Scale:
-    """A scikit-learn scaler fitted on the fold's (transformed) training data only."""
-
-    kind: str = "standard"
-    _scaler: object = field(default=None, init=False, repr=False)
-
-    def fit(self, y: np.ndarray) -> Scale:
-        if self.kind not in _SCALERS:
-            raise ConfigError(f"transform.scale must be one of {sorted(_SCALERS)} or none, not {self.kind!r}")
-        self._scaler = _SCALERS[self.kind]().fit(np.asarray(y, dtype=float).reshape(-1, 1))
-        return self
-
-    def transform(self, y: np.ndarray) -> np.ndarray:
-        return self._scaler.transform(np.asarray(y, dtype=float).reshape(-1, 1)).reshape(-1)
-
-    def inverse_forecast(self, z_hat: np.ndarray, history: np.ndarray) -> np.ndarray:
-        z_hat = np.asarray(z_hat, dtype=float)
-        return self._scaler.inverse_transform(z_hat.reshape(-1, 1)).reshape(z_hat.shape)
-
-    @property
-    def factor(self) -> float:
-        """Original-units per scaled unit: maps a variance on the scaled series back (× factor²)."""
-        s = self._scaler
-        if isinstance(s, StandardScaler):
-            return float(s.scale_[0])
-        if isinstance(s, MinMaxScaler):
-            return float(1.0 / s.scale_[0])
-        return float(s.scale_[0])
+__all__ = ["Chain", "Difference", "Log", "Scale", "Transform", "build_pipeline", "first_non_positive"]
 
 
 @dataclass
@@ -146,19 +55,36 @@ class Chain:
 
     @property
     def lost(self) -> int:
-        """Observations consumed at the start of the series (by differencing)."""
-        return sum(s.lag for s in self.steps if isinstance(s, Difference))
+        """Most observations the steps may consume at the start (a safe bound, also before fit)."""
+        return sum(_max_lost(s) for s in self.steps)
+
+    @property
+    def lags(self) -> list[int]:
+        """Lags of the differences actually applied (after ``fit`` for automatic orders)."""
+        out: list[int] = []
+        for s in self.steps:
+            out += [s.lag] if isinstance(s, Difference) else list(getattr(s, "lags", []))
+        return out
 
     def info(self) -> dict:
-        """What fitting chose (none of today's steps chooses anything)."""
-        return {}
+        """What the fit chose, e.g. ``{"d": 1, "D": 0, "lambda": 0.31, "seasonal": True}``."""
+        out: dict = {}
+        if any(isinstance(s, Difference) or hasattr(s, "lags") for s in self.steps):
+            lags = self.lags
+            out = {"d": sum(lag == 1 for lag in lags), "D": sum(lag > 1 for lag in lags)}
+        for s in self.steps:
+            if hasattr(s, "info"):
+                out.update({k: v for k, v in s.info().items() if k not in ("d", "D")})
+        return out
 
     def describe(self) -> str:
         if not self.steps:
             return "identity"
         names = []
         for s in self.steps:
-            if isinstance(s, Difference):
+            if hasattr(s, "describe"):
+                names.append(s.describe())
+            elif isinstance(s, Difference):
                 names.append("diff" if s.lag == 1 else f"seasonal_diff({s.lag})")
             elif isinstance(s, Scale):
                 names.append(f"scale({s.kind})")
@@ -167,25 +93,66 @@ class Chain:
         return " → ".join(names)
 
 
+def _max_lost(step: Transform) -> int:
+    if isinstance(step, Difference):
+        return step.lag
+    return int(getattr(step, "max_lost", 0))
+
+
+def _allowed(key: str, value: object, allowed: tuple) -> ConfigError:
+    shown = ", ".join(repr(a) if isinstance(a, str) else str(a) for a in allowed)
+    return ConfigError(f"transform.{key} must be one of {shown}, not {value!r}")
+
+
+def _is(value: object, options: tuple) -> bool:
+    # bool is an int in Python: keep True from passing for 1 where a mode name is expected.
+    return any(value == o and type(value) is type(o) for o in options)
+
+
 def build_pipeline(
-    diff: int = 1,
+    diff: int | str = 1,
     scale: str = "standard",
     log: bool = False,
-    seasonal_diff: int = 0,
+    seasonal_diff: int | str = 0,
     period: int | None = None,
+    boxcox: bool | str = False,
+    deseasonalize: bool = False,
 ) -> Chain:
-    """Build the shared chain: log → seasonal difference → d-fold difference → scale.
+    """Build the shared chain: log/boxcox → deseasonalize → seasonal diff → diff → scale.
 
-    ``seasonal_diff`` is the seasonal differencing order (0 or 1) at lag ``period``.
+    ``diff`` ∈ {0, 1, 2, "auto"} (KPSS at 5 %, up to 2); ``seasonal_diff`` ∈ {0, 1, "auto"} at lag
+    ``period`` (STL seasonal strength ≥ 0.64); ``boxcox`` ∈ {False, "guerrero", "mle"} (True means
+    "guerrero"); ``deseasonalize``: classical multiplicative indices where the 90 % test says
+    seasonal. Automatic choices are made per series at every refit, on its training part.
     """
-    if diff not in (0, 1, 2):
-        raise ConfigError(f"transform.diff must be 0, 1 or 2, not {diff}")
+    if not _is(diff, (0, 1, 2, "auto")):
+        raise _allowed("diff", diff, (0, 1, 2, "auto"))
+    if not _is(seasonal_diff, (0, 1, "auto")) and seasonal_diff is not False:
+        raise _allowed("seasonal_diff", seasonal_diff, (0, 1, "auto"))
+    if boxcox is True:
+        boxcox = "guerrero"
+    if boxcox is not False and boxcox not in BOXCOX_METHODS and boxcox is not None:
+        raise _allowed("boxcox", boxcox, (False, *BOXCOX_METHODS))
+    if log and boxcox:
+        raise ConfigError("transform.log and transform.boxcox exclude each other; set one of them")
+    if not isinstance(deseasonalize, bool):
+        raise _allowed("deseasonalize", deseasonalize, (False, True))
+    for key, value in (("seasonal_diff", seasonal_diff), ("deseasonalize", deseasonalize)):
+        if value and (not period or int(period) < 2):
+            raise ConfigError(f"transform.{key}={value!r} needs the dataset's period (>= 2), got {period}")
     steps: list = [Log()] if log else []
-    if seasonal_diff:
-        if not period or period < 2:
-            raise ConfigError("transform.seasonal_diff needs the dataset's period (>= 2)")
-        steps += [Difference(lag=int(period)) for _ in range(int(seasonal_diff))]
-    steps += [Difference(lag=1) for _ in range(diff)]
+    if boxcox:
+        steps.append(BoxCox(method=str(boxcox), period=period))
+    if deseasonalize:
+        steps.append(Deseasonalize(period=int(period)))
+    if seasonal_diff == "auto":
+        steps.append(AutoSeasonalDifference(lag=int(period)))
+    elif seasonal_diff:
+        steps.append(Difference(lag=int(period)))
+    if diff == "auto":
+        steps.append(AutoDifference())
+    else:
+        steps += [Difference(lag=1) for _ in range(int(diff))]
     if scale and str(scale).lower() not in ("none", "null"):
         steps.append(Scale(kind=str(scale)))
     return Chain(steps)

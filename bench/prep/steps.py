@@ -1,0 +1,111 @@
+"""The fixed invertible steps of the shared pipeline: log, differencing, scaling.
+
+Each step learns its parameters in ``fit`` from a fold's training data only. Inversion is pure: it
+takes the step's own input history up to the origin, never anything remembered from a longer series.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+from sklearn.preprocessing import MinMaxScaler, RobustScaler, StandardScaler
+
+from bench.errors import ConfigError, InputDataError
+
+
+class Transform(Protocol):
+    def fit(self, y: np.ndarray) -> Transform: ...
+
+    def transform(self, y: np.ndarray) -> np.ndarray: ...
+
+    def inverse_forecast(self, z_hat: np.ndarray, history: np.ndarray) -> np.ndarray:
+        """Map forecasts (shape (h,) or (paths, h)) following ``history`` back to the input scale."""
+        ...
+
+
+def first_non_positive(y: np.ndarray) -> int | None:
+    """Position of the first value <= 0 (where a log is undefined), or None."""
+    bad = np.flatnonzero(np.asarray(y, dtype=float) <= 0)
+    return int(bad[0]) if len(bad) else None
+
+
+class Log:
+    """Natural log; refuses non-positive data instead of producing NaN."""
+
+    def fit(self, y: np.ndarray) -> Log:
+        self.transform(y)
+        return self
+
+    def transform(self, y: np.ndarray) -> np.ndarray:
+        y = np.asarray(y, dtype=float)
+        bad = first_non_positive(y)
+        if bad is not None:
+            raise InputDataError(
+                f"transform.log needs positive data, but value {y[bad]} sits at position {bad}"
+            )
+        return np.log(y)
+
+    def inverse_forecast(self, z_hat: np.ndarray, history: np.ndarray) -> np.ndarray:
+        return np.exp(z_hat)
+
+
+@dataclass
+class Difference:
+    """Lag-``lag`` differencing of order 1; chain two for d = 2. Re-integrates from the history."""
+
+    lag: int = 1
+
+    def fit(self, y: np.ndarray) -> Difference:
+        if len(y) <= self.lag:
+            raise ValueError(f"differencing at lag {self.lag} needs more than {self.lag} values")
+        return self
+
+    def transform(self, y: np.ndarray) -> np.ndarray:
+        y = np.asarray(y, dtype=float)
+        return y[self.lag :] - y[: -self.lag]
+
+    def inverse_forecast(self, z_hat: np.ndarray, history: np.ndarray) -> np.ndarray:
+        z_hat = np.asarray(z_hat, dtype=float)
+        h = z_hat.shape[-1]
+        # y_{T+i} = z_{T+i} + y_{T+i-lag}: a forecast beyond one season builds on earlier forecasts.
+        tail = np.broadcast_to(np.asarray(history, dtype=float)[-self.lag :], z_hat.shape[:-1] + (self.lag,))
+        out = np.concatenate([tail, np.zeros_like(z_hat)], axis=-1)
+        for i in range(h):
+            out[..., self.lag + i] = z_hat[..., i] + out[..., i]
+        return out[..., self.lag :]
+
+
+_SCALERS = {"standard": StandardScaler, "minmax": MinMaxScaler, "robust": RobustScaler}
+
+
+@dataclass
+class Scale:
+    """A scikit-learn scaler fitted on the fold's (transformed) training data only."""
+
+    kind: str = "standard"
+    _scaler: object = field(default=None, init=False, repr=False)
+
+    def fit(self, y: np.ndarray) -> Scale:
+        if self.kind not in _SCALERS:
+            raise ConfigError(f"transform.scale must be one of {sorted(_SCALERS)} or none, not {self.kind!r}")
+        self._scaler = _SCALERS[self.kind]().fit(np.asarray(y, dtype=float).reshape(-1, 1))
+        return self
+
+    def transform(self, y: np.ndarray) -> np.ndarray:
+        return self._scaler.transform(np.asarray(y, dtype=float).reshape(-1, 1)).reshape(-1)
+
+    def inverse_forecast(self, z_hat: np.ndarray, history: np.ndarray) -> np.ndarray:
+        z_hat = np.asarray(z_hat, dtype=float)
+        return self._scaler.inverse_transform(z_hat.reshape(-1, 1)).reshape(z_hat.shape)
+
+    @property
+    def factor(self) -> float:
+        """Original-units per scaled unit: maps a variance on the scaled series back (× factor²)."""
+        s = self._scaler
+        if isinstance(s, StandardScaler):
+            return float(s.scale_[0])
+        if isinstance(s, MinMaxScaler):
+            return float(1.0 / s.scale_[0])
+        return float(s.scale_[0])
