@@ -127,3 +127,22 @@ def test_quick_reproduction_runs_end_to_end(tmp_path: Path) -> None:
     for name in EXPERIMENTS:
         assert f"[{name}]({name}.md)" in summary
         assert (tmp_path / f"{name}.md").is_file()
+
+
+def test_a_finished_run_is_read_back_as_it_was_written(tmp_path: Path) -> None:
+    from bench.reproduce.execute import read_back, run_config
+
+    assert read_back(tmp_path / "none") is None
+    overrides = (
+        "models.rnn.epochs=2",
+        "models.rnn.hidden_size=4",
+        "seeds=[0]",
+        "split.folds=5",
+        "cache=false",
+        "n_jobs=1",
+    )
+    r = run_config("sine_rnn", tmp_path / "run", overrides)
+    again = read_back(tmp_path / "run")
+    assert again is not None and again.overrides == overrides
+    pd.testing.assert_frame_equal(again.metrics, r.metrics)
+    assert set(r.metrics["model"]) == {"naive", "arima", "rnn"} and r.report.is_file()
