@@ -21,7 +21,7 @@ STOCK = Experiment(
         ),
         Protocol(
             "stock_simplernn_w60_honest",
-            "honest protocol: 250 rolling origins, retrained every 25 days, KPSS differencing",
+            "honest protocol: 250 rolling origins, retrained every 50 days, KPSS differencing",
             "honest",
             ("models.rnn_tata.epochs=3", "seeds=[0]", "split.folds=30", "split.refit_every=15"),
         ),
