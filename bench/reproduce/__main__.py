@@ -46,6 +46,7 @@ def run_experiment(
     tata: str | None = None,
     configs: set[str] | None = None,
     reuse: bool = False,
+    every: int = 1,
 ) -> Outcome:
     """Run the experiment's configs (only ``configs`` if given, the others read back if finished);
     with ``reuse`` a config finished by an earlier invocation is read back instead of run again."""
@@ -60,8 +61,9 @@ def run_experiment(
             continue
         where = (f"datasets.tata.path={tata}",) if tata and p.config.startswith("stock_") else ()
         overrides = (*common, *where, *(p.quick if quick else ()))
-        if p.every > 1 and not quick:
-            overrides = (*overrides, *sample(p.config, overrides, p.every))
+        k = max(p.every, every)
+        if k > 1 and not quick:
+            overrides = (*overrides, *sample(p.config, overrides, k))
         print(f"[reproduce] {name}: {p.config} {' '.join(overrides)}", flush=True)
         runs[p.config] = run_config(p.config, out / "runs" / p.config, overrides)
     leaky = ()
@@ -120,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for name in names:
         configs = set(args.configs) if args.configs else None
-        o = run_experiment(name, out, args.quick, common, args.tata, configs, args.reuse)
+        o = run_experiment(name, out, args.quick, common, args.tata, configs, args.reuse, args.every)
         row = SUMMARIES[name](o)
         write_text(page(o, row, out), out / f"{name}.md")
         rows.append((name, row))

@@ -98,6 +98,16 @@ def leaky_section(o: Outcome) -> list[str]:
     ]
 
 
+def sampled(r) -> int:
+    """The k of a run made on every k-th series (its ``ids`` override), 1 for a whole collection."""
+    ids = [o for o in r.overrides if ".ids=[" in o]
+    if not ids:
+        return 1
+    n = len(ids[0].split("=", 1)[1].strip("[]").split(","))
+    total = {"m3_monthly_makridakis": 1045, "m3_monthly": 1428}.get(ids[0].split(".")[1], n)
+    return max(1, round(total / n))
+
+
 def run_section(o: Outcome, out_dir: Path) -> list[str]:
     lines = ["## lagbench runs", ""]
     for p in o.experiment.protocols:
