@@ -110,6 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="directory of the TATA files (default: ../shared/data/tata from the repo root)",
     )
+    ap.add_argument("--every", type=int, default=1, help="full runs: every k-th series of each collection")
     ap.add_argument("--configs", nargs="+", default=None, help="run only these configs (others: read back)")
     ap.add_argument(
         "--reuse", action="store_true", help="read back configs finished by an earlier invocation"

@@ -52,7 +52,15 @@ def m3_makridakis(o: Outcome) -> SummaryRow:
     h_stat, hs_v = _best(o, honest, STATS, "smape")
     h_net, hn_v = _best(o, honest, ("rnn", "lstm", "lstm_global"), "smape")
     ok = [a < b for a, b in ((s_v, n_v), (hs_v, hn_v)) if math.isfinite(a) and math.isfinite(b)]
-    claim = "holds" if ok and all(ok) else "does not hold" if ok and not any(ok) else "holds only in part"
+    claim = (
+        "cannot be judged (no net was run)"
+        if not ok
+        else "holds"
+        if all(ok)
+        else "does not hold"
+        if not any(ok)
+        else "holds only in part"
+    )
     verdict = (
         f"The claim {claim}: best statistical sMAPE {fmt(s_v, 2)} ({s_stat}) vs best net {fmt(n_v, 2)} "
         f"({s_net}) under "
