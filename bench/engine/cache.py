@@ -205,18 +205,26 @@ def _decode(blob: bytes, key: str) -> object:
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
-    """Temporary file in the same dir, flushed and fsynced, then renamed: a reader sees the whole
-    entry or none, and a crash part-way leaves neither the entry nor the temporary file."""
+    """Temporary file in the same dir, flushed and fsynced, then linked into place: a reader sees
+    the whole entry or none, and a crash part-way leaves neither the entry nor the temporary file.
+
+    The first writer wins (``os.link`` refuses an existing name): when two sweep jobs compute the
+    same task at once, both end up with the one stored result, so their files agree to the byte.
+    """
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem[:8]}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        except OSError:  # a filesystem without hard links: replace, last writer wins
+            os.replace(tmp, path)
+    finally:
         Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _array_hash(a: np.ndarray) -> str:
