@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bench.prep.steps import Difference
+from bench.prep.steps import Difference, apply_steps, invert_steps
 
 SEASONAL_STRENGTH = 0.64  # R nsdiffs' default threshold for its "seas" heuristic
 
@@ -102,19 +102,10 @@ class _AutoOrder(ABC):
         return self
 
     def transform(self, y: np.ndarray) -> np.ndarray:
-        x = np.asarray(y, dtype=float)
-        for step in self._steps:
-            x = step.transform(x)
-        return x
+        return apply_steps(self._steps, y)
 
     def inverse_forecast(self, z_hat: np.ndarray, history: np.ndarray) -> np.ndarray:
-        inputs = [np.asarray(history, dtype=float)]
-        for step in self._steps[:-1]:
-            inputs.append(step.transform(inputs[-1]))
-        x = np.asarray(z_hat, dtype=float)
-        for step, hist in zip(reversed(self._steps), reversed(inputs[: len(self._steps)]), strict=True):
-            x = step.inverse_forecast(x, hist)
-        return x
+        return invert_steps(self._steps, z_hat, history)
 
     @property
     def max_lost(self) -> int:

@@ -121,3 +121,23 @@ class Scale:
     def factor(self) -> float:
         """Original-units per scaled unit: maps a variance on the scaled series back (× factor²)."""
         return 1.0 / self._scale if self.kind == "minmax" else self._scale
+
+
+def apply_steps(steps: list, y: np.ndarray) -> np.ndarray:
+    """``y`` through ``steps`` in order (their ``transform``)."""
+    x = np.asarray(y, dtype=float)
+    for step in steps:
+        x = step.transform(x)
+    return x
+
+
+def invert_steps(steps: list, z_hat: np.ndarray, history: np.ndarray) -> np.ndarray:
+    """Inverse of :func:`apply_steps` for forecasts: backwards, each step re-anchored on its own input
+    (the history pushed through the steps before it), so nothing past the origin is ever used."""
+    inputs = [np.asarray(history, dtype=float)]
+    for step in steps[:-1]:
+        inputs.append(step.transform(inputs[-1]))
+    x = np.asarray(z_hat, dtype=float)
+    for step, hist in zip(reversed(steps), reversed(inputs[: len(steps)]), strict=True):
+        x = step.inverse_forecast(x, hist)
+    return x
