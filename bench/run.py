@@ -49,9 +49,13 @@ def main(cfg: DictConfig) -> None:
 
 def cli() -> None:
     """Check the names of chosen configs before Hydra composes them, then run."""
-    from bench.config import unknown_choice
+    from bench.config import unknown_choice, unknown_key
 
-    problem = unknown_choice(sys.argv[1:])
+    args = sys.argv[1:]
+    if any(a in ("-m", "--multirun") for a in args):  # a sweep: Hydra expands the values first
+        problem = unknown_choice(args)
+    else:
+        problem = unknown_choice(args) or unknown_key(args)
     if problem:
         print(f"lagbench: {problem}", file=sys.stderr)
         sys.exit(2)
