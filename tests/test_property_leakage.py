@@ -188,6 +188,8 @@ def test_global_loop_rewriting_one_series_after_an_origin_moves_no_earlier_forec
     before, after = run(ys), run(changed)
     for k in range(n_series):
         for fold in range(case.cut_fold + 1):  # fold i of every series is fitted together
-            assert_same(before[k][fold], after[k][fold], f"series {k} fold {fold} (series {victim} rewritten)")
+            where = f"series {k} fold {fold} (series {victim} rewritten)"
+            assert_same(before[k][fold], after[k][fold], where)
     assert before[victim][0].status == "ok", before[victim][0].error
-    assert moved(list(zip(before[victim][case.cut_fold + 1 :], after[victim][case.cut_fold + 1 :], strict=True)))
+    later = slice(case.cut_fold + 1, None)
+    assert moved(list(zip(before[victim][later], after[victim][later], strict=True)))

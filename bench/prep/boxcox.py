@@ -78,7 +78,7 @@ class BoxCox:
         if self.lam > 0:
             xx = self.lam * z + 1.0
             below = xx < 0
-            out = np.where(below, -np.abs(xx) ** (1.0 / self.lam), out)
+            out = np.where(below, -(np.abs(xx) ** (1.0 / self.lam)), out)
         return out
 
     def describe(self) -> str:
