@@ -28,6 +28,13 @@ def main(cfg: DictConfig) -> None:
     out_dir = Path(HydraConfig.get().runtime.output_dir)
     try:
         report = run(load_settings(cfg), out_dir)
+    except KeyboardInterrupt:
+        # Finished tasks are already in the cache (each stored atomically as it arrives); a run dir
+        # without its report would look like a result, so none is kept. A rerun resumes.
+        shutil.rmtree(out_dir, ignore_errors=True)
+        print("lagbench: interrupted; finished tasks are cached, run the same command to resume",
+              file=sys.stderr)  # fmt: skip
+        sys.exit(130)
     except Exception as exc:
         err = user_error(exc)
         if err is None or cfg.get("debug", False):
