@@ -100,6 +100,9 @@ def test_huge_and_tiny_magnitudes_load_exactly(tmp_path, scale):
     np.testing.assert_array_equal(coll.frame["y"].to_numpy(), [float(t) for t in text])
 
 
+POSITIVE_ONLY = ["transform.log=true", "transform.boxcox=guerrero", "transform.boxcox=mle"]
+
+
 def run_settings(path: Path, *more: str):
     base = ["datasets=[csv]", "models=[naive]", f"datasets.csv.path={path}", "datasets.csv.value_col=Close",
             "datasets.csv.time_col=Date", "split.folds=5"]  # fmt: skip
