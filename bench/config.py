@@ -49,6 +49,29 @@ def unknown_choice(args: list[str]) -> str | None:
     return None
 
 
+def bad_override(args: list[str], multirun: bool) -> str | None:
+    """One paragraph for the first override Hydra's grammar refuses, or a sweep outside ``-m``
+    (Hydra's own messages are several lines and exit code 1)."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.errors import OverrideParseException
+
+    parser = OverridesParser.create()
+    for arg in args:
+        if arg.startswith("-") or "=" not in arg:
+            continue
+        try:
+            (override,) = parser.parse_overrides([arg])
+        except OverrideParseException as exc:
+            why = " ".join(str(exc).split()).split(" See https://")[0]
+            return (
+                f"{arg!r} is not a valid override ({why}); write key=value, quoting values with "
+                "brackets, commas or spaces, e.g. 'models=[naive,lstm]'"
+            )
+        if override.is_sweep_override() and not multirun:
+            return f"{arg} lists several values (a sweep): add -m to run one job per value"
+    return None
+
+
 def unknown_key(args: list[str]) -> str | None:
     """One paragraph for the first plain ``key=value`` override whose key the config does not have.
 

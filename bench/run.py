@@ -56,13 +56,13 @@ def main(cfg: DictConfig) -> None:
 
 def cli() -> None:
     """Check the names of chosen configs before Hydra composes them, then run."""
-    from bench.config import unknown_choice, unknown_key
+    from bench.config import bad_override, unknown_choice, unknown_key
 
     args = sys.argv[1:]
-    if any(a in ("-m", "--multirun") for a in args):  # a sweep: Hydra expands the values first
-        problem = unknown_choice(args)
-    else:
-        problem = unknown_choice(args) or unknown_key(args)
+    multirun = any(a in ("-m", "--multirun") for a in args)
+    problem = bad_override(args, multirun) or unknown_choice(args)
+    if not multirun:  # a sweep's keys are checked once Hydra has expanded its values
+        problem = problem or unknown_key(args)
     if problem:
         print(f"lagbench: {problem}", file=sys.stderr)
         sys.exit(2)
