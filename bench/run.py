@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 import sys
+from concurrent.futures import BrokenExecutor
 from pathlib import Path
 
 import hydra
@@ -35,6 +36,12 @@ def main(cfg: DictConfig) -> None:
         print("lagbench: interrupted; finished tasks are cached, run the same command to resume",
               file=sys.stderr)  # fmt: skip
         sys.exit(130)
+    except BrokenExecutor as exc:
+        # A worker process died (killed, out of memory): finished tasks are cached; say so in one line.
+        shutil.rmtree(out_dir, ignore_errors=True)
+        print(f"lagbench: a worker process died ({explain(exc)[:300]}); finished tasks are cached, "
+              "run the same command to resume", file=sys.stderr)  # fmt: skip
+        sys.exit(1)
     except Exception as exc:
         err = user_error(exc)
         if err is None or cfg.get("debug", False):

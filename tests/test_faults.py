@@ -6,6 +6,7 @@ per model; an interrupted run exits cleanly with its finished tasks cached and n
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -167,12 +168,62 @@ def test_an_interrupted_run_exits_cleanly_keeping_finished_tasks_and_no_partial_
     assert not list(tmp_path.rglob("*.tmp")), "no temporary file survives an interrupt"
     assert not run_dir.exists(), "no run dir without its report"
     tables = run_suite(compose(args), tmp_path / "resumed")
-    import json
-
     info = json.loads((tmp_path / "resumed" / "run.json").read_text())["cache"]
     assert info["hits"] == finished and info["computed"] == 6 - finished and info["corrupt"] == 0
     fresh = run_suite(compose([*args[:-2], "cache=false"]), tmp_path / "fresh")
     pdt.assert_frame_equal(tables["forecasts"], fresh["forecasts"])
+
+
+def loky_workers(pid: int) -> list[int]:
+    """Worker processes (joblib/loky) below ``pid``, from /proc (no psutil needed)."""
+    parent: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            parent[int(stat.parent.name)] = int(fields[1])
+        except (OSError, IndexError, ValueError):
+            continue
+    below, frontier = set(), {pid}
+    while frontier:
+        frontier = {p for p, pp in parent.items() if pp in frontier} - below
+        below |= frontier
+    out = []
+    for p in below:
+        try:
+            cmd = (Path("/proc") / str(p) / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if "loky" in cmd and "resource_tracker" not in cmd:
+            out.append(p)
+    return sorted(out)
+
+
+@pytest.mark.slow  # ~25 s: two worker processes start, one is killed, two reruns
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc to find the workers")
+def test_a_worker_killed_mid_run_ends_the_command_and_a_rerun_resumes_to_identical_results(tmp_path):
+    cache, run_dir = tmp_path / "cache", tmp_path / "run"
+    args = ["datasets=[sine,sales,ar1,random_walk]", "models=[naive]", "split.folds=4",
+            "split.refit_every=1", "+models.slow._target_=test_faults.SlowNaive",
+            "+models.slow._partial_=true", "cache=true", f"cache_dir={cache}"]  # fmt: skip
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT / "tests")}
+    cmd = [sys.executable, "-m", "bench.run", *args, "n_jobs=2", f"hydra.run.dir={run_dir}"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 90
+    while time.time() < deadline and proc.poll() is None and not list(cache.rglob("*.pkl")):
+        time.sleep(0.05)
+    workers = loky_workers(proc.pid)
+    assert workers and proc.poll() is None, "the run must still be going with its workers"
+    os.kill(workers[0], signal.SIGKILL)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode != 0 and "Traceback" not in err, err
+    assert "a worker process died" in err and "run the same command to resume" in err
+    finished = len(list(cache.rglob("*.pkl")))
+    assert 1 <= finished < 8 and not list(tmp_path.rglob("*.tmp")) and not run_dir.exists()
+    resumed = run_suite(compose([*args, "n_jobs=1"]), tmp_path / "resumed")
+    info = json.loads((tmp_path / "resumed" / "run.json").read_text())["cache"]
+    assert info["hits"] == finished and info["computed"] == 8 - finished and info["corrupt"] == 0
+    fresh = run_suite(compose([*args[:-2], "cache=false", "n_jobs=1"]), tmp_path / "fresh")
+    pdt.assert_frame_equal(resumed["forecasts"], fresh["forecasts"])
 
 
 def test_result_files_are_never_half_written(tmp_path, monkeypatch):
