@@ -106,6 +106,13 @@ def test_validate_reports_data_that_cannot_hold_the_folds(tmp_path):
     assert not run_dir.exists()
 
 
+def test_validate_builds_every_model_so_bad_model_parameters_fail_too(tmp_path):
+    proc, run_dir, _ = cli(["validate=true", "split.folds=5", "+models.naive.foo=1"], tmp_path)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "model 'naive' cannot be built from its settings" in proc.stderr and "foo" in proc.stderr
+    assert not run_dir.exists()
+
+
 def test_validate_never_reaches_the_fold_loop(tmp_path, monkeypatch, capsys):
     import bench.app
 
