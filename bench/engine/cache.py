@@ -142,23 +142,26 @@ class TaskCache:
             raise ValueError(f"cache key must be 64 lowercase hex digits (a task_key), not {key!r}")
         return self.root / key[:2] / f"{key}.pkl"
 
-    def get(self, key: str) -> object | None:
-        """The stored result, or None when absent or when the entry does not verify (then deleted)."""
+    def get(self, key: str, count: bool = True) -> object | None:
+        """The stored result, or None when absent or when the entry does not verify (then deleted).
+
+        ``count=False``: a read-back after ``put``, not a lookup (the stats stay those of lookups).
+        """
         if not self.enabled:
             return None
         path = self.path(key)
         try:
             blob = path.read_bytes()
         except FileNotFoundError:
-            self.stats.misses += 1
+            self.stats.misses += count
             return None
         obj = _decode(blob, key)
         if obj is _BAD:
             path.unlink(missing_ok=True)
-            self.stats.corrupt += 1
-            self.stats.misses += 1
+            self.stats.corrupt += count
+            self.stats.misses += count
             return None
-        self.stats.hits += 1
+        self.stats.hits += count
         return obj
 
     def put(self, key: str, obj: object) -> bool:

@@ -222,7 +222,7 @@ def execute(s: Settings, prepared: list[Prepared]) -> tuple[dict[str, pd.DataFra
             bar.set_postfix_str(f"{task.prepared.name} × {task.run.name} (seed {task.run.seed})")
             bar.update(task.n_series)
             if keys[i] is not None and cache.put(keys[i], result):
-                result = cache.get(keys[i]) or result  # another job may have stored it first
+                result = cache.get(keys[i], count=False) or result  # another job may have stored it first
             done[i] = result
     fcs = [done[i][0] for i in range(len(todo))]
     folds = [done[i][1] for i in range(len(todo))]
