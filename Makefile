@@ -38,17 +38,18 @@ test-slow: $(STAMP) ## run the slow tests too
 report: $(STAMP) ## re-render report.md of the latest run (or RUN=results/<dir>) from its stored files
 	$(PY) -m bench.report $(or $(RUN),results/latest)
 
-sweep: $(STAMP) ## example Hydra multirun (joblib launcher, 2 jobs at once): LSTM vs GRU × two windows on sine
+sweep: $(STAMP) ## Hydra multirun (joblib launcher, 2 jobs at once): LSTM vs GRU × two windows on sine; aggregated report at the sweep root
 	$(PY) -m bench.run -m hydra/launcher=joblib hydra.launcher.n_jobs=2 n_jobs=1 \
 		'models=[naive,lstm],[naive,gru]' window=10,20 datasets=[sine] $(ARGS)
 
-perf: $(STAMP) ## benchmark speed as ratios to references timed in the same run (ARGS=--quick, --suite)
+perf: $(STAMP) ## scoreboard vs references timed in the same run (results/perf.md) + timing table (ARGS=--quick, --suite)
 	$(PY) -m bench.perf $(ARGS)
 
 lint: $(STAMP) ## ruff lint and format check
 	$(VENV)/bin/ruff check bench tests && $(VENV)/bin/ruff format --check bench tests
 
-clean: ## remove generated runs and caches (keeps .venv)
-	find results -mindepth 1 -maxdepth 1 ! -name .gitkeep -exec rm -rf {} +
+clean: ## remove generated runs and caches (keeps .venv and the task cache)
+	find results -mindepth 1 -maxdepth 1 ! -name .gitkeep ! -name .cache -exec rm -rf {} +
+	@echo "task cache kept: rm -rf results/.cache clears it (or run with cache=false)"
 	rm -rf .pytest_cache .ruff_cache outputs multirun
 	find . -name __pycache__ -type d -not -path './$(VENV)/*' -exec rm -rf {} +

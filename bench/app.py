@@ -14,7 +14,7 @@ import pandas as pd
 from bench.engine.prepare import Prepared, pipeline_args, prepare
 from bench.engine.provenance import provenance
 from bench.engine.records import versions
-from bench.engine.suite import execute
+from bench.engine.suite import execute, model_runs
 from bench.prep.transforms import build_pipeline
 from bench.scoring.tables import score_dir
 from bench.settings import Settings
@@ -27,6 +27,7 @@ def run(s: Settings, out_dir: Path) -> Path | None:
     """Run the suite into ``out_dir``; returns the report path (None for ``validate=true``)."""
     prepared = prepare(s)
     if s.validate:
+        model_runs(s, prepared)  # builds every model once per dataset (fits none): bad parameters fail here
         for line in describe(prepared):
             print(line)
         return None

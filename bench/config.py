@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import yaml
 from omegaconf import DictConfig, OmegaConf, open_dict
 from omegaconf.errors import OmegaConfBaseException
 
@@ -46,6 +47,78 @@ def unknown_choice(args: list[str]) -> str | None:
                     f"named {name!r}; available: {', '.join(have)} (configs in conf/{group}/)"
                 )
     return None
+
+
+def bad_override(args: list[str], multirun: bool) -> str | None:
+    """One paragraph for the first override Hydra's grammar refuses, or a sweep outside ``-m``
+    (Hydra's own messages are several lines and exit code 1)."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.errors import OverrideParseException
+
+    parser = OverridesParser.create()
+    for arg in args:
+        if arg.startswith("-") or "=" not in arg:
+            continue
+        try:
+            (override,) = parser.parse_overrides([arg])
+        except OverrideParseException as exc:
+            why = " ".join(str(exc).split()).split(" See https://")[0]
+            return (
+                f"{arg!r} is not a valid override ({why}); write key=value, quoting values with "
+                "brackets, commas or spaces, e.g. 'models=[naive,lstm]'"
+            )
+        if override.is_sweep_override() and not multirun:
+            return f"{arg} lists several values (a sweep): add -m to run one job per value"
+    return None
+
+
+def unknown_key(args: list[str]) -> str | None:
+    """One paragraph for the first plain ``key=value`` override whose key the config does not have.
+
+    Hydra's own message for it is several lines and exit code 1; this names the key, what the
+    config there takes, and the ``+key=value`` form that adds a new key on purpose.
+    """
+    top = yaml.safe_load((CONF / "config.yaml").read_text())
+    for arg in args:
+        key, sep, _ = arg.partition("=")
+        if not sep or key[:1] in "+~-" or any(c in key for c in "@/") or key in GROUPS:
+            continue  # additions, deletions, packages, config groups
+        if key.split(".")[0] == "hydra":
+            continue
+        parts = key.split(".")
+        node: Any = top
+        where = ""
+        if parts[0] in ("models", "datasets") and len(parts) > 1:
+            path = CONF / parts[0] / f"{parts[1]}.yaml"
+            chosen = _chosen(args, top, parts[0])
+            if not path.exists() or parts[1] not in chosen:
+                return (
+                    f"{key}: {parts[0]}.{parts[1]} is not in this run ({parts[0]}=[{','.join(chosen)}]); "
+                    f"add it to {parts[0]}=[…] or drop the override"
+                )
+            node, where, parts = yaml.safe_load(path.read_text()) or {}, f"{parts[0]}.{parts[1]}", parts[2:]
+        for part in parts:
+            if not isinstance(node, dict) or part not in node or part == "defaults":
+                keys = node if isinstance(node, dict) else {}
+                takes = sorted(k for k in keys if k not in ("defaults", "_partial_"))
+                return (
+                    f"unknown setting {key} (in {arg!r}); {where or 'the config'} takes: "
+                    f"{', '.join(takes) or 'no sub-settings'}; to add a new key on purpose write +{arg}"
+                )
+            node, where = node[part], f"{where}.{part}" if where else part
+    return None
+
+
+def _chosen(args: list[str], top: dict, group: str) -> list[str]:
+    """The configs of ``group`` this command line selects (its override, else the defaults)."""
+    for arg in args:
+        key, sep, value = arg.lstrip("+~").partition("=")
+        if sep and key == group:
+            return re.findall(r"[^\[\],\s'\"]+", value)
+    for entry in top.get("defaults", []):
+        if isinstance(entry, dict) and group in entry:
+            return list(entry[group])
+    return []
 
 
 def with_baseline(cfg: DictConfig) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 import sys
+from concurrent.futures import BrokenExecutor
 from pathlib import Path
 
 import hydra
@@ -28,6 +29,19 @@ def main(cfg: DictConfig) -> None:
     out_dir = Path(HydraConfig.get().runtime.output_dir)
     try:
         report = run(load_settings(cfg), out_dir)
+    except KeyboardInterrupt:
+        # Finished tasks are already in the cache (each stored atomically as it arrives); a run dir
+        # without its report would look like a result, so none is kept. A rerun resumes.
+        shutil.rmtree(out_dir, ignore_errors=True)
+        print("lagbench: interrupted; finished tasks are cached, run the same command to resume",
+              file=sys.stderr)  # fmt: skip
+        sys.exit(130)
+    except BrokenExecutor as exc:
+        # A worker process died (killed, out of memory): finished tasks are cached; say so in one line.
+        shutil.rmtree(out_dir, ignore_errors=True)
+        print(f"lagbench: a worker process died ({explain(exc)[:300]}); finished tasks are cached, "
+              "run the same command to resume", file=sys.stderr)  # fmt: skip
+        sys.exit(1)
     except Exception as exc:
         err = user_error(exc)
         if err is None or cfg.get("debug", False):
@@ -49,9 +63,13 @@ def main(cfg: DictConfig) -> None:
 
 def cli() -> None:
     """Check the names of chosen configs before Hydra composes them, then run."""
-    from bench.config import unknown_choice
+    from bench.config import bad_override, unknown_choice, unknown_key
 
-    problem = unknown_choice(sys.argv[1:])
+    args = sys.argv[1:]
+    multirun = any(a in ("-m", "--multirun") for a in args)
+    problem = bad_override(args, multirun) or unknown_choice(args)
+    if not multirun:  # a sweep's keys are checked once Hydra has expanded its values
+        problem = problem or unknown_key(args)
     if problem:
         print(f"lagbench: {problem}", file=sys.stderr)
         sys.exit(2)

@@ -41,6 +41,16 @@ def write_text(text: str, path: Path) -> Path:
     return atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"))
 
 
+# Read floats back exactly as written: pandas 2 needs asking, pandas 3 does it by default.
+EXACT = {"float_precision": "round_trip"} if int(pd.__version__.split(".")[0]) < 3 else {}
+
+
+def read_csv_table(path: Path) -> pd.DataFrame:
+    """A CSV table this project wrote: floats exact, and only an empty cell is missing — a model or
+    dataset named ``nan``, ``NA`` or ``null`` stays a name (pandas' default reads it as NaN)."""
+    return pd.read_csv(path, keep_default_na=False, na_values=[""], **EXACT)
+
+
 def point_latest(run_dir: Path, results_root: Path) -> Path | None:
     """Make ``results_root/latest`` a relative symlink to ``run_dir`` (atomically replaced).
 

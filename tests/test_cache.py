@@ -154,10 +154,10 @@ def test_a_full_disk_warns_and_keeps_going(tmp_path, monkeypatch):
     c = TaskCache(tmp_path)
     key = task_key(PARTS)
 
-    def full(src, dst):
+    def full(fd):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(cache_mod.os, "replace", full)
+    monkeypatch.setattr(cache_mod.os, "fsync", full)
     with pytest.warns(UserWarning, match="No space left"):
         assert c.put(key, 1) is False
     assert entries(tmp_path) == [] and c.stats.write_errors == 1
@@ -175,11 +175,12 @@ def test_a_bad_key_is_refused(tmp_path):
         TaskCache(tmp_path).get("../etc/passwd")
 
 
-def test_rewriting_an_entry_replaces_it_whole(tmp_path):
+def test_the_first_stored_entry_wins_and_stays_whole(tmp_path):
+    # Two sweep jobs computing one task at once must end up with the same stored result.
     c = TaskCache(tmp_path)
     key = task_key(PARTS)
     c.put(key, "a" * 10_000)
     c.put(key, "b")
-    assert c.get(key) == "b"
+    assert c.get(key) == "a" * 10_000
     assert not [p for p in tmp_path.rglob("*.tmp")]
     assert os.listdir(tmp_path / key[:2]) == [f"{key}.pkl"]

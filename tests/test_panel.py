@@ -153,7 +153,8 @@ def test_a_row_without_id_and_a_constant_series_are_named(tmp_path):
 
 
 @hsettings(max_examples=60, deadline=None)
-@given(st.lists(st.floats(allow_nan=False, allow_infinity=False, width=64), min_size=1, max_size=20))
+# bounded: a value rounded up past 1.8e308 (e.g. "1.798e+308") is refused as overflowing
+@given(st.lists(st.floats(-1e307, 1e307, allow_nan=False, width=64), min_size=1, max_size=20))
 def test_vectorised_plain_numbers_equal_the_cell_by_cell_parser(xs):
     forms = (repr, lambda v: f"{v:.3e}", lambda v: f"{v:,.2f}", lambda v: f"{v:.0f}")  # plain and grouped
     cells = [f(x) for x in xs for f in forms]

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from bench.errors import ConfigError, InputDataError
-from bench.prep.transforms import Difference, build_pipeline
+from bench.prep.transforms import Difference, Scale, build_pipeline
 
 
 def _series(n: int = 80, seed: int = 1) -> np.ndarray:
@@ -89,3 +89,17 @@ BAD = [
 def test_impossible_transform_settings_are_config_errors(opts):
     with pytest.raises(ConfigError):
         build_pipeline(**opts).fit(_series())
+
+
+@pytest.mark.parametrize("kind", ["standard", "minmax", "robust"])
+def test_scale_applies_sklearn_statistics_with_identical_numbers(kind):
+    from sklearn.preprocessing import MinMaxScaler, RobustScaler, StandardScaler
+
+    cls = {"standard": StandardScaler, "minmax": MinMaxScaler, "robust": RobustScaler}[kind]
+    rng = np.random.default_rng(1)
+    y, z = rng.normal(5, 3, 300), rng.normal(0, 1, (7, 5))
+    ours, theirs = Scale(kind).fit(y), cls().fit(y.reshape(-1, 1))
+    np.testing.assert_array_equal(ours.transform(y), theirs.transform(y.reshape(-1, 1)).reshape(-1))
+    np.testing.assert_array_equal(
+        ours.inverse_forecast(z, y), theirs.inverse_transform(z.reshape(-1, 1)).reshape(z.shape)
+    )

@@ -217,6 +217,13 @@ def parse_values(
                 f"column, or set {where.setting}.decimal / thousands to match the file."
             ) from None
         kinds.add(kind)
+    huge = np.flatnonzero(np.isinf(values))
+    if len(huge):  # e.g. 1e400: a number, but no float holds it (it would read as missing)
+        i = int(huge[0])
+        raise DataError(
+            f"{where.label}: line {int(where.lines[i])} has the value {raw.iloc[i]!r}, which is too "
+            "large for a 64-bit float (beyond ±1.8e308); fix or remove that row."
+        )
     return values, kinds
 
 

@@ -142,23 +142,26 @@ class TaskCache:
             raise ValueError(f"cache key must be 64 lowercase hex digits (a task_key), not {key!r}")
         return self.root / key[:2] / f"{key}.pkl"
 
-    def get(self, key: str) -> object | None:
-        """The stored result, or None when absent or when the entry does not verify (then deleted)."""
+    def get(self, key: str, count: bool = True) -> object | None:
+        """The stored result, or None when absent or when the entry does not verify (then deleted).
+
+        ``count=False``: a read-back after ``put``, not a lookup (the stats stay those of lookups).
+        """
         if not self.enabled:
             return None
         path = self.path(key)
         try:
             blob = path.read_bytes()
         except FileNotFoundError:
-            self.stats.misses += 1
+            self.stats.misses += count
             return None
         obj = _decode(blob, key)
         if obj is _BAD:
             path.unlink(missing_ok=True)
-            self.stats.corrupt += 1
-            self.stats.misses += 1
+            self.stats.corrupt += count
+            self.stats.misses += count
             return None
-        self.stats.hits += 1
+        self.stats.hits += count
         return obj
 
     def put(self, key: str, obj: object) -> bool:
@@ -205,18 +208,26 @@ def _decode(blob: bytes, key: str) -> object:
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
-    """Temporary file in the same dir, flushed and fsynced, then renamed: a reader sees the whole
-    entry or none, and a crash part-way leaves neither the entry nor the temporary file."""
+    """Temporary file in the same dir, flushed and fsynced, then linked into place: a reader sees
+    the whole entry or none, and a crash part-way leaves neither the entry nor the temporary file.
+
+    The first writer wins (``os.link`` refuses an existing name): when two sweep jobs compute the
+    same task at once, both end up with the one stored result, so their files agree to the byte.
+    """
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem[:8]}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        except OSError:  # a filesystem without hard links: replace, last writer wins
+            os.replace(tmp, path)
+    finally:
         Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _array_hash(a: np.ndarray) -> str:

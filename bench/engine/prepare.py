@@ -127,6 +127,8 @@ def prepare_one(s: Settings, ds: DatasetSettings) -> Prepared:
     coll = with_dates(to_target(coll, s.target))
     if ds.transform.log:
         require_positive(coll, "transform.log", "transform.log=false")
+    if ds.transform.boxcox:
+        require_positive(coll, f"transform.boxcox={ds.transform.boxcox}", "transform.boxcox=false")
     spec = split_spec(ds.split)
     floor = min_train(s, ds, build_pipeline(**pipeline_args(ds.transform, coll.period)).lost)
     lengths = coll.frame.groupby("unique_id", sort=False).size()

@@ -64,11 +64,17 @@ class ModelRun:
         return partial(cls, **kwargs)
 
 
-def model_runs(s: Settings, prepared: list[Prepared]) -> list[ModelRun]:
-    """Seeded models once per seed, others once. Each model is built once per dataset here, so
-    a bad setting fails before any fit instead of being recorded as a failure at every fold."""
-    runs = [ModelRun(m, seed) for m in s.models for seed in (s.seeds if m.seeded else s.seeds[:1])]
+def runs_of(s: Settings) -> list[ModelRun]:
+    """Seeded models once per seed, others once."""
+    return [ModelRun(m, seed) for m in s.models for seed in (s.seeds if m.seeded else s.seeds[:1])]
+
+
+def check_models(s: Settings, prepared: list[Prepared], names: set[str] | None = None) -> None:
+    """Build each model (or those in ``names``) once per dataset, so a bad setting fails before any
+    fit instead of being recorded as a failure at every fold."""
     for m in s.models:
+        if names is not None and m.name not in names:
+            continue
         for p in prepared:
             try:
                 ModelRun(m, s.seeds[0]).make(p.collection.period, p.name)()
@@ -76,7 +82,12 @@ def model_runs(s: Settings, prepared: list[Prepared]) -> list[ModelRun]:
                 raise
             except Exception as exc:  # noqa: BLE001 - any constructor error is a settings error
                 raise ConfigError(f"model {m.name!r} cannot be built from its settings: {exc}") from exc
-    return runs
+
+
+def model_runs(s: Settings, prepared: list[Prepared]) -> list[ModelRun]:
+    """Every model run, each model checked against every dataset."""
+    check_models(s, prepared)
+    return runs_of(s)
 
 
 @dataclass(frozen=True)
@@ -192,14 +203,17 @@ def execute(s: Settings, prepared: list[Prepared]) -> tuple[dict[str, pd.DataFra
     series included) and ``series``, and what the cache did.
 
     Each finished task is stored as it arrives, so an interrupted run loses only unfinished tasks.
+    A bad model setting still fails before any fit (``check_models``).
     """
-    runs = model_runs(s, prepared)
+    runs = runs_of(s)
     todo = tasks(s, prepared, runs)
     ex = s.execution
     cache = TaskCache(Path(ex.cache_dir), enabled=ex.cache)
     keys = [task_key(task_parts(t)) if ex.cache else None for t in todo]
     done = {i: r for i, k in enumerate(keys) if k is not None and (r := cache.get(k)) is not None}
     missing = [i for i in range(len(todo)) if i not in done]
+    # A cached task was checked when it was computed (same key, same settings): build only the rest.
+    check_models(s, prepared, {todo[i].run.name for i in missing})
     with tqdm(total=sum(t.n_series for t in todo), desc="series", unit="series", disable=None) as bar:
         bar.update(sum(todo[i].n_series for i in done))
         results = parallel_map(run_task, [todo[i] for i in missing], ex.n_jobs, ex.backend, ex.ray_address)
@@ -207,8 +221,8 @@ def execute(s: Settings, prepared: list[Prepared]) -> tuple[dict[str, pd.DataFra
             task = todo[i]
             bar.set_postfix_str(f"{task.prepared.name} × {task.run.name} (seed {task.run.seed})")
             bar.update(task.n_series)
-            if keys[i] is not None:
-                cache.put(keys[i], result)
+            if keys[i] is not None and cache.put(keys[i], result):
+                result = cache.get(keys[i], count=False) or result  # another job may have stored it first
             done[i] = result
     fcs = [done[i][0] for i in range(len(todo))]
     folds = [done[i][1] for i in range(len(todo))]

@@ -12,11 +12,8 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 
 import numpy as np
-from statsmodels.tools.sm_exceptions import InterpolationWarning
-from statsmodels.tsa.seasonal import STL
-from statsmodels.tsa.stattools import kpss
 
-from bench.prep.steps import Difference
+from bench.prep.steps import Difference, apply_steps, invert_steps
 
 SEASONAL_STRENGTH = 0.64  # R nsdiffs' default threshold for its "seas" heuristic
 
@@ -28,6 +25,10 @@ def _constant(x: np.ndarray) -> bool:
 def kpss_rejects(x: np.ndarray, alpha: float = 0.05) -> bool:
     """KPSS level-stationarity test rejected at ``alpha`` (R ``ndiffs``: urca, short lag rule)."""
     lags = int(4 * (len(x) / 100.0) ** 0.25)  # urca's lshort = TRUE truncation
+    # statsmodels' time-series tools load slowly: imported when an automatic step is fitted.
+    from statsmodels.tools.sm_exceptions import InterpolationWarning
+    from statsmodels.tsa.stattools import kpss
+
     with warnings.catch_warnings():
         # statsmodels interpolates its p-value in a table clipped to [0.01, 0.1]: enough at 5 %.
         warnings.simplefilter("ignore", InterpolationWarning)
@@ -53,6 +54,8 @@ def seasonal_strength(y: np.ndarray, period: int) -> float:
 
     STL's seasonal window is 11, the one R's ``mstl`` uses for a single period (7 + 4).
     """
+    from statsmodels.tsa.seasonal import STL
+
     res = STL(np.asarray(y, dtype=float), period=int(period), seasonal=11).fit()
     rem, seas = np.asarray(res.resid), np.asarray(res.seasonal)
     denom = np.var(rem + seas, ddof=1)
@@ -99,19 +102,10 @@ class _AutoOrder(ABC):
         return self
 
     def transform(self, y: np.ndarray) -> np.ndarray:
-        x = np.asarray(y, dtype=float)
-        for step in self._steps:
-            x = step.transform(x)
-        return x
+        return apply_steps(self._steps, y)
 
     def inverse_forecast(self, z_hat: np.ndarray, history: np.ndarray) -> np.ndarray:
-        inputs = [np.asarray(history, dtype=float)]
-        for step in self._steps[:-1]:
-            inputs.append(step.transform(inputs[-1]))
-        x = np.asarray(z_hat, dtype=float)
-        for step, hist in zip(reversed(self._steps), reversed(inputs[: len(self._steps)]), strict=True):
-            x = step.inverse_forecast(x, hist)
-        return x
+        return invert_steps(self._steps, z_hat, history)
 
     @property
     def max_lost(self) -> int:

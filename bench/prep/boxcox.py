@@ -69,7 +69,17 @@ class BoxCox:
         return boxcox(self._check(y), self.lam)
 
     def inverse_forecast(self, z_hat: np.ndarray, history: np.ndarray) -> np.ndarray:
-        return inv_boxcox(np.asarray(z_hat, dtype=float), self.lam)
+        """Exact inverse on the transform's image; below it (λ > 0, λz + 1 < 0) the odd extension
+        −|λz + 1|^(1/λ) of R forecast's ``InvBoxCox``, so a forecast under the data's range is a
+        finite (poor) forecast that is scored, not NaN. For λ < 0 a z above −1/λ has no finite level
+        and stays non-finite: the fold is recorded as failed."""
+        z = np.asarray(z_hat, dtype=float)
+        out = np.asarray(inv_boxcox(z, self.lam), dtype=float)
+        if self.lam > 0:
+            xx = self.lam * z + 1.0
+            below = xx < 0
+            out = np.where(below, -(np.abs(xx) ** (1.0 / self.lam)), out)
+        return out
 
     def describe(self) -> str:
         return f"boxcox({self.method})" if self.lam is None else f"boxcox(λ={self.lam:.3g})"

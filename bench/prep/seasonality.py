@@ -8,8 +8,6 @@ from the first value of the series they were estimated on (as R's ``decompose`` 
 from __future__ import annotations
 
 import numpy as np
-from statsmodels.tsa.seasonal import seasonal_decompose
-from statsmodels.tsa.stattools import acf
 
 Z_90 = 1.645  # one-sided 90 % normal quantile used by the M3/M4 seasonality test
 
@@ -25,6 +23,8 @@ def is_seasonal(y: np.ndarray, period: int) -> bool:
     m = int(period or 1)
     if m < 2 or len(y) < 3 * m or np.ptp(y) == 0:
         return False
+    from statsmodels.tsa.stattools import acf  # slow to import: only when the test runs
+
     r = acf(y, nlags=m, fft=False)[1:]
     limit = Z_90 * np.sqrt((1.0 + 2.0 * np.sum(r[: m - 1] ** 2)) / len(y))
     return bool(abs(r[m - 1]) > limit)
@@ -42,6 +42,8 @@ def multiplicative_indices(y: np.ndarray, period: int) -> np.ndarray:
         raise ValueError("a multiplicative seasonal decomposition needs positive data")
     if len(y) < 2 * m:
         raise ValueError(f"a seasonal decomposition at period {m} needs {2 * m} values, got {len(y)}")
+    from statsmodels.tsa.seasonal import seasonal_decompose
+
     return np.asarray(seasonal_decompose(y, model="multiplicative", period=m).seasonal[:m], dtype=float)
 
 

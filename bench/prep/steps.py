@@ -82,30 +82,62 @@ _SCALERS = {"standard": StandardScaler, "minmax": MinMaxScaler, "robust": Robust
 
 @dataclass
 class Scale:
-    """A scikit-learn scaler fitted on the fold's (transformed) training data only."""
+    """A scikit-learn scaler fitted on the fold's (transformed) training data only.
+
+    sklearn estimates the statistics at each refit; applying them is plain numpy in sklearn's own
+    operation order (identical numbers), because transform and inverse run at every origin and
+    sklearn's per-call input validation cost more than the ARIMA-GARCH update itself.
+    """
 
     kind: str = "standard"
     _scaler: object = field(default=None, init=False, repr=False)
+    _shift: float = field(default=0.0, init=False, repr=False)
+    _scale: float = field(default=1.0, init=False, repr=False)
 
     def fit(self, y: np.ndarray) -> Scale:
         if self.kind not in _SCALERS:
             raise ConfigError(f"transform.scale must be one of {sorted(_SCALERS)} or none, not {self.kind!r}")
-        self._scaler = _SCALERS[self.kind]().fit(np.asarray(y, dtype=float).reshape(-1, 1))
+        s = self._scaler = _SCALERS[self.kind]().fit(np.asarray(y, dtype=float).reshape(-1, 1))
+        if isinstance(s, MinMaxScaler):  # sklearn: X * scale_ + min_
+            self._shift, self._scale = float(s.min_[0]), float(s.scale_[0])
+        else:  # StandardScaler (mean_, scale_), RobustScaler (center_, scale_): (X − c) / s
+            self._shift = float(s.mean_[0] if isinstance(s, StandardScaler) else s.center_[0])
+            self._scale = float(s.scale_[0])
         return self
 
     def transform(self, y: np.ndarray) -> np.ndarray:
-        return self._scaler.transform(np.asarray(y, dtype=float).reshape(-1, 1)).reshape(-1)
+        y = np.asarray(y, dtype=float).reshape(-1)
+        if self.kind == "minmax":
+            return y * self._scale + self._shift
+        return (y - self._shift) / self._scale
 
     def inverse_forecast(self, z_hat: np.ndarray, history: np.ndarray) -> np.ndarray:
         z_hat = np.asarray(z_hat, dtype=float)
-        return self._scaler.inverse_transform(z_hat.reshape(-1, 1)).reshape(z_hat.shape)
+        if self.kind == "minmax":
+            return (z_hat - self._shift) / self._scale
+        return z_hat * self._scale + self._shift
 
     @property
     def factor(self) -> float:
         """Original-units per scaled unit: maps a variance on the scaled series back (× factor²)."""
-        s = self._scaler
-        if isinstance(s, StandardScaler):
-            return float(s.scale_[0])
-        if isinstance(s, MinMaxScaler):
-            return float(1.0 / s.scale_[0])
-        return float(s.scale_[0])
+        return 1.0 / self._scale if self.kind == "minmax" else self._scale
+
+
+def apply_steps(steps: list, y: np.ndarray) -> np.ndarray:
+    """``y`` through ``steps`` in order (their ``transform``)."""
+    x = np.asarray(y, dtype=float)
+    for step in steps:
+        x = step.transform(x)
+    return x
+
+
+def invert_steps(steps: list, z_hat: np.ndarray, history: np.ndarray) -> np.ndarray:
+    """Inverse of :func:`apply_steps` for forecasts: backwards, each step re-anchored on its own input
+    (the history pushed through the steps before it), so nothing past the origin is ever used."""
+    inputs = [np.asarray(history, dtype=float)]
+    for step in steps[:-1]:
+        inputs.append(step.transform(inputs[-1]))
+    x = np.asarray(z_hat, dtype=float)
+    for step, hist in zip(reversed(steps), reversed(inputs[: len(steps)]), strict=True):
+        x = step.inverse_forecast(x, hist)
+    return x

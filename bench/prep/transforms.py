@@ -16,7 +16,15 @@ from bench.prep.autodiff import AutoDifference, AutoSeasonalDifference
 from bench.prep.boxcox import METHODS as BOXCOX_METHODS
 from bench.prep.boxcox import BoxCox
 from bench.prep.deseasonalize import Deseasonalize
-from bench.prep.steps import Difference, Log, Scale, Transform, first_non_positive
+from bench.prep.steps import (
+    Difference,
+    Log,
+    Scale,
+    Transform,
+    apply_steps,
+    first_non_positive,
+    invert_steps,
+)
 
 __all__ = ["Chain", "Difference", "Log", "Scale", "Transform", "build_pipeline", "first_non_positive"]
 
@@ -37,21 +45,10 @@ class Chain:
         return self.fit(y).transform(y)
 
     def transform(self, y: np.ndarray) -> np.ndarray:
-        x = np.asarray(y, dtype=float)
-        for step in self.steps:
-            x = step.transform(x)
-        return x
+        return apply_steps(self.steps, y)
 
     def inverse_forecast(self, z_hat: np.ndarray, history: np.ndarray) -> np.ndarray:
-        # inputs[i] is what step i saw: the history pushed through the steps before it.
-        inputs = [np.asarray(history, dtype=float)]
-        for step in self.steps[:-1]:
-            inputs.append(step.transform(inputs[-1]))
-        inputs = inputs[: len(self.steps)]
-        x = np.asarray(z_hat, dtype=float)
-        for step, hist in zip(reversed(self.steps), reversed(inputs), strict=True):
-            x = step.inverse_forecast(x, hist)
-        return x
+        return invert_steps(self.steps, z_hat, history)
 
     @property
     def lost(self) -> int:

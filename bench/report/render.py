@@ -5,21 +5,20 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pandas as pd
 import yaml
 
 from bench.report import plots
 from bench.report.collection_page import collection_report, dataset_intro
 from bench.report.series import series_section
 from bench.settings import Settings
-from bench.store import read_run, write_text
+from bench.store import read_csv_table, read_run, write_text
 
 
 def render(run_dir: Path) -> Path:
     """Write ``report.md`` (and its plots) into ``run_dir``; returns the report's path."""
     run_dir = Path(run_dir).resolve()
     tables = read_run(run_dir)
-    metrics = pd.read_csv(run_dir / "metrics.csv")
+    metrics = read_csv_table(run_dir / "metrics.csv")
     info = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
     st = Settings.from_dict(info["settings"])
     order = [m.name for m in st.models]
@@ -27,7 +26,7 @@ def render(run_dir: Path) -> Path:
     metrics = metrics.assign(_o=metrics["model"].map(order.index)).sort_values(["_o"], kind="stable")
     lines = header(run_dir, st)
     plot_dir = run_dir / "plots"
-    by_series = pd.read_csv(run_dir / "metrics_by_series.csv")
+    by_series = read_csv_table(run_dir / "metrics_by_series.csv")
     by_series = by_series.assign(_o=by_series["model"].map(order.index)).sort_values("_o", kind="stable")
     for name, meta in info["datasets"].items():
         m = metrics[metrics["dataset"] == name]

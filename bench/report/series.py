@@ -31,6 +31,7 @@ def series_section(
     lines = [metric_table(m, HEADLINE), ""]
     lines += [f"- {text}" for text in m["verdict_text"].fillna("")] + [""]
     lines += interval_table(m, level)
+    lines += choices(data["folds"])
     lines += problems(data["folds"])
     if f.empty:
         return lines + ["_No successful forecasts for this series: see `folds.parquet`._", ""]
@@ -69,3 +70,25 @@ def problems(folds: pd.DataFrame) -> list[str]:
             listed = ", ".join(f"{n} × {k}" for k, n in kinds.most_common())
             out.append(f"- {model}: warnings while fitting (counted, not printed): {listed}")
     return out + [""] if out else []
+
+
+def choices(folds: pd.DataFrame, top: int = 2) -> list[str]:
+    """What the refits chose per model (differencing orders, ARIMA orders, ETS components): the
+    most common choices with how many refits made them, so automatic steps are never hidden."""
+    if "choices" not in folds:
+        return []
+    out = []
+    refits = folds[folds["refit"].astype(bool) & (folds["status"] == "ok")]
+    for model, g in refits.groupby("model", sort=False):
+        counts = Counter(g["choices"])
+        counts.pop("{}", None)
+        if not counts:
+            continue
+        shown = "; ".join(f"{_choice(c)} ({n} of {len(g)} refits)" for c, n in counts.most_common(top))
+        more = f"; {len(counts) - top} other choice(s)" if len(counts) > top else ""
+        out.append(f"- {model} chose: {shown}{more}")
+    return out + [""] if out else []
+
+
+def _choice(text: str) -> str:
+    return ", ".join(f"{k}={v}" for k, v in json.loads(text).items())

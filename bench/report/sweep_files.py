@@ -15,10 +15,9 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from bench.store import EXACT, read_csv_table  # noqa: F401 - EXACT is re-exported (tests read with it)
+
 NO_RESULTS = "no results (see the job's log)"
-# Read floats back exactly as written: pandas 2 needs asking, pandas 3 does it by default (and
-# deprecates the argument).
-EXACT = {"float_precision": "round_trip"} if int(pd.__version__.split(".")[0]) < 3 else {}
 
 
 @dataclass(frozen=True)
@@ -66,7 +65,7 @@ def read_job(job_dir: Path) -> Job:
     f = job_dir / "metrics.csv"
     if f.exists():
         try:
-            metrics = pd.read_csv(f, **EXACT)
+            metrics = read_csv_table(f)
         except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
             error = f"metrics.csv cannot be read ({exc})"
     if metrics is None and error is None:
@@ -93,7 +92,7 @@ def combined_metrics(jobs: Sequence[Job], keys: Sequence[str], name: str = "metr
         if name == "metrics.csv":
             m = j.metrics.copy()
         elif (j.dir / name).exists():
-            m = pd.read_csv(j.dir / name, **EXACT)
+            m = read_csv_table(j.dir / name)
         else:
             continue
         cols = {param_column(k, m.columns): j.params.get(k) for k in keys}

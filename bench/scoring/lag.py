@@ -18,7 +18,6 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from scipy import stats
-from statsmodels.tsa.stattools import acovf
 
 from bench.scoring.metrics import aligned
 
@@ -29,6 +28,14 @@ def _is_constant(x: np.ndarray, ref: np.ndarray) -> bool:
     """x does not vary, relative to the size of ``ref`` (guards against floating-point dust)."""
     tol = 1e-12 * max(1.0, float(np.max(np.abs(ref), initial=0.0)))
     return x.size == 0 or float(np.ptp(x)) <= tol
+
+
+def autocovariance(x: npt.ArrayLike, lags: int) -> np.ndarray:
+    """γ_k = (1/n) Σ_{t>k} (x_t − x̄)(x_{t−k} − x̄) for k = 0..lags: statsmodels ``acovf(adjusted=False,
+    demean=True)``, written out because scoring should not pay statsmodels' import time."""
+    x = np.asarray(x, dtype=float) - np.mean(x)
+    n = x.size
+    return np.array([np.dot(x[k:], x[: n - k]) / n for k in range(lags + 1)])
 
 
 def lag_scan(
@@ -217,7 +224,7 @@ def diebold_mariano(loss_model: npt.ArrayLike, loss_base: npt.ArrayLike, h: int 
     if n < 2 or h < 1 or np.all(d == d[0]):
         return DMResult(NAN, NAN, n)
     lags = min(h - 1, n - 1)
-    gamma = acovf(d, adjusted=False, demean=True, fft=False, nlag=lags)
+    gamma = autocovariance(d, lags)
     lrv = gamma[0] + 2.0 * gamma[1:].sum()
     if lrv <= 0:
         weights = 1.0 - np.arange(1, lags + 1) / h
