@@ -12,7 +12,7 @@ RUN ?=
 ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install bench test test-slow report sweep perf lint clean
+.PHONY: help install bench test test-slow report sweep perf reproduce lint clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -44,6 +44,9 @@ sweep: $(STAMP) ## Hydra multirun (joblib launcher, 2 jobs at once): LSTM vs GRU
 
 perf: $(STAMP) ## scoreboard vs references timed in the same run (results/perf.md) + timing table (ARGS=--quick, --suite)
 	$(PY) -m bench.perf $(ARGS)
+
+reproduce: $(STAMP) ## reproduce the published comparisons into results/reproduce/ (QUICK=1: small subsets, a few minutes)
+	$(PY) -m bench.reproduce $(if $(filter 1,$(QUICK)),--quick) $(ARGS)
 
 lint: $(STAMP) ## ruff lint and format check
 	$(VENV)/bin/ruff check bench tests && $(VENV)/bin/ruff format --check bench tests

@@ -17,6 +17,7 @@ BENCH = ROOT / "bench"
 STAGES = ["data", "prep", "models", "engine", "scoring", "report"]
 BASE = {"types", "errors", "settings", "parse", "store"}
 ENTRIES = {"run", "config", "app"}  # sequence the stages; may import any of them
+TOOLS = {"perf", "reproduce"}  # their own entry points (python -m bench.perf / bench.reproduce)
 OMEGACONF_ALLOWED = {"bench.run", "bench.config"}
 
 
@@ -63,14 +64,14 @@ def test_imports_point_one_way(path: Path) -> None:
                 f"{name_of(path)} (stage {me}) imports {target}: imports must point data → prep → "
                 "models → engine → scoring → report"
             )
-        if other in ENTRIES or other == "perf":
-            assert me in ENTRIES or me == "perf", f"{name_of(path)} imports the entry module {target}"
+        if other in ENTRIES or other in TOOLS:
+            assert me in ENTRIES or me in TOOLS, f"{name_of(path)} imports the entry module {target}"
 
 
 @pytest.mark.parametrize("path", modules(), ids=lambda p: name_of(p))
 def test_only_the_entry_reads_hydra_configs(path: Path) -> None:
     name = name_of(path)
-    if name in OMEGACONF_ALLOWED or stage(name) == "perf":
+    if name in OMEGACONF_ALLOWED or stage(name) in TOOLS:
         return
     assert not any(t == "omegaconf" or t.startswith("omegaconf.") for t in imports(path)), (
         f"{name} imports omegaconf: below the entry point settings are typed objects"
