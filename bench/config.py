@@ -110,8 +110,9 @@ def unknown_key(args: list[str]) -> str | None:
 
 
 def _chosen(args: list[str], top: dict, group: str) -> list[str]:
-    """The configs of ``group`` this command line selects (its override, else the defaults)."""
-    for arg in args:
+    """The configs of ``group`` this command line selects (its last override, as Hydra applies them,
+    else the defaults)."""
+    for arg in reversed(args):
         key, sep, value = arg.lstrip("+~").partition("=")
         if sep and key == group:
             return re.findall(r"[^\[\],\s'\"]+", value)

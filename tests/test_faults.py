@@ -198,7 +198,6 @@ def loky_workers(pid: int) -> list[int]:
     return sorted(out)
 
 
-@pytest.mark.slow  # ~25 s: two worker processes start, one is killed, two reruns
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc to find the workers")
 def test_a_worker_killed_mid_run_ends_the_command_and_a_rerun_resumes_to_identical_results(tmp_path):
     cache, run_dir = tmp_path / "cache", tmp_path / "run"

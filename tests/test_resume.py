@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pandas as pd
 import pandas.testing as pdt
-import pytest
 
 from conftest import ROOT, compose, run_suite
 
@@ -52,7 +51,6 @@ def test_a_corrupt_entry_is_detected_and_recomputed(tmp_path):
     pdt.assert_frame_equal(first["forecasts"], again["forecasts"])  # every task's rows are back
 
 
-@pytest.mark.slow
 def test_a_run_killed_mid_way_resumes_to_the_uninterrupted_result(tmp_path):
     args = [*BASE, "models=[naive,arima,linear,lstm]", "models.lstm.epochs=3", "seeds=[0,1]", "n_jobs=1"]
     cache = tmp_path / "cache"
