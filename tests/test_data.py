@@ -52,7 +52,11 @@ def test_builtin_dataset_loads_offline_as_a_clean_float_series(name, no_network)
     ds = load(settings([f"datasets=[{name}]"]).datasets[0])  # the loader alone, suite overrides aside
     y = ds.y
     assert y.dtype == np.float64 and np.isfinite(y.to_numpy()).all()
-    assert 30 <= len(y) <= 1100, "default sizes stay modest so the suite stays fast"
+    assert len(y) >= 30
+    if name in compose().datasets:  # the default suite's series stay modest so `make bench` stays fast
+        assert len(y) <= 1100, "default sizes stay modest so the suite stays fast"
+    else:  # reference series (e.g. the TATA tutorial's full export) are as their source has them
+        assert len(y) <= 10_000
     assert isinstance(y.index, (pd.DatetimeIndex, pd.RangeIndex))
     assert y.index.is_monotonic_increasing and y.index.is_unique
     assert np.ptp(y.to_numpy()) > 0
