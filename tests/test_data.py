@@ -16,7 +16,7 @@ from bench.data.validate import Where, clean, gap_notes
 from bench.engine.prepare import load
 from bench.errors import ConfigError
 
-from conftest import CONF, settings
+from conftest import CONF, compose, settings
 
 COLLECTIONS = ("bench.data.competitions.", "bench.data.panel.", "bench.data.synthetic.panel")
 BUILTINS = sorted(
