@@ -13,70 +13,21 @@ shift them; such files are rare for price data).
 from __future__ import annotations
 
 import difflib
-import re
 import warnings
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from bench.data.errors import DataError
+from bench.data.numbers import KNOWN_FORMATS, parse_number
 from bench.data.validate import Where, load_series
 from bench.errors import ConfigError
 from bench.types import Dataset
 
-MISSING_TOKENS = frozenset({"", "-", "--", "—", "na", "n/a", "nan", "null", "none", "#n/a"})
-SUFFIXES = {"K": 1_000, "M": 1_000_000, "B": 1_000_000_000, "T": 10**12, "万": 10**4, "亿": 10**8}
-CURRENCY = "$€£¥₹"
-_SPACES = (" ", "\u00a0", "\u202f", "\u2009", "'")
 SETTING = "datasets.csv"  # the config prefix messages name; the panel loader passes its own
 _PLAIN = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"  # what float() and parse_number agree on
-KNOWN_FORMATS = (
-    "plain numbers, thousands separators (1,234.5), suffixes K/M/B/T or 万/亿 (12.3K), "
-    "percentages (0.77%) and currency signs"
-)
-
-
-def parse_number(text: str, decimal: str = ".", thousands: str | None = ",") -> tuple[float, str]:
-    """Parse one cell; returns (value, kind) with kind in plain|suffix|percent|missing.
-
-    Raises ``ValueError`` for text that is not a number in a known format. A thousands separator
-    must group digits properly, so ``"1,5"`` is rejected rather than silently read as 15.
-    """
-    s = text.strip()
-    if s.lower() in MISSING_TOKENS:
-        return float("nan"), "missing"
-    for ch in _SPACES:
-        s = s.replace(ch, "")
-    s = s.replace("\u2212", "-")
-    sign = ""
-    if s[:1] in "+-":
-        sign, s = s[0], s[1:]
-    s = s.strip(CURRENCY)
-    kind, scale = "plain", 1
-    if s.endswith("%"):
-        kind, s = "percent", s[:-1]
-    elif s and s[-1].upper() in SUFFIXES:
-        kind, scale, s = "suffix", SUFFIXES[s[-1].upper()], s[:-1]
-    if thousands and thousands in s:
-        t, d = re.escape(thousands), re.escape(decimal)
-        grouped = rf"\d{{1,3}}(?:{t}\d{{3}})+|\d{{1,3}}(?:{t}\d{{2}})*{t}\d{{3}}"
-        if not re.fullmatch(rf"(?:{grouped})(?:{d}\d*)?", s):
-            raise ValueError(text)
-        s = s.replace(thousands, "")
-    if decimal != ".":
-        if "." in s:
-            raise ValueError(text)
-        s = s.replace(decimal, ".")
-    if not re.fullmatch(r"(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", s):
-        raise ValueError(text)
-    try:
-        value = Decimal(sign + s) * scale
-    except InvalidOperation as exc:
-        raise ValueError(text) from exc
-    return float(value), kind
 
 
 def _default_thousands(decimal: str, thousands: str | None) -> str | None:
