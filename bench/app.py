@@ -13,7 +13,6 @@ import pandas as pd
 
 from bench.engine.prepare import Prepared, pipeline_args, prepare
 from bench.engine.provenance import provenance
-from bench.engine.records import versions
 from bench.engine.suite import execute, model_runs
 from bench.prep.transforms import build_pipeline
 from bench.scoring.tables import score_dir
@@ -47,7 +46,6 @@ def run_tables(s: Settings, out_dir: Path, prepared: list[Prepared] | None = Non
     info = {
         "settings": s.to_dict(),
         "datasets": run_info(s, prepared),
-        "versions": versions(),
         "provenance": provenance({p.name: p.collection for p in prepared}),
         "cache": cache,
     }

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from bench.engine.records import versions
+from bench.engine.cache import package_versions
 from bench.types import Collection
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,7 +63,7 @@ def provenance(collections: dict[str, Collection]) -> dict[str, object]:
     return {
         "git_commit": git_commit(),
         "python": sys.version.split()[0],
-        "versions": versions(),
+        "versions": package_versions(),
         "threads": {k: os.environ.get(k) for k in THREAD_VARS},
         "cpus": os.cpu_count(),
         "torch": torch_info(),

@@ -6,7 +6,6 @@ and every frame carries ``dataset`` and ``unique_id``; scoring and the report re
 
 from __future__ import annotations
 
-import importlib.metadata as md
 import json
 
 import numpy as np
@@ -118,13 +117,3 @@ def series_frame(coll: Collection) -> pd.DataFrame:
         },  # fmt: skip
         columns=SERIES_COLUMNS,
     )
-
-
-def versions() -> dict[str, str | None]:
-    out = {}
-    for pkg in ("lagbench", "numpy", "pandas", "scipy", "statsmodels", "arch", "torch", "scikit-learn"):
-        try:
-            out[pkg] = md.version(pkg)
-        except md.PackageNotFoundError:
-            out[pkg] = None
-    return out

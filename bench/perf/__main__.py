@@ -26,14 +26,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="python -m bench.perf", description=DESCRIPTION)
     ap.add_argument("--quick", action="store_true", help="smoke run (~20 s): one repeat, few folds")
     ap.add_argument("--repeats", type=int, help="repeats per measurement (default 3, quick 1)")
-    ap.add_argument("--suite", action="store_true", help="also time the default suite end to end (minutes)")
+    ap.add_argument(
+        "--suite", action="store_true", help="scoreboard: also the default suite's wall time and peak RSS"
+    )
     ap.add_argument("--out", type=Path, help="also write the table to this .csv or .json file")
     ap.add_argument("--refit-every", type=int, default=DEFAULT_REFIT_EVERY, help="schedule of the scoreboard")
     ap.add_argument("--no-board", action="store_true", help="skip the scoreboard (only the timing table)")
     ap.add_argument("--board-out", type=Path, default=Path("results/perf.md"), help="scoreboard markdown")
     ap.add_argument("overrides", nargs="*", help="hydra overrides for the composed configs")
     a = ap.parse_args(argv)
-    s = replace(QUICK if a.quick else Settings(), suite=a.suite, overrides=tuple(a.overrides))
+    s = replace(QUICK if a.quick else Settings(), overrides=tuple(a.overrides))
     if a.repeats is not None:
         s = replace(s, repeats=a.repeats)
     start = time.perf_counter()
@@ -41,7 +43,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     if not a.no_board:
         print("\n".join(scoreboard(a.quick, a.refit_every, a.suite, a.board_out, log=log)))
         print(f"# scoreboard written: {a.board_out}\n")
-    df, notes = measure(replace(s, suite=False), log=log)
+    df, notes = measure(s, log=log)
     print(format_table(df))
     for note in notes:
         print(f"# {note}")

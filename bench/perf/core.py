@@ -51,7 +51,6 @@ class Settings:
     refit_every: int = 5
     blas_folds: int = 2  # ARIMA folds per timed loop in a BLAS child process
     blas_jobs: tuple[int, ...] = (1, 2)  # concurrent children: 2 = the n_jobs=-1 case on 2 cores
-    suite: bool = False
     overrides: tuple[str, ...] = ()
 
 

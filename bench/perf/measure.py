@@ -16,7 +16,7 @@ from bench.perf.core import (
     runner_overhead,
     table,
 )
-from bench.perf.procs import blas_threads, describe_pools, suite_wall
+from bench.perf.procs import blas_threads, describe_pools
 
 
 def measure(s: Settings, log: Callable[[str], None] = lambda _: None) -> tuple[pd.DataFrame, list[str]]:
@@ -25,7 +25,7 @@ def measure(s: Settings, log: Callable[[str], None] = lambda _: None) -> tuple[p
         raise ValueError(f"need repeats >= 1 and {REFERENCE_MODEL!r} among the models (the reference)")
     timings: list[Timing] = []
     sections = [("runner overhead", runner_overhead), ("model cost per fold", model_costs),
-                ("refit_every", refit_savings)] + ([("suite", suite_wall)] if s.suite else [])  # fmt: skip
+                ("refit_every", refit_savings)]  # fmt: skip
     for label, section in sections:
         log(f"perf: {label} …")
         timings += section(s)

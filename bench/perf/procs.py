@@ -1,4 +1,4 @@
-"""The out-of-process parts of ``make perf``: BLAS threads in child processes, the suite's wall time.
+"""The out-of-process part of ``make perf``: BLAS threads in child processes.
 
 Children are lagbench's own ``python -m bench.perf.blas_child`` (same code, same configs),
 so the only thing that differs between the compared runs is the environment they start with.
@@ -11,10 +11,8 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Sequence
 from contextlib import ExitStack
-from functools import partial
 from pathlib import Path
 
 from bench.perf.core import REFERENCE_MODEL, Settings, Timing, interleave, run_loop, setup
@@ -104,21 +102,3 @@ def describe_pools() -> str:
         f"{i['internal_api']} ({Path(i['filepath']).name}) × {i['num_threads']}" for i in threadpool_info()
     ]
     return ", ".join(pools) or "none loaded"
-
-
-def suite_wall(s: Settings) -> list[Timing]:
-    """End to end ``python -m bench.run`` (default config) vs the same suite with only naive."""
-    variants = {"suite.default": [], "suite.naive_only": ["models=[naive]"]}
-
-    def once(extra: list[str]) -> float:
-        with tempfile.TemporaryDirectory(prefix="lagbench-perf-") as tmp:
-            cmd = [sys.executable, "-m", "bench.run", f"hydra.run.dir={tmp}/run", *extra]
-            start = time.perf_counter()
-            done = subprocess.run(cmd, cwd=tmp, capture_output=True, text=True)
-            secs = time.perf_counter() - start
-        if done.returncode != 0:
-            raise RuntimeError(f"{' '.join(cmd)} failed:\n{done.stderr[-2000:]}")
-        return secs
-
-    t = interleave({name: partial(once, extra) for name, extra in variants.items()}, s.repeats)
-    return [Timing(name, "run", tuple(x), "suite.naive_only") for name, x in t.items()]

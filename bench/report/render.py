@@ -83,8 +83,8 @@ def header(run_dir: Path, s: Settings) -> list[str]:
 
 
 def footer(info: dict) -> list[str]:
-    v = ", ".join(f"{k} {val}" for k, val in info["versions"].items() if val)
     prov = info.get("provenance", {})
+    v = ", ".join(f"{k} {val}" for k, val in prov.get("versions", {}).items() if val)
     torch = prov.get("torch", {})
     device = (
         f"torch on {torch['device']} ({torch['threads']} threads)"
