@@ -54,10 +54,10 @@ def split_spec(s) -> SplitSpec:
 
 def pipeline_args(t: TransformSettings, period: int | None) -> dict:
     """Keyword arguments of :func:`build_pipeline` for this dataset's transform settings."""
-    args = dict(diff=t.diff, scale=t.scale, log=t.log, seasonal_diff=t.seasonal_diff, period=period)
-    if t.boxcox or t.deseasonalize:
-        args.update(boxcox=t.boxcox, deseasonalize=t.deseasonalize)
-    return args
+    return dict(
+        diff=t.diff, scale=t.scale, log=t.log, seasonal_diff=t.seasonal_diff, period=period,
+        boxcox=t.boxcox, deseasonalize=t.deseasonalize,
+    )  # fmt: skip
 
 
 def load(ds: DatasetSettings) -> Collection | Dataset:
