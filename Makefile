@@ -10,6 +10,9 @@ export MKL_NUM_THREADS ?= 1
 export PYTHONHASHSEED ?= 0
 RUN ?=
 ARGS ?=
+# make perf's statsforecast reference lives in its own venv: statsforecast needs pandas < 3.
+REFS ?= .venv-refs
+REFS_PKGS ?= statsforecast==2.1.1
 
 .DEFAULT_GOAL := help
 .PHONY: help install bench test test-slow report sweep perf reproduce lint clean
@@ -26,7 +29,7 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP) ## create .venv (torch CPU pin first) and install lagbench with dev tools; no-op when up to date
 
-bench: $(STAMP) ## run the default suite (naive, arima, lstm × built-in datasets) and print the report path
+bench: $(STAMP) ## run the default suite (naive, arima, arima_garch, rnn, lstm × built-in datasets) and print the report path
 	$(PY) -m bench.run $(ARGS)
 
 test: $(STAMP) ## install if needed, then run the fast test suite
@@ -43,7 +46,13 @@ sweep: $(STAMP) ## Hydra multirun (joblib launcher, 2 jobs at once): LSTM vs GRU
 		'models=[naive,lstm],[naive,gru]' window=10,20 datasets=[sine] $(ARGS)
 
 perf: $(STAMP) ## scoreboard vs references timed in the same run (results/perf.md) + timing table (ARGS=--quick, --suite)
-	$(PY) -m bench.perf $(ARGS)
+	@$(MAKE) --no-print-directory $(REFS)/.installed || echo "make perf: could not build $(REFS); the statsforecast workload will say so and skip"
+	LAGBENCH_REFS_PYTHON=$(CURDIR)/$(REFS)/bin/python $(PY) -m bench.perf $(ARGS)
+
+$(REFS)/.installed: ## the reference venv for make perf (statsforecast and its own pandas)
+	test -x $(REFS)/bin/python || python3 -m venv $(REFS)
+	$(REFS)/bin/python -m pip install --quiet $(REFS_PKGS)
+	touch $@
 
 reproduce: $(STAMP) ## reproduce the published comparisons into results/reproduce/ (QUICK=1: small subsets, a few minutes)
 	$(PY) -m bench.reproduce $(if $(filter 1,$(QUICK)),--quick) $(ARGS)

@@ -138,6 +138,25 @@ def test_extend_update_equals_refiltering_with_held_parameters(ar1):
     np.testing.assert_allclose(one.var, want.var_pred_mean[:1], rtol=1e-8)
 
 
+@pytest.mark.parametrize("trend", ["n", "c"])
+def test_numpy_kalman_steps_equal_statsmodels_filtering_of_a_seasonal_model(trend):
+    """The between-refit update (KalmanState.step) must be the exact filter, not an approximation."""
+    z = simulate_seasonal_ma(0.6, 12, n=260, seed=4) + simulate_arma([0.5], [0.3], n=260, seed=8)
+    model = ARIMA(order=[1, 1], seasonal_order=[1, 1], period=12, trend=trend).fit(z[:200])
+    assert model._state is not None  # time-invariant system: the numpy path is taken
+    params = np.array(list(model.params.values()))
+    for stop in (201, 230, 260):
+        model.update(z[:stop])
+        ref = SMARIMA(z[:stop], order=(1, 0, 1), seasonal_order=(1, 0, 1, 12), trend=trend).filter(params)
+        want = ref.get_forecast(1)
+        one = model.predict(1)
+        np.testing.assert_allclose(one.mean, want.predicted_mean, rtol=1e-9, atol=1e-10)
+        np.testing.assert_allclose(one.var, want.var_pred_mean, rtol=1e-9)
+    assert model._pending  # nothing materialised for h = 1 ...
+    np.testing.assert_allclose(model.predict(2).mean, ref.get_forecast(2).predicted_mean, rtol=1e-9)
+    assert not model._pending  # ... until a multi-step forecast needs the results object
+
+
 def test_a_sliding_window_update_refilters_the_whole_history(ar1):
     model = ARIMA(order=[1, 0]).fit(ar1[:300])
     params = np.array(list(model.params.values()))
@@ -197,3 +216,38 @@ def test_a_warm_started_search_ranks_candidates_like_a_fresh_one():
     assert [(s.spec, s.aicc) for s in warm.searched_] == [(s.spec, s.aicc) for s in fresh.searched_]
     assert warm.info == fresh.info
     assert warm._fitted().llf == pytest.approx(fresh._fitted().llf, abs=1e-4)
+
+
+def test_auto_drops_the_constant_once_the_transform_differenced_twice():
+    """R's auto.arima: a mean or drift only while d + D < 2 (else it is a runaway quadratic trend)."""
+    z = simulate_arma([0.5], [], n=200, seed=2) + 3.0  # a clear mean: the constant would win
+    once = ARIMA(order="auto", period=1)
+    once.set_differences(1)
+    assert once.fit(z).info["constant"] is True
+    twice = ARIMA(order="auto", period=1)
+    twice.set_differences(2)
+    twice.fit(z)
+    assert twice.info["constant"] is False
+    assert all(not s.spec.constant for s in twice.searched_)
+
+
+def test_the_runner_tells_arima_how_often_the_transform_differenced():
+    from bench.engine.runner import backtest
+    from bench.prep.splits import SplitSpec, rolling_origin
+    from bench.prep.transforms import build_pipeline
+
+    rng = np.random.default_rng(0)
+    y = np.cumsum(np.cumsum(rng.standard_normal(160) * 0.1 + 0.05))
+    splits = list(rolling_origin(len(y), SplitSpec(folds=2)))
+    out = backtest(y, splits, lambda: ARIMA(order="auto", period=1), lambda: build_pipeline(2, "standard"), 1)
+    assert [r.info["constant"] for r in out] == [False, False] and [r.info["d"] for r in out] == [2, 2]
+
+
+def test_reselect_false_keeps_the_first_orders_and_re_estimates_their_parameters():
+    z = simulate_seasonal_ma(0.7, 12, n=260, seed=11)
+    kept = ARIMA(order="auto", period=12, reselect=False).fit(z[:200])
+    first, params = kept.info, kept.params
+    kept.fit(simulate_arma([0.8], [], n=260, seed=1))  # different data: a new search would move
+    assert kept.info == first and kept.params != params and kept.searched_ and len(kept.searched_) > 1
+    fresh = ARIMA(order="auto", period=12).fit(simulate_arma([0.8], [], n=260, seed=1))
+    assert fresh.info != first

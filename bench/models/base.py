@@ -37,6 +37,16 @@ class Forecaster(Protocol):
         ...
 
 
+@runtime_checkable
+class SeesDifferencing(Protocol):
+    """A model whose admissible specifications depend on how often the shared transform differenced.
+
+    The runner tells it before every ``fit`` (ARIMA: no constant when d + D ≥ 2, as R's auto.arima).
+    """
+
+    def set_differences(self, n: int) -> None: ...
+
+
 class ModelError(RuntimeError):
     """A model could not produce a usable forecast (diverged, non-finite output, …)."""
 

@@ -7,9 +7,14 @@ both. ``quick=True`` shrinks the origins (40 instead of 200) for a smoke run.
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import tempfile
 import time
 import warnings
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -109,28 +114,26 @@ def arima_vs_textbook(refit_every: int = 10, quick: bool = False) -> ScoreRow:
 
 
 def arima_vs_statsforecast(refit_every: int = 10, quick: bool = False) -> ScoreRow | str:
-    """(b) statsforecast ``cross_validation`` ARIMA(1,1,1) with drift at the same refit schedule."""
-    try:
-        from statsforecast import StatsForecast
-        from statsforecast.models import ARIMA as SFARIMA
-    except ImportError:
-        return "statsforecast is not installed (optional [perf] extra): workload skipped"
+    """(b) statsforecast ``cross_validation`` ARIMA(1,1,1) with drift at the same refit schedule.
+
+    statsforecast runs in this process when importable, else in the interpreter named by
+    ``$LAGBENCH_REFS_PYTHON`` (``make perf`` builds ``.venv-refs`` for it: statsforecast needs
+    pandas < 3); either way it is timed right before lagbench on the same origins.
+    """
     y, splits = sp500_levels(), _origins(N_OBS, quick)
-    frame = pd.DataFrame({"unique_id": "sp500", "ds": np.arange(len(y)), "y": y})
-    sf = StatsForecast(models=[SFARIMA(order=(1, 1, 1), include_drift=True)], freq=1, n_jobs=1)
-    sf.cross_validation(df=frame.iloc[-120:], h=1, n_windows=2, step_size=1)  # numba compile, untimed
-    ref_s, cv = _timed(
-        lambda: sf.cross_validation(df=frame, h=1, n_windows=len(splits), step_size=1, refit=refit_every)
-    )
+    ref = _statsforecast(y, len(splits), refit_every)
+    if isinstance(ref, str):
+        return ref
+    ref_s, ref_hat, version = ref
     lag_s, res = _timed(
         lambda: _lagbench(
             y, splits, reusing(fixed_arima_preset), lambda: build_pipeline(1, "standard"), refit_every
         )
     )
-    ref_mse, lag_mse = _mse(y, splits, cv["ARIMA"].to_numpy()), _mse(y, splits, [r.y_hat[0] for r in res])
+    ref_mse, lag_mse = _mse(y, splits, ref_hat), _mse(y, splits, [r.y_hat[0] for r in res])
     return _row(
         f"arima.sp500.statsforecast.refit{refit_every}",
-        "statsforecast cross_validation ARIMA(1,1,1)+drift",
+        f"statsforecast {version} cross_validation ARIMA(1,1,1)+drift",
         ref_s,
         lag_s,
         "mse",
@@ -140,6 +143,34 @@ def arima_vs_statsforecast(refit_every: int = 10, quick: bool = False) -> ScoreR
         speed=1 / 1.5,
         note=f"{len(splits)} one-step origins, refit={refit_every}",
     )
+
+
+def _statsforecast(y: np.ndarray, n_windows: int, refit: int) -> tuple[float, list[float], str] | str:
+    """(seconds, forecasts, version) from statsforecast here or in the reference venv; else why not."""
+    try:
+        from bench.perf import statsforecast_child
+    except ImportError:
+        statsforecast_child = None
+    python = os.environ.get("LAGBENCH_REFS_PYTHON", "")
+    if statsforecast_child is None and not Path(python or "-").is_file():
+        return (
+            "statsforecast is not installed (optional [perf] extra; `make perf` builds .venv-refs "
+            "for it when the package index is reachable): workload skipped"
+        )
+    with tempfile.TemporaryDirectory() as tmp:
+        path = str(Path(tmp) / "y.npy")
+        np.save(path, y)
+        if statsforecast_child is not None:
+            out = statsforecast_child.main(path, n_windows, refit)
+        else:
+            script = str(Path(__file__).with_name("statsforecast_child.py"))
+            cmd = [python, script, path, str(n_windows), str(refit)]
+            done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+            if done.returncode != 0:
+                last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+                return f"statsforecast in {python} failed ({last}): workload skipped"
+            out = json.loads(done.stdout)
+    return out["seconds"], out["y_hat"], out["version"]
 
 
 def garch_vs_arch(refit_every: int = 10, quick: bool = False) -> ScoreRow:
