@@ -65,7 +65,7 @@ def test_model_side_differencing_is_refused(kwargs):
         ARIMA(**kwargs)
 
 
-@pytest.mark.parametrize("kwargs", [{"order": "best"}, {"order": [1]}, {"trend": "t"}])
+@pytest.mark.parametrize("kwargs", [{"order": "best"}, {"order": [1]}, {"trend": "t"}, {"reselect": "maybe"}])
 def test_bad_configuration_is_a_clear_error(kwargs):
     with pytest.raises(ValueError, match="ARIMA"):
         ARIMA(**kwargs)

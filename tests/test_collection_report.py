@@ -122,3 +122,21 @@ def test_collection_section_order_and_files(tmp_path: Path) -> None:
 
 def test_figure_line_is_relative_to_the_report(tmp_path: Path) -> None:
     assert figure_line(tmp_path / "plots" / "a.png", tmp_path, "alt") == "![alt](plots/a.png)"
+
+
+def test_time_per_series_divides_each_models_fold_seconds_by_its_series():
+    import pandas as pd
+
+    from bench.report.collection_page import time_per_series
+
+    folds = pd.DataFrame(
+        {
+            "model": ["arima"] * 4 + ["lstm"] * 4 + ["naive"] * 2,
+            "unique_id": ["a", "a", "b", "b", "a", "a", "b", "b", "a", "c"],
+            "seconds": [0.2, 0.2, 0.4, 0.4, 3.0, 0.0, 0.0, 1.0, 0.001, 0.0],
+            "status": ["ok"] * 9 + ["skipped"],
+        }
+    )
+    line = time_per_series(folds, {"lstm"})
+    assert "arima 600.0 ms" in line and "lstm 2.00 s (global: 4.00 s in all)" in line
+    assert "naive 1.0 ms" in line  # the skipped series does not dilute the mean

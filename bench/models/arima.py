@@ -117,7 +117,9 @@ class ARIMA:
         self.trend = trend
         self.bounds = Bounds(int(max_p), int(max_q), int(max_P), int(max_Q), int(max_order))
         self.search_maxiter = int(search_maxiter)
-        self.reselect = bool(reselect)
+        if not isinstance(reselect, bool):
+            raise ValueError(f"ARIMA reselect must be true or false, got {reselect!r}")
+        self.reselect = reselect
         self.n_paths = int(n_paths)
         self.sim_seed = int(sim_seed)
         self.spec_: Spec | None = None
@@ -169,11 +171,16 @@ class ARIMA:
         bounds = replace(self.bounds, constant=self._differences < 2)
         self.searched_ = stepwise(self.period, bounds, visit)
         errors = []
-        for cand in [s for s in self.searched_ if np.isfinite(s.aicc)][:3]:
+        # Best first; R's rule again on the converged estimates: a root within 1.01 of the unit
+        # circle (e.g. a seasonal AR of 0.993 against a seasonal MA of -0.93) rejects the model.
+        for cand in [s for s in self.searched_ if np.isfinite(s.aicc)]:
             try:
                 est = estimate(z, cand.spec, self.period, cand.params, None, self._warm.get(cand.spec))
             except _FIT_ERRORS as exc:
                 errors.append(f"{cand.spec.label(self.period)}: {exc}")
+                continue
+            if not admissible(est.params, cand.spec, self.period):
+                errors.append(f"{cand.spec.label(self.period)}: a root within 1.01 of the unit circle")
                 continue
             self._finish(z, cand.spec, est)
             return self

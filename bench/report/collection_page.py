@@ -48,6 +48,7 @@ def collection_report(
         alpha=sc.alpha, nets=nets, colours=colours,
     )  # fmt: skip
     folds = data["folds"]
+    lines += [time_per_series(folds, {m.name for m in s.models if m.scope == "global"}), ""]
     skipped = folds[folds["status"] == "skipped"].drop_duplicates("unique_id")
     if len(skipped):
         lines += [f"- {len(skipped)} series too short to evaluate (listed in `folds.parquet`), e.g. "
@@ -61,3 +62,24 @@ def collection_report(
             sc.max_shift, plot_name=f"{name}_{uid}",
         )  # fmt: skip
     return lines
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms" if seconds < 1 else f"{seconds:.2f} s"
+
+
+def time_per_series(folds: pd.DataFrame, global_models: set[str]) -> str:
+    """Fit + forecast seconds per series and model (all folds and seeds), from ``folds.parquet``.
+
+    A global model's time is its networks' training and forecasting spread over the series it
+    served; its total is given too, since that is what one more series does not add.
+    """
+    done = folds[folds["status"] != "skipped"]
+    parts = []
+    for model, g in done.groupby("model", sort=False):
+        total, n = float(g["seconds"].sum()), g["unique_id"].nunique()
+        text = f"{model} {_duration(total / max(n, 1))}"
+        if model in global_models:
+            text += f" (global: {_duration(total)} in all)"
+        parts.append(text)
+    return "Time per series (fit and forecast, every fold and seed): " + ", ".join(parts) + "."
