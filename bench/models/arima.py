@@ -143,11 +143,8 @@ class ARIMA:
         """Complete (re-)estimation on ``z``; a previous fit on this object seeds the optimiser
         (and with ``reselect=False`` fixes the orders)."""
         z = np.asarray(z, dtype=float).reshape(-1)
-        if self._pq is not None or (not self.reselect and self.spec_ is not None):
-            if self._pq is not None:
-                spec = Spec(*self._pq, *self._PQ, constant=self.trend == "c")
-            else:  # orders kept from the first search; the constant rule still follows d + D
-                spec = replace(self.spec_, constant=self.spec_.constant and self._differences < 2)
+        spec = self._no_search_spec()
+        if spec is not None:
             est = estimate(z, spec, self.period, None, None, self._warm.get(spec))
             self._finish(z, spec, est)
             return self
@@ -186,6 +183,15 @@ class ARIMA:
             return self
         detail = "; ".join(errors) or "every candidate was inadmissible or failed"
         raise ModelError(f"ARIMA auto: no candidate order could be fitted ({detail})")
+
+    def _no_search_spec(self) -> Spec | None:
+        """The spec to estimate without a search: the fixed order, or (``reselect=False``) the
+        first search's orders, the constant still subject to d + D; None when a search is due."""
+        if self._pq is not None:
+            return Spec(*self._pq, *self._PQ, constant=self.trend == "c")
+        if self.reselect or self.spec_ is None:
+            return None
+        return replace(self.spec_, constant=self.spec_.constant and self._differences < 2)
 
     def _finish(self, z: np.ndarray, spec: Spec, est: Estimate) -> None:
         if not np.all(np.isfinite(est.params)):
