@@ -8,7 +8,8 @@ from typing import ClassVar
 
 import numpy as np
 import pandas as pd
-from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+from statsmodels.tools._decorators import cache_readonly
+from statsmodels.tsa.exponential_smoothing.ets import ETSModel, ETSResults, ETSResultsWrapper
 
 from bench.models.base import ModelError, as_series
 from bench.prep.seasonality import indices_at, is_seasonal, multiplicative_indices
@@ -81,6 +82,23 @@ def candidates(
     return out
 
 
+class _Results(ETSResults):
+    """statsmodels' results without the parameters' covariance: its complex-step Hessian ran at every
+    fit and every ``smooth`` (about half of ETS's time on M3), and nothing here reads it (the
+    forecast variance is the state-space formula's, not the parameters')."""
+
+    @cache_readonly
+    def cov_params_approx(self) -> np.ndarray:
+        k = len(self.params)
+        return np.full((k, k), np.nan)
+
+
+class _Model(ETSModel):
+    @property
+    def _res_classes(self) -> dict:
+        return {"fit": (_Results, ETSResultsWrapper)}
+
+
 class ETS:
     """ETS by maximum likelihood, the form chosen by AICc over :func:`candidates` at every fit.
 
@@ -125,10 +143,10 @@ class ETS:
         self._res = None
         self._aicc = float("nan")
 
-    def _model(self, z: np.ndarray, spec: Spec) -> ETSModel:
+    def _model(self, z: np.ndarray, spec: Spec) -> _Model:
         seasonal_periods = self.period if spec.seasonal else None
         # A pandas endog: statsmodels 0.15's get_prediction needs an index on the predicted mean.
-        return ETSModel(
+        return _Model(
             pd.Series(z), error=spec.error, trend=spec.trend, damped_trend=spec.damped,
             seasonal=spec.seasonal, seasonal_periods=seasonal_periods, initialization_method="estimated",
         )  # fmt: skip
