@@ -11,6 +11,7 @@ import pandas as pd
 from statsmodels.tools._decorators import cache_readonly
 from statsmodels.tsa.exponential_smoothing.ets import ETSModel, ETSResults, ETSResultsWrapper
 
+from bench.models import ets_mle
 from bench.models.base import ModelError, as_series
 from bench.prep.seasonality import indices_at, is_seasonal, multiplicative_indices
 from bench.types import Forecast
@@ -169,7 +170,7 @@ class ETS:
         best = None
         for spec in specs:
             try:
-                res = self._model(z, spec).fit(disp=False, maxiter=self.maxiter)
+                res = ets_mle.fit(self._model(z, spec), self.maxiter)  # statsmodels' fit, leaner
             except (ValueError, np.linalg.LinAlgError):
                 continue
             if np.isfinite(res.aicc) and (best is None or res.aicc < best[1].aicc):
