@@ -81,7 +81,7 @@ def fit(model, maxiter: int = 1000):
         return f0, grad
 
     opt = minimize(
-        with_gradient, x0, jac=True, method="L-BFGS-B", bounds=list(zip(lb, ub)),
+        with_gradient, x0, jac=True, method="L-BFGS-B", bounds=list(zip(lb, ub, strict=True)),
         options=dict(maxiter=maxiter, maxfun=MAXFUN // (len(x0) + 1), maxcor=MAXCOR,
                      ftol=FACTR * np.finfo(float).eps, gtol=PGTOL),
     )  # fmt: skip

@@ -104,7 +104,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", default=os.environ.get("QUICK") == "1")
     ap.add_argument("--only", nargs="+", choices=sorted(EXPERIMENTS), default=None)
     ap.add_argument("--out", type=Path, default=None)
-    ap.add_argument("--jobs", type=int, default=1, help="worker processes per run (n_jobs)")
+    ap.add_argument(
+        "--jobs", type=int, default=-1, help="worker processes per run (n_jobs; default -1: every core)"
+    )
     ap.add_argument(
         "--tata",
         default=None,

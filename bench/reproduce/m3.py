@@ -40,6 +40,7 @@ M3_MAKRIDAKIS = Experiment(
             "source protocol, ARIMA re-estimated at every origin (orders from the in-sample search)",
             "source",
             (f"{M3Q}=12",),
+            every=3,  # 18 re-estimations per series: 349 of the 1045 series (all: ~330 s on 2 cores)
         ),
         Protocol(
             "m3_makridakis_source_nets",
@@ -65,7 +66,8 @@ M3_MAKRIDAKIS = Experiment(
         *_t5("theta", "Theta", 7.31, 0.48, 0.3),
         *_t5("arima", "ARIMA", 7.34, 0.47, 0.3),
         *_t5("ets", "ETS", 7.19, 0.47, 0.3),
-        Claim(T5, "ARIMA", "arima", "smape", 7.34, "m3_makridakis_source_refit", 0.3),
+        # Issue #15's schedule (b), run here on a sample: shown beside the paper, not a goal.
+        Claim(T5, "ARIMA", "arima", "smape", 7.34, "m3_makridakis_source_refit"),
         Claim(T7, "RNN", "rnn", "smape", 9.48, "m3_makridakis_source_nets"),
         Claim(T7, "RNN", "rnn", "mase", 0.54, "m3_makridakis_source_nets"),
         Claim(T7, "LSTM", "lstm", "smape", 11.67, "m3_makridakis_source_nets"),
@@ -166,7 +168,7 @@ M3_MONASH = Experiment(
         ),
     ),
     claims=(
-        *_mon("ses", "SES", 1.091, 16.22),
+        *_mon("ses", "SES", 1.091, 16.22, tol=None),  # not the archive's SES (see the deviations)
         *_mon("theta", "Theta", 0.864, 13.86),
         *_mon("ets", "ETS", 0.865, 14.14),
         *_mon("arima", "ARIMA", 0.873, 14.24),

@@ -131,7 +131,7 @@ def run_section(o: Outcome, out_dir: Path) -> list[str]:
             ]
         rel = Path(os.path.relpath(r.run_dir, out_dir))
         lines += [
-            f"Wall time {r.seconds:.0f} s (loaded machine). Full report: "
+            f"Wall time {r.seconds:.0f} s. Full report: "
             f"[{rel / 'report.md'}]({rel / 'report.md'}); "
             f"plots: [{rel / 'plots'}/]({rel / 'plots'}/).",
             "",

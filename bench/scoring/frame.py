@@ -71,44 +71,52 @@ def _consensus(fc: pd.DataFrame, model: str, column: str) -> pd.DataFrame:
     return sub.groupby(KEYS, as_index=False)["y_hat"].mean().rename(columns={"y_hat": column})
 
 
-def _dm_vs(d: pd.DataFrame, column: str, h: int) -> lag.DMResult:
-    pair = d.dropna(subset=[column])
-    return lag.diebold_mariano((pair["y"] - pair["y_hat"]) ** 2, (pair["y"] - pair[column]) ** 2, h=h)
+def _dm_vs(y: np.ndarray, f: np.ndarray, other: np.ndarray, h: int) -> lag.DMResult:
+    ok = ~np.isnan(other)
+    return lag.diebold_mariano((y[ok] - f[ok]) ** 2, (y[ok] - other[ok]) ** 2, h=h)
 
 
 def _score_group(g: pd.DataFrame, y_full: np.ndarray, max_shift: int) -> dict[str, float]:
     """Every metric of one series × model × seed; ``y_hat_b`` / ``y_hat_r`` are the baseline's and
-    the reference's forecasts on the same keys (NaN where they have none)."""
-    y, f = g["y"].to_numpy(float), g["y_hat"].to_numpy(float)
+    the reference's forecasts on the same keys (NaN where they have none). Plain arrays, not
+    pandas: it runs once per series × model × seed (over 8000 times on M3 monthly)."""
+    c = {k: g[k].to_numpy(float) for k in ("y", "y_hat", "y_hat_b", "y_hat_r", "scale", "y_origin")}
+    c.update({k: g[k].to_numpy(float) for k in ("y_lo", "y_hi", "y_var")})
+    hs, pos = g["h"].to_numpy(int), g["pos"].to_numpy(int)
+    y, f = c["y"], c["y_hat"]
     out: dict[str, float] = dict(
         n=len(g), mse=m.mse(y, f), mae=m.mae(y, f), rmse=m.rmse(y, f),
-        mase=m.mase(y, f, g["scale"]), smape=m.smape(y, f),
+        mase=m.mase(y, f, c["scale"]), smape=m.smape(y, f),
     )  # fmt: skip
-    pair = g.dropna(subset=["y_hat_b"])
-    base_mse = m.mse(pair["y"], pair["y_hat_b"])
-    out["rel_mse"] = m.mse(pair["y"], pair["y_hat"]) / base_mse if base_mse > 0 else np.nan
-    h = int(g["h"].min())
-    d = g[g["h"] == h].sort_values("pos")
-    dy, df, do = (d[c].to_numpy(float) for c in ("y", "y_hat", "y_origin"))
-    dm = _dm_vs(d, "y_hat_b", h)
-    out.update(dm_stat=dm.stat, dm_pvalue=dm.pvalue, dm_pvalue_vs_ref=_dm_vs(d, "y_hat_r", h).pvalue)
-    out["diag_h"], out["h_max"] = h, int(g["h"].max())
-    out["best_shift"], out["shift_gain"] = lag.best_shift(lag.lag_scan(df, d["pos"], y_full, max_shift))
+    ok = ~np.isnan(c["y_hat_b"])
+    base_mse = m.mse(y[ok], c["y_hat_b"][ok])
+    out["rel_mse"] = m.mse(y[ok], f[ok]) / base_mse if base_mse > 0 else np.nan
+    h = int(hs.min())
+    at = np.flatnonzero(hs == h)
+    at = at[np.argsort(pos[at], kind="stable")]
+    dy, df, do, dpos = y[at], f[at], c["y_origin"][at], pos[at]
+    dm = _dm_vs(dy, df, c["y_hat_b"][at], h)
+    out.update(
+        dm_stat=dm.stat, dm_pvalue=dm.pvalue, dm_pvalue_vs_ref=_dm_vs(dy, df, c["y_hat_r"][at], h).pvalue
+    )
+    out["diag_h"], out["h_max"] = h, int(hs.max())
+    k, mse_k, _ = lag.scan(df, dpos, y_full, max_shift)
+    out["best_shift"], out["shift_gain"] = lag.shift_choice(k, mse_k)
     direction = lag.direction_accuracy(dy, df, do)
     enc = lag.encompassing(dy, df, do)
-    inc_y, inc_f = lag.increments(dy, d["pos"]), lag.increments(df, d["pos"])
+    inc_y, inc_f = lag.increments(dy, dpos), lag.increments(df, dpos)
     out.update(
         echo_ratio=lag.echo_ratio(dy, df, do), change_corr=lag.change_corr(dy, df, do),
         dir_acc=direction.acc, dir_pvalue=direction.pvalue,
         enc_b=enc.b, enc_c=enc.c, enc_b_se=enc.b_se,
         mse_diff=m.mse(inc_y, inc_f), mae_diff=m.mae(inc_y, inc_f),
     )  # fmt: skip
-    iv = g.dropna(subset=["y_lo", "y_hi"])
-    vv = g.dropna(subset=["y_var"])
+    iv = ~(np.isnan(c["y_lo"]) | np.isnan(c["y_hi"]))
+    vv = ~np.isnan(c["y_var"])
     out.update(
-        coverage=m.coverage(iv["y"], iv["y_lo"], iv["y_hi"]),
-        width=m.interval_width(iv["y_lo"], iv["y_hi"]),
-        nll=m.gaussian_nll(vv["y"], vv["y_hat"], vv["y_var"]), qlike=m.qlike(vv["y"], vv["y_var"]),
+        coverage=m.coverage(y[iv], c["y_lo"][iv], c["y_hi"][iv]),
+        width=m.interval_width(c["y_lo"][iv], c["y_hi"][iv]),
+        nll=m.gaussian_nll(y[vv], f[vv], c["y_var"][vv]), qlike=m.qlike(y[vv], c["y_var"][vv]),
     )  # fmt: skip
     return out
 

@@ -46,33 +46,49 @@ def lag_scan(
     Rows whose y_{t−k} falls outside the series are dropped for that k only (so for k < 0 the
     latest targets drop out); ``n`` says how many rows each k used. Returns columns k, mse, n.
     """
+    k, mse, n = scan(y_hat, pos, y_full, max_shift)
+    return pd.DataFrame({"k": k, "mse": mse, "n": n})
+
+
+def scan(
+    y_hat: npt.ArrayLike, pos: npt.ArrayLike, y_full: npt.ArrayLike, max_shift: int = 5
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`lag_scan` as arrays (k, mse, n): the scorer runs it for every series × model."""
     f, p = aligned(y_hat, pos)
     p = p.astype(int)
     full = np.asarray(y_full, dtype=float)
-    rows = []
-    for k in range(-max_shift, max_shift + 1):
+    ks = np.arange(-max_shift, max_shift + 1)
+    mse, n = np.full(ks.size, NAN), np.zeros(ks.size, dtype=int)
+    for i, k in enumerate(ks):
         src = p - k
         ok = (src >= 0) & (src < full.size)
-        err = f[ok] - full[src[ok]]
-        rows.append((k, float(np.mean(err**2)) if ok.any() else NAN, int(ok.sum())))
-    return pd.DataFrame(rows, columns=["k", "mse", "n"])
+        if ok.any():
+            err = f[ok] - full[src[ok]]
+            mse[i], n[i] = float(np.mean(err**2)), int(ok.sum())
+    return ks, mse, n
 
 
 def best_shift(curve: pd.DataFrame) -> tuple[int, float]:
+    """(k*, shift_gain) of a :func:`lag_scan` curve: see :func:`shift_choice`."""
+    return shift_choice(curve["k"].to_numpy(int), curve["mse"].to_numpy(float))
+
+
+def shift_choice(k: np.ndarray, mse: np.ndarray) -> tuple[int, float]:
     """(k*, shift_gain): the shift with the lowest MSE and MSE(k*) / MSE(0).
 
-    Ties go to the smallest |k| so that an exactly tied scan does not invent a lag.
-    shift_gain < 1 means the forecasts fit the shifted actuals better than the actuals themselves.
+    Ties go to the smallest |k| (then the smaller k) so that an exactly tied scan does not invent
+    a lag. shift_gain < 1 means the forecasts fit the shifted actuals better than the actuals.
     """
-    valid = curve.dropna(subset=["mse"])
-    if valid.empty:
+    valid = ~np.isnan(mse)
+    if not valid.any():
         return 0, NAN
-    order = valid.assign(absk=valid["k"].abs()).sort_values(["mse", "absk", "k"], kind="stable")
-    k_star = int(order["k"].iloc[0])
-    mse0 = valid.loc[valid["k"] == 0, "mse"]
-    if mse0.empty or mse0.iloc[0] == 0:
-        return k_star, NAN if mse0.empty else 1.0
-    return k_star, float(order["mse"].iloc[0] / mse0.iloc[0])
+    k, mse = k[valid], mse[valid]
+    first = np.lexsort((k, np.abs(k), mse))[0]
+    k_star = int(k[first])
+    mse0 = mse[k == 0]
+    if mse0.size == 0 or mse0[0] == 0:
+        return k_star, NAN if mse0.size == 0 else 1.0
+    return k_star, float(mse[first] / mse0[0])
 
 
 def echo_ratio(y: npt.ArrayLike, y_hat: npt.ArrayLike, y_origin: npt.ArrayLike) -> float:
