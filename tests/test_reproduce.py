@@ -146,3 +146,22 @@ def test_a_finished_run_is_read_back_as_it_was_written(tmp_path: Path) -> None:
     assert again is not None and again.overrides == overrides
     pd.testing.assert_frame_equal(again.metrics, r.metrics)
     assert set(r.metrics["model"]) == {"naive", "arima", "rnn"} and r.report.is_file()
+
+
+def test_sampled_configs_run_every_kth_series_unless_full(monkeypatch, tmp_path: Path) -> None:
+    """A config with ``every`` > 1 runs a systematic sample (an ``ids`` override of every k-th
+    series); ``--full`` runs the whole collection. Nothing is fitted here: run_config is stubbed."""
+    import bench.reproduce.__main__ as rep
+
+    seen: dict[bool, tuple[str, ...]] = {}
+
+    def fake_run(config: str, run_dir: Path, overrides: tuple[str, ...]):
+        seen[full] = overrides
+        return RunResult(config, run_dir, pd.DataFrame({"dataset": ["m3_monthly"]}), 0.0, overrides)
+
+    monkeypatch.setattr(rep, "run_config", fake_run)
+    for full in (False, True):
+        rep.run_experiment("m3_monash", tmp_path, False, ("n_jobs=1",), full=full)
+    (ids,) = [o for o in seen[False] if ".ids=[" in o]
+    assert len(ids.split("=", 1)[1].strip("[]").split(",")) == 714  # every 2nd of 1428
+    assert not any(".ids=[" in o for o in seen[True])

@@ -47,6 +47,7 @@ def run_experiment(
     configs: set[str] | None = None,
     reuse: bool = False,
     every: int = 1,
+    full: bool = False,
 ) -> Outcome:
     """Run the experiment's configs (only ``configs`` if given, the others read back if finished);
     with ``reuse`` a config finished by an earlier invocation is read back instead of run again."""
@@ -61,7 +62,7 @@ def run_experiment(
             continue
         where = (f"datasets.tata.path={tata}",) if tata and p.config.startswith("stock_") else ()
         overrides = (*common, *where, *(p.quick if quick else ()))
-        k = max(p.every, every)
+        k = every if full else max(p.every, every)
         if k > 1 and not quick:
             overrides = (*overrides, *sample(p.config, overrides, k))
         print(f"[reproduce] {name}: {p.config} {' '.join(overrides)}", flush=True)
@@ -113,6 +114,11 @@ def main(argv: list[str] | None = None) -> int:
         help="directory of the TATA files (default: ../shared/data/tata from the repo root)",
     )
     ap.add_argument("--every", type=int, default=1, help="full runs: every k-th series of each collection")
+    ap.add_argument(
+        "--full",
+        action="store_true",
+        help="whole collections: ignore each config's sample (--every still applies)",
+    )
     ap.add_argument("--configs", nargs="+", default=None, help="run only these configs (others: read back)")
     ap.add_argument(
         "--reuse", action="store_true", help="read back configs finished by an earlier invocation"
@@ -125,7 +131,9 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for name in names:
         configs = set(args.configs) if args.configs else None
-        o = run_experiment(name, out, args.quick, common, args.tata, configs, args.reuse, args.every)
+        o = run_experiment(
+            name, out, args.quick, common, args.tata, configs, args.reuse, args.every, args.full
+        )
         row = SUMMARIES[name](o)
         write_text(page(o, row, out), out / f"{name}.md")
         rows.append((name, row))
