@@ -165,3 +165,36 @@ def test_sampled_configs_run_every_kth_series_unless_full(monkeypatch, tmp_path:
     (ids,) = [o for o in seen[False] if ".ids=[" in o]
     assert len(ids.split("=", 1)[1].strip("[]").split(",")) == 714  # every 2nd of 1428
     assert not any(".ids=[" in o for o in seen[True])
+
+
+def test_sampled_nets_are_compared_with_the_statistical_methods_on_their_own_series(tmp_path: Path) -> None:
+    """The nets run on every k-th series: the verdict must compare them with the statistical
+    methods' mean over those series, not with the whole collection's mean."""
+    ids = [f"N{i}" for i in range(10)]
+    src = [dict(unique_id=u, model="theta", smape=1.0 if i < 3 else 9.0) for i, u in enumerate(ids)]
+    src += [dict(unique_id=u, model="naive2", smape=10.0) for u in ids]
+    nets = [dict(unique_id=u, model=m, smape=2.0) for u in ids[:3] for m in ("rnn", "lstm")]
+    runs = {}
+    for config, rows in (("m3_makridakis_source", src), ("m3_makridakis_source_nets", nets)):
+        d = tmp_path / config
+        d.mkdir()
+        pd.DataFrame(rows).to_csv(d / "metrics_by_series.csv", index=False)
+        models = sorted({r["model"] for r in rows})
+        mean = {m: float(np.mean([r["smape"] for r in rows if r["model"] == m])) for m in models}
+        metrics = pd.DataFrame(
+            [
+                dict(dataset="m3", model=m, kind="collection", smape_mean=mean[m], mase_mean=0.5)
+                for m in models
+            ]
+        )
+        runs[config] = RunResult(config, d, metrics, 1.0, ())
+    o = Outcome(EXPERIMENTS["m3_makridakis"], runs)
+    assert o.value("m3_makridakis_source", "theta", "smape") == pytest.approx(6.6)  # whole collection
+    assert o.value_on("m3_makridakis_source", "theta", "smape", o.ids("m3_makridakis_source_nets")) == 1.0
+    row = SUMMARIES["m3_makridakis"](o)
+    # On the nets' 3 series theta (1.0) beats the nets (2.0); against the collection mean it would not.
+    assert "best statistical sMAPE 1.00 (theta) vs best net 2.00" in row.verdict
+    assert (
+        "on the nets' 3 series" in row.verdict
+        and "(nets on 3 series; there: naive2 10.00" in row.under_source
+    )

@@ -67,7 +67,14 @@ M3_MAKRIDAKIS = Experiment(
         *_t5("arima", "ARIMA", 7.34, 0.47, 0.3),
         *_t5("ets", "ETS", 7.19, 0.47, 0.3),
         # Issue #15's schedule (b), run here on a sample: shown beside the paper, not a goal.
-        Claim(T5, "ARIMA", "arima", "smape", 7.34, "m3_makridakis_source_refit"),
+        Claim(
+            f"{T5}; re-estimated at every origin, sample",
+            "ARIMA",
+            "arima",
+            "smape",
+            7.34,
+            "m3_makridakis_source_refit",
+        ),
         Claim(T7, "RNN", "rnn", "smape", 9.48, "m3_makridakis_source_nets"),
         Claim(T7, "RNN", "rnn", "mase", 0.54, "m3_makridakis_source_nets"),
         Claim(T7, "LSTM", "lstm", "smape", 11.67, "m3_makridakis_source_nets"),
@@ -127,7 +134,10 @@ M3_MAKRIDAKIS = Experiment(
     deviations=(
         (
             "ARIMA and ETS are lagbench's own (statsmodels-based) searches, not R's forecast package: "
-            "orders and forms may differ on single series."
+            "orders and forms may differ on single series. ARIMA's gap to Table 5 is the R port's "
+            "too: statsforecast 2.1.1's AutoARIMA (a port of R's auto.arima), run on the same 1045 "
+            "series and origins on this machine, scores sMAPE 7.647 (lagbench 7.650); the two choose "
+            "the same d and D on 99.4 % of the series."
         ),
         (
             "The nets' detrending is lagbench's automatic differencing (KPSS) instead of the paper's "

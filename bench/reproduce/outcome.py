@@ -50,6 +50,27 @@ class Outcome:
     def claim_value(self, c: Claim) -> float:
         return self.value(c.config, c.model, c.metric)
 
+    def by_series(self, config: str) -> pd.DataFrame:
+        """metrics_by_series.csv of a collection run (empty when the config was not run)."""
+        r = self.runs.get(config)
+        path = None if r is None else r.run_dir / "metrics_by_series.csv"
+        if path is None or not path.is_file():
+            return pd.DataFrame(columns=["unique_id", "model"])
+        return pd.read_csv(path)
+
+    def ids(self, config: str) -> frozenset[str]:
+        """The series a collection run scored."""
+        return frozenset(self.by_series(config)["unique_id"].astype(str))
+
+    def value_on(self, config: str, model: str, metric: str, ids: frozenset[str]) -> float:
+        """A model's mean over the series ``ids`` only: comparing a sampled run with a whole one
+        on the same series (a sample's mean is not the collection's)."""
+        m = self.by_series(config)
+        m = m[(m["model"] == model) & m["unique_id"].astype(str).isin(ids)]
+        if m.empty or metric not in m.columns or m["unique_id"].nunique() < len(ids):
+            return math.nan
+        return float(pd.to_numeric(m[metric], errors="coerce").mean())
+
 
 def fmt(x: float, digits: int = 3) -> str:
     return "—" if x is None or not math.isfinite(x) else f"{x:.{digits}f}"
