@@ -251,3 +251,39 @@ def test_reselect_false_keeps_the_first_orders_and_re_estimates_their_parameters
     assert kept.info == first and kept.params != params and kept.searched_ and len(kept.searched_) > 1
     fresh = ARIMA(order="auto", period=12).fit(simulate_arma([0.8], [], n=260, seed=1))
     assert fresh.info != first
+
+
+@pytest.mark.parametrize("scale", ["standard", "minmax", "robust"])
+def test_a_scaled_transform_does_not_change_arimas_forecasts(scale):
+    """ARIMA is scale-equivariant, so the shared scaler must not change its level forecasts: with
+    the differences centred, "no constant" used to mean a drift fixed at the training mean (and on
+    twice-differenced data a quadratic trend), the no-drift model was out of reach and 18-step
+    forecasts ran away. The runner passes ``Chain.zero_change``; the forecasts equal those made on
+    the unscaled differences, search included."""
+    from bench.engine.runner import backtest
+    from bench.prep.splits import SplitSpec, rolling_origin
+    from bench.prep.transforms import build_pipeline
+
+    rng = np.random.default_rng(4)
+    y = 50 + np.cumsum(rng.standard_normal(150) + 0.3)  # a random walk with a small drift
+    splits = list(rolling_origin(len(y), SplitSpec(folds=1, horizon=12)))
+
+    def run(kind: str) -> list:
+        return backtest(y, splits, lambda: ARIMA(order="auto", period=1), lambda: build_pipeline(1, kind), 12)
+
+    plain, scaled = run("none"), run(scale)
+    assert [r.info["order"] for r in scaled] == [r.info["order"] for r in plain]
+    assert [r.info["constant"] for r in scaled] == [r.info["constant"] for r in plain]
+    np.testing.assert_allclose(scaled[0].y_hat, plain[0].y_hat, rtol=1e-6)
+
+
+def test_zero_change_is_where_a_difference_of_zero_lands():
+    from bench.prep.transforms import build_pipeline
+
+    y = np.cumsum(np.arange(1.0, 41.0))  # differences 2..40, mean 21
+    chain = build_pipeline(1, "standard")
+    z = chain.fit_transform(y)
+    d = np.diff(y)
+    assert chain.zero_change == pytest.approx(-d.mean() / d.std())
+    assert z.mean() == pytest.approx(0.0, abs=1e-12)
+    assert build_pipeline(0, "standard").fit(y).zero_change == 0.0  # no difference: nothing to say

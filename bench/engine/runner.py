@@ -76,7 +76,7 @@ def backtest(
                     pipe = Chain([]) if model.levels else make_pipeline()
                     z = pipe.fit_transform(train)
                     if isinstance(model, SeesDifferencing):
-                        model.set_differences(len(pipe.lags))
+                        model.set_differences(len(pipe.lags), pipe.zero_change)
                     model.fit(z)
                 else:
                     model.update(pipe.transform(train))

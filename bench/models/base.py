@@ -41,10 +41,11 @@ class Forecaster(Protocol):
 class SeesDifferencing(Protocol):
     """A model whose admissible specifications depend on how often the shared transform differenced.
 
-    The runner tells it before every ``fit`` (ARIMA: no constant when d + D ≥ 2, as R's auto.arima).
+    The runner tells it before every ``fit`` (ARIMA: no constant when d + D ≥ 2, as R's auto.arima),
+    with the transformed value of a zero change (a centring scaler moves it off 0).
     """
 
-    def set_differences(self, n: int) -> None: ...
+    def set_differences(self, n: int, zero_change: float = 0.0) -> None: ...
 
 
 class ModelError(RuntimeError):

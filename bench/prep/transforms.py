@@ -63,6 +63,15 @@ class Chain:
             out += [s.lag] if isinstance(s, Difference) else list(getattr(s, "lags", []))
         return out
 
+    @property
+    def zero_change(self) -> float:
+        """A change of zero after the steps that follow the last applied difference (after ``fit``):
+        0 on the differenced scale means "no drift", and a centring scaler moves it (to −mean/sd)."""
+        last = [i for i, s in enumerate(self.steps) if isinstance(s, Difference) or getattr(s, "lags", None)]
+        if not last:
+            return 0.0
+        return float(apply_steps(self.steps[last[-1] + 1 :], np.zeros(1))[0])
+
     def info(self) -> dict:
         """What the fit chose, e.g. ``{"d": 1, "D": 0, "lambda": 0.31, "seasonal": True}``."""
         out: dict = {}
