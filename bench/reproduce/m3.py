@@ -207,10 +207,10 @@ M3_MONASH = Experiment(
             "step ahead on standardised, differenced windows."
         ),
         (
-            "ARIMA and ETS are lagbench's own searches, not R's forecast package. ARIMA's mean MASE "
-            "over 18 steps is carried by a few series where a twice-differenced (d = 2) or undamped "
-            "AR model extrapolates far off (the run's metrics_by_series.csv lists them; ETS, damped, "
-            "does not)."
+            "ARIMA and ETS are lagbench's own searches, not R's forecast package. ARIMA goes through "
+            "the shared standard scaler; it models the differences measured from a zero change "
+            "(Chain.zero_change), so its no-drift candidates are R's, not drifts fixed at the "
+            "training mean."
         ),
         (
             "The Monash SES is on the raw series; lagbench's ses preset is fitted to the Naive 2 "
