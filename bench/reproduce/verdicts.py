@@ -50,6 +50,12 @@ def _goals(o: Outcome) -> str:
     )
 
 
+def _there(o: Outcome, config: str, ids: frozenset[str]) -> str:
+    """The statistical methods' sMAPE on a sample's own series, for the summary row."""
+    scores = ", ".join(f"{m} {fmt(o.value_on(config, m, 'smape', ids), 2)}" for m in ("naive2", *STATS))
+    return f" (nets on {len(ids)} series; there: {scores})"
+
+
 def m3_makridakis(o: Outcome) -> SummaryRow:
     src, nets, honest = "m3_makridakis_source", "m3_makridakis_source_nets", "m3_makridakis_honest"
     # The nets may run on a sample: the statistical methods are compared on the nets' series.
@@ -79,13 +85,7 @@ def m3_makridakis(o: Outcome) -> SummaryRow:
     return SummaryRow(
         source="sMAPE (Tables 5, 7): Naive 2 8.59, Theta 7.31, ARIMA 7.34, ETS 7.19; RNN 9.48, LSTM 11.67",
         under_source=f"sMAPE: {_scores(o, src, STATS, 'smape')}; {_scores(o, nets, NETS, 'smape')}"
-        + (
-            f" (nets on {len(net_ids)} series; there: "
-            + ", ".join(f"{m} {fmt(o.value_on(src, m, 'smape', net_ids), 2)}" for m in ("naive2", *STATS))
-            + ")"
-            if same
-            else ""
-        ),
+        + (_there(o, src, net_ids) if same else ""),
         under_honest=f"sMAPE: {_scores(o, honest, (*STATS, 'rnn', 'lstm', 'lstm_global'), 'smape')}",
         yardstick=(
             f"Naive 2 sMAPE {fmt(o.value(src, 'naive2', 'smape'), 2)}, MASE "
