@@ -29,6 +29,11 @@ from bench.prep.steps import (
 __all__ = ["Chain", "Difference", "Log", "Scale", "Transform", "build_pipeline", "first_non_positive"]
 
 
+def _step_lags(step: object) -> list[int]:
+    """The difference lags one step applied: a fixed ``Difference`` or an automatic one's choice."""
+    return [step.lag] if isinstance(step, Difference) else list(getattr(step, "lags", []))
+
+
 @dataclass
 class Chain:
     """Steps applied in order; inversion runs backwards, each step re-anchored on its own input."""
@@ -58,16 +63,13 @@ class Chain:
     @property
     def lags(self) -> list[int]:
         """Lags of the differences actually applied (after ``fit`` for automatic orders)."""
-        out: list[int] = []
-        for s in self.steps:
-            out += [s.lag] if isinstance(s, Difference) else list(getattr(s, "lags", []))
-        return out
+        return [lag for s in self.steps for lag in _step_lags(s)]
 
     @property
     def zero_change(self) -> float:
         """A change of zero after the steps that follow the last applied difference (after ``fit``):
         0 on the differenced scale means "no drift", and a centring scaler moves it (to −mean/sd)."""
-        last = [i for i, s in enumerate(self.steps) if isinstance(s, Difference) or getattr(s, "lags", None)]
+        last = [i for i, s in enumerate(self.steps) if _step_lags(s)]
         if not last:
             return 0.0
         return float(apply_steps(self.steps[last[-1] + 1 :], np.zeros(1))[0])

@@ -23,6 +23,8 @@ class Outcome:
     leaky: tuple[LeakyResult, ...] = ()
     quick: bool = False
     notes: tuple[str, ...] = field(default_factory=tuple)
+    # metrics_by_series.csv per config, read once: the verdicts look it up for every model.
+    _by_series: dict[str, pd.DataFrame] = field(default_factory=dict, compare=False, repr=False)
 
     def rows(self, config: str, dataset: str | None = None) -> pd.DataFrame:
         """metrics.csv rows of one config (one dataset of it, if given)."""
@@ -52,11 +54,14 @@ class Outcome:
 
     def by_series(self, config: str) -> pd.DataFrame:
         """metrics_by_series.csv of a collection run (empty when the config was not run)."""
-        r = self.runs.get(config)
-        path = None if r is None else r.run_dir / "metrics_by_series.csv"
-        if path is None or not path.is_file():
-            return pd.DataFrame(columns=["unique_id", "model"])
-        return pd.read_csv(path)
+        if config not in self._by_series:
+            r = self.runs.get(config)
+            path = None if r is None else r.run_dir / "metrics_by_series.csv"
+            found = path is not None and path.is_file()
+            self._by_series[config] = (
+                pd.read_csv(path) if found else pd.DataFrame(columns=["unique_id", "model"])
+            )
+        return self._by_series[config]
 
     def ids(self, config: str) -> frozenset[str]:
         """The series a collection run scored."""

@@ -80,8 +80,8 @@ def _score_group(g: pd.DataFrame, y_full: np.ndarray, max_shift: int) -> dict[st
     """Every metric of one series × model × seed; ``y_hat_b`` / ``y_hat_r`` are the baseline's and
     the reference's forecasts on the same keys (NaN where they have none). Plain arrays, not
     pandas: it runs once per series × model × seed (over 8000 times on M3 monthly)."""
-    c = {k: g[k].to_numpy(float) for k in ("y", "y_hat", "y_hat_b", "y_hat_r", "scale", "y_origin")}
-    c.update({k: g[k].to_numpy(float) for k in ("y_lo", "y_hi", "y_var")})
+    cols = ("y", "y_hat", "y_hat_b", "y_hat_r", "scale", "y_origin", "y_lo", "y_hi", "y_var")
+    c = {k: g[k].to_numpy(float) for k in cols}
     hs, pos = g["h"].to_numpy(int), g["pos"].to_numpy(int)
     y, f = c["y"], c["y_hat"]
     out: dict[str, float] = dict(
