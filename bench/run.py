@@ -22,13 +22,13 @@ from bench.store import write_text
 
 @hydra.main(version_base="1.3", config_path="../conf", config_name="config")
 def main(cfg: DictConfig) -> None:
-    from bench.app import run
+    from bench.benchmark import benchmark
     from bench.config import load_settings
     from bench.store import point_latest
 
     out_dir = Path(HydraConfig.get().runtime.output_dir)
     try:
-        report = run(load_settings(cfg), out_dir)
+        report = benchmark(load_settings(cfg), out_dir)
     except KeyboardInterrupt:
         # Finished tasks are already in the cache (each stored atomically as it arrives); a run dir
         # without its report would look like a result, so none is kept. A rerun resumes.

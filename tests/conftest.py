@@ -56,7 +56,7 @@ def settings(overrides: list[str] | None = None):
 
 def run_suite(cfg, out_dir: Path) -> dict:
     """Every table of a run (frames and metrics) written into ``out_dir``, without the report."""
-    from bench.app import run_tables
+    from bench.benchmark import run_tables
     from bench.config import load_settings
 
     return run_tables(load_settings(cfg), out_dir)

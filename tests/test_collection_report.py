@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from bench.report.across_series import across_series_section, aggregate_lines, figure_line
 from bench.report.cd_diagram import cd_diagram
-from bench.report.collection import aggregate_lines, collection_section, figure_line
 from bench.report.distribution import ratio_distribution
 from bench.report.representative import representative_series
 from bench.scoring.aggregate import aggregate
@@ -109,7 +109,7 @@ def test_aggregate_lines_table_first_with_counts() -> None:
 def test_collection_section_order_and_files(tmp_path: Path) -> None:
     f = frame()
     agg = aggregate(f)
-    lines = collection_section("m3", f, agg, tmp_path / "plots", tmp_path)
+    lines = across_series_section("m3", f, agg, tmp_path / "plots", tmp_path)
     text = "\n".join(lines)
     assert lines[0] == "### m3: across 5 series"
     pos = [text.index(s) for s in ("| model |", "(plots/m3_cd.png)", "(plots/m3_ratios.png)", "- `s4`:")]
@@ -117,7 +117,7 @@ def test_collection_section_order_and_files(tmp_path: Path) -> None:
     for name in ("m3_cd.png", "m3_ratios.png"):
         assert (tmp_path / "plots" / name).read_bytes().startswith(PNG)
     with pytest.raises(ValueError, match="no aggregate rows"):
-        collection_section("m4", f, agg, tmp_path / "plots", tmp_path)
+        across_series_section("m4", f, agg, tmp_path / "plots", tmp_path)
 
 
 def test_figure_line_is_relative_to_the_report(tmp_path: Path) -> None:
@@ -127,7 +127,7 @@ def test_figure_line_is_relative_to_the_report(tmp_path: Path) -> None:
 def test_time_per_series_divides_each_models_fold_seconds_by_its_series():
     import pandas as pd
 
-    from bench.report.collection_page import time_per_series
+    from bench.report.collection import time_per_series
 
     folds = pd.DataFrame(
         {

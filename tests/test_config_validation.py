@@ -114,13 +114,13 @@ def test_validate_builds_every_model_so_bad_model_parameters_fail_too(tmp_path):
 
 
 def test_validate_never_reaches_the_fold_loop(tmp_path, monkeypatch, capsys):
-    import bench.app
+    import bench.benchmark
 
     def no_fits(*args, **kwargs):
         raise AssertionError("validate=true must not execute any task")
 
-    monkeypatch.setattr(bench.app, "execute", no_fits)
+    monkeypatch.setattr(bench.benchmark, "execute", no_fits)
     s = settings(["datasets=[sine,sales]", "models=[naive,arima,lstm]", "validate=true"])
-    assert bench.app.run(s, tmp_path / "run") is None
+    assert bench.benchmark.benchmark(s, tmp_path / "run") is None
     assert "nothing was fitted" in capsys.readouterr().out
     assert not (tmp_path / "run").exists()

@@ -1,6 +1,7 @@
 """Issue 6 "done when", end to end: the real suite on simulated series with known truth.
 
-Every test composes the project's Hydra config, runs the suite (``bench.app.run_tables``) into ``tmp_path``
+Every test composes the project's Hydra config, runs the suite
+(``bench.benchmark.run_tables``) into ``tmp_path``
 and asserts on the ``metrics.csv`` it wrote, so splitting, the shared transform, the models, the
 inversion and the scorer are all on the path. Sizes were chosen from sweeps over many data seeds
 (see each test): the assertions hold on every seed tried unless a test says otherwise, and

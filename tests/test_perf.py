@@ -6,12 +6,12 @@ import json
 
 import numpy as np
 
-from bench.perf.core import Settings, write_table
+from bench.perf.core import PerfOptions, write_table
 from bench.perf.measure import measure
 
 from conftest import FAST_NEURAL
 
-TINY = Settings(
+TINY = PerfOptions(
     repeats=1,
     models=("naive", "arima_fixed", "linear"),
     model_folds=1,

@@ -55,7 +55,7 @@ def test_an_unknown_baseline_is_refused_with_the_available_models():
 
 
 def test_rescoring_stored_files_reproduces_metrics_exactly(tmp_path):
-    from bench.scoring.tables import score_dir
+    from bench.scoring.stored import score_dir
 
     cfg = compose(["datasets=[sp500_returns,sine]", "models=[naive,arima_garch]", "split.folds=6"])
     run_suite(cfg, tmp_path)

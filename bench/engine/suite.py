@@ -1,7 +1,7 @@
 """Execute a run: dataset × series-chunk × model × seed tasks through the fold loop → tables.
 
 Pure with respect to its inputs (settings and prepared datasets in, frames out); writing files and
-scoring happen elsewhere (``bench.app``). Every task is independent and seeded, so worker
+scoring happen elsewhere (``bench.benchmark``). Every task is independent and seeded, so worker
 processes give the same numbers as one, and results are assembled in task order either way.
 """
 

@@ -7,7 +7,8 @@ the runner calls the resulting factory once per refit, so no state leaks between
 
 from __future__ import annotations
 
-from typing import ClassVar, Protocol, runtime_checkable
+from dataclasses import dataclass
+from typing import ClassVar, Literal, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -46,6 +47,53 @@ class SeesDifferencing(Protocol):
     """
 
     def set_differences(self, n: int, zero_change: float = 0.0) -> None: ...
+
+
+Scope = Literal["local", "global"]
+NeedsPeriod = Literal["no", "optional", "required"]
+
+
+class ModelBase:
+    """Optional base: a model's capabilities as class attributes with defaults (read by the engine).
+
+    A plain class with ``fit``/``update``/``predict`` and no lagbench base gets these same defaults
+    (``capabilities``): a local, deterministic model on the transformed series that needs no period.
+
+    - ``levels``: True gets the raw series (naive, ETS, Theta), False the shared transform's output.
+    - ``scope``: ``local`` (one model per series) or ``global`` (one model fitted on every series of
+      a collection: ``fit(zs)``, ``update(zs)``, ``predict(h) -> list[Forecast]``).
+    - ``stochastic``: trained once per entry of ``seeds``; the constructor takes ``seed``.
+    - ``needs_period``: ``optional`` / ``required`` → the constructor takes ``period``, filled with
+      the dataset's period when the config leaves it null (``required`` refuses a dataset without one).
+    - ``min_length``: fewest points of the series the model is given (transformed unless ``levels``)
+      that it can be fitted on; a series shorter than that at the first origin is skipped for it.
+    """
+
+    levels: ClassVar[bool] = False
+    scope: ClassVar[Scope] = "local"
+    stochastic: ClassVar[bool] = False
+    needs_period: ClassVar[NeedsPeriod] = "no"
+    min_length: int = 3
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What the engine reads of a model class (defaults from :class:`ModelBase`)."""
+
+    levels: bool
+    scope: Scope
+    stochastic: bool
+    needs_period: NeedsPeriod
+
+
+def capabilities(cls: type) -> Capabilities:
+    """A class's capabilities, ``ModelBase``'s defaults where it declares none."""
+    return Capabilities(
+        levels=bool(getattr(cls, "levels", ModelBase.levels)),
+        scope=getattr(cls, "scope", ModelBase.scope),
+        stochastic=bool(getattr(cls, "stochastic", ModelBase.stochastic)),
+        needs_period=getattr(cls, "needs_period", ModelBase.needs_period),
+    )
 
 
 class ModelError(RuntimeError):

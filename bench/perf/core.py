@@ -39,7 +39,7 @@ COLUMNS = ["name", "per", "median_s", "min_s", "max_s", "spread", "ratio", "refe
 
 
 @dataclass(frozen=True)
-class Settings:
+class PerfOptions:
     """What to measure and how often; the defaults keep ``make perf`` under ~3 min on 2 cores."""
 
     repeats: int = 3
@@ -54,7 +54,7 @@ class Settings:
     overrides: tuple[str, ...] = ()
 
 
-QUICK = Settings(repeats=1, model_folds=1, runner_folds=100, refit_folds=5, blas_folds=2, blas_jobs=(1,))
+QUICK = PerfOptions(repeats=1, model_folds=1, runner_folds=100, refit_folds=5, blas_folds=2, blas_jobs=(1,))
 
 
 @dataclass(frozen=True)
@@ -161,7 +161,7 @@ def interleave(cases: dict[str, Callable[[], float]], repeats: int) -> dict[str,
     return out
 
 
-def runner_overhead(s: Settings) -> list[Timing]:
+def runner_overhead(s: PerfOptions) -> list[Timing]:
     """backtest() with naive vs the bare loop; the Hydra factory call is shown on its own row."""
     p, runs = setup(["naive"], s.runner_folds, s.overrides)
     cases = {
@@ -177,7 +177,7 @@ def runner_overhead(s: Settings) -> list[Timing]:
     return out + [Timing("runner.overhead", "fold", tuple(extra), f"fold.{REFERENCE_MODEL}")]
 
 
-def model_costs(s: Settings) -> list[Timing]:
+def model_costs(s: PerfOptions) -> list[Timing]:
     models = list(dict.fromkeys([REFERENCE_MODEL, *s.models]))
     p, runs = setup(models, s.model_folds, s.overrides)
     for m in models:  # warm-up: lazy imports, torch kernel set-up and caches are not a fold's cost
@@ -188,7 +188,7 @@ def model_costs(s: Settings) -> list[Timing]:
     return [Timing(f"fold.{m}", "fold", tuple(x / n for x in t[m]), ref) for m in models]
 
 
-def refit_savings(s: Settings) -> list[Timing]:
+def refit_savings(s: PerfOptions) -> list[Timing]:
     p, runs = setup(s.refit_models, s.refit_folds, s.overrides)
     cases = {}
     for m in s.refit_models:
@@ -224,7 +224,7 @@ def format_table(df: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def write_table(df: pd.DataFrame, notes: list[str], s: Settings, path: Path) -> Path:
+def write_table(df: pd.DataFrame, notes: list[str], s: PerfOptions, path: Path) -> Path:
     """CSV, or JSON (rows, notes and settings) when ``path`` ends in .json; written atomically."""
     if Path(path).suffix == ".json":
         doc = {"rows": df.to_dict(orient="records"), "notes": notes, "settings": asdict(s)}

@@ -9,7 +9,7 @@ import pandas as pd
 
 from bench.perf.core import (
     REFERENCE_MODEL,
-    Settings,
+    PerfOptions,
     Timing,
     model_costs,
     refit_savings,
@@ -19,7 +19,7 @@ from bench.perf.core import (
 from bench.perf.procs import blas_threads, describe_pools
 
 
-def measure(s: Settings, log: Callable[[str], None] = lambda _: None) -> tuple[pd.DataFrame, list[str]]:
+def measure(s: PerfOptions, log: Callable[[str], None] = lambda _: None) -> tuple[pd.DataFrame, list[str]]:
     """Run every section; return the table and notes on the threads in use."""
     if s.repeats < 1 or REFERENCE_MODEL not in s.models:
         raise ValueError(f"need repeats >= 1 and {REFERENCE_MODEL!r} among the models (the reference)")

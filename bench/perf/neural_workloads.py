@@ -21,7 +21,7 @@ import pandas as pd
 
 from bench.data.package import sp500
 from bench.engine.runner import backtest
-from bench.perf.scoreboard import ScoreRow, markdown
+from bench.perf.rows import ScoreRow, markdown
 from bench.prep.splits import SplitSpec, rolling_origin
 from bench.prep.transforms import build_pipeline
 

@@ -15,10 +15,10 @@ from collections.abc import Sequence
 from contextlib import ExitStack
 from pathlib import Path
 
-from bench.perf.core import REFERENCE_MODEL, Settings, Timing, interleave, run_loop, setup
+from bench.perf.core import REFERENCE_MODEL, PerfOptions, Timing, interleave, run_loop, setup
 
 
-def blas_threads(s: Settings) -> tuple[list[Timing], list[str]]:
+def blas_threads(s: PerfOptions) -> tuple[list[Timing], list[str]]:
     """One ARIMA loop in child processes with 1 vs 2 OpenBLAS threads, alone and ``jobs`` at once."""
     configs = [(j, k) for j in s.blas_jobs for k in (1, 2)]
     with ExitStack() as stack:
@@ -40,7 +40,7 @@ class BlasWorkers:
     stdin, idle, while other configurations are timed.
     """
 
-    def __init__(self, jobs: int, threads: int, s: Settings) -> None:
+    def __init__(self, jobs: int, threads: int, s: PerfOptions) -> None:
         env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
         cmd = [sys.executable, "-m", "bench.perf.blas_child", str(s.blas_folds), *s.overrides]
         self.errs = [tempfile.TemporaryFile() for _ in range(jobs)]

@@ -14,7 +14,7 @@ def main(argv: list[str]) -> int:
     path = Path(argv[0])
     if (path / "forecasts.parquet").exists():
         from bench.report.render import render
-        from bench.scoring.tables import score_dir
+        from bench.scoring.stored import score_dir
 
         score_dir(path)
         print(f"report: {render(path)}")

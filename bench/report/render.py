@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 
 from bench.report import plots
-from bench.report.collection_page import collection_report, dataset_intro
+from bench.report.collection import collection_report, dataset_intro
 from bench.report.series import series_section
 from bench.settings import Settings
 from bench.store import read_csv_table, read_run, write_text

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from bench.report import plots
-from bench.report.tables import HEADLINE, INTERVALS, metric_table
+from bench.report.markdown import HEADLINE, INTERVALS, metric_table
 
 
 def series_section(

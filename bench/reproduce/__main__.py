@@ -1,6 +1,6 @@
 """``python -m bench.reproduce [--quick] [--only NAME ...]``: run every reproduction, write the pages.
 
-Each experiment's configs run one after the other through ``bench.app`` (one at a time: the
+Each experiment's configs run one after the other through ``bench.benchmark`` (one at a time: the
 machine is shared); pages go to ``<out>/<experiment>.md`` and ``<out>/summary.md``, the runs to
 ``<out>/runs/<config>/``. ``--quick`` (or ``QUICK=1``) runs a small subset of each config
 (``Protocol.quick``) into ``results/reproduce-quick`` unless ``--out`` says otherwise.

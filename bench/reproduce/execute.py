@@ -1,4 +1,4 @@
-"""Run one experiment config through the benchmark itself (``bench.app``), in process.
+"""Run one experiment config through the benchmark itself (``bench.benchmark``), in process.
 
 An experiment is a named config ``conf/experiment/<name>.yaml``; this composes it exactly as
 ``python -m bench.run +experiment=<name> [overrides]`` does and runs it into a fixed directory, so
@@ -43,10 +43,10 @@ def compose(config: str, overrides: tuple[str, ...] = ()):
 
 def run_config(config: str, run_dir: Path, overrides: tuple[str, ...] = ()) -> RunResult:
     """Compose, run (tables, metrics, report with plots) and read back ``metrics.csv``."""
-    from bench.app import run
+    from bench.benchmark import benchmark
 
     start = time.perf_counter()
-    run(load_settings(compose(config, overrides)), Path(run_dir))
+    benchmark(load_settings(compose(config, overrides)), Path(run_dir))
     seconds = time.perf_counter() - start
     done = {"config": config, "seconds": seconds, "overrides": list(overrides)}
     (Path(run_dir) / DONE).write_text(json.dumps(done, indent=2), encoding="utf-8")

@@ -41,13 +41,6 @@ def fold_summary(folds: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def skipped_series(folds: pd.DataFrame) -> pd.DataFrame:
-    """Series of a collection that were too short to evaluate, with the reason (one row each)."""
-    folds = with_ids(folds)
-    sk = folds[folds["status"] == SKIPPED]
-    return sk.drop_duplicates(["dataset", "unique_id"])[["dataset", "unique_id", "error"]]
-
-
 def score_run(tables: dict[str, pd.DataFrame], sc: ScoringSettings) -> dict[str, pd.DataFrame]:
     """``metrics``, ``metrics_by_series`` and ``metrics_by_h`` from forecasts, folds and series."""
     by_series = score(tables["forecasts"], tables["series"], sc)

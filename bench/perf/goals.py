@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench.perf.scoreboard import ScoreRow, markdown
+from bench.perf.rows import ScoreRow, markdown
 from bench.store import write_text
 
 DEFAULT_REFIT_EVERY = 20  # conf/config.yaml split.refit_every: chosen from refit_schedule evidence

@@ -15,14 +15,14 @@ from bench.engine.prepare import Prepared, pipeline_args, prepare
 from bench.engine.provenance import provenance
 from bench.engine.suite import execute, model_runs
 from bench.prep.transforms import build_pipeline
-from bench.scoring.tables import score_dir
+from bench.scoring.stored import score_dir
 from bench.settings import Settings
 from bench.store import write_parquet, write_text
 
 TABLES = ("forecasts", "folds", "series")
 
 
-def run(s: Settings, out_dir: Path) -> Path | None:
+def benchmark(s: Settings, out_dir: Path) -> Path | None:
     """Run the suite into ``out_dir``; returns the report path (None for ``validate=true``)."""
     prepared = prepare(s)
     if s.validate:
