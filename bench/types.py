@@ -34,13 +34,15 @@ class Forecast:
 
     ``var`` is the per-step predictive variance of the transformed series; ``paths`` (n_paths × h)
     are optional simulated future paths, which let the pipeline map multi-step intervals through
-    differencing and logs exactly.
+    differencing and logs exactly. ``df``: Student-t degrees of freedom per step where that step's
+    predictive distribution is a Student-t (NaN at steps where it is not, e.g. sampled paths).
     """
 
     mean: np.ndarray
     var: np.ndarray | None = None
     paths: np.ndarray | None = None
     info: Mapping[str, Any] = field(default_factory=dict)  # what the fit chose (orders, components …)
+    df: np.ndarray | None = None
 
 
 @dataclass(frozen=True)

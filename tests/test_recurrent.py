@@ -253,7 +253,7 @@ def test_warm_start_keeps_the_start_weights_if_no_epoch_beats_them(sine, monkeyp
     model = LSTM(**{**TINY, "finetune_epochs": 1, "patience": 1}).fit(sine[:100])
     w0 = weights(model)
 
-    def start_is_best(net, x, y, batch_size):  # validation loss 0 for the starting weights only
+    def start_is_best(net, x, y, batch_size, *_):  # validation loss 0 for the starting weights only
         return 0.0 if all(torch.equal(v, w0[k]) for k, v in net.state_dict().items()) else 1.0
 
     monkeypatch.setattr(torch_loop, "evaluate", start_is_best)

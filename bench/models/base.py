@@ -110,7 +110,7 @@ def check_forecast(fc: Forecast, h: int) -> Forecast:
     var = None if fc.var is None else np.asarray(fc.var, dtype=float).reshape(-1)
     if var is not None and (var.shape != (h,) or not np.all(np.isfinite(var)) or np.any(var < 0)):
         raise ModelError("forecast variance is malformed, non-finite or negative")
-    return Forecast(mean=mean, var=var, paths=fc.paths, info=dict(fc.info or {}))
+    return Forecast(mean=mean, var=var, paths=fc.paths, info=dict(fc.info or {}), df=fc.df)
 
 
 def as_series(z: np.ndarray, model: str) -> np.ndarray:

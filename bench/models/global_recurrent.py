@@ -16,7 +16,8 @@ import numpy as np
 
 from bench.models import torch_loop
 from bench.models.base import ModelError, as_series, require_length
-from bench.models.recurrent import GRU, LSTM, RNN, Cell, Recurrent, RecurrentSpec
+from bench.models.neural import NetSpec
+from bench.models.recurrent import GRU, LSTM, RNN, Cell, Recurrent, RecurrentArch
 from bench.prep.windowing import make_windows
 from bench.types import Forecast
 
@@ -24,19 +25,33 @@ SCOPES = ("local", "global")
 _LOCAL: dict[str, type[Recurrent]] = {"rnn": RNN, "gru": GRU, "lstm": LSTM}
 
 
-class GlobalRecurrent(RecurrentSpec):
-    """A recurrent net shared by a list of series (settings: :class:`RecurrentSpec`).
+class GlobalRecurrent(NetSpec):
+    """A recurrent net shared by a list of series (settings: those of the local
+    :class:`~bench.models.recurrent.Recurrent`).
 
     ``fit(zs)`` trains on all series' windows together (shuffled with the seeded generator),
     a second ``fit`` warm-starts like the local model; ``predict(h)`` forecasts every series
-    recursively from its own latest window, in one batch per step.
+    recursively from its own latest window, in one batch per step (with a likelihood head: exact
+    first step, then ``n_paths`` sample paths per series).
     """
 
     levels: ClassVar[bool] = False
     scope: ClassVar[str] = "global"
 
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+    def __init__(
+        self,
+        cell: Cell = "lstm",
+        hidden_size: int = 32,
+        num_layers: int = 1,
+        dropout: float = 0.0,
+        head: Sequence[int] = (),
+        **kwargs: Any,
+    ) -> None:
+        arch = RecurrentArch.of(cell, hidden_size, num_layers, dropout, head)
+        super().__init__(arch=arch, **kwargs)
+        self.cell, self.hidden_size, self.num_layers, self.dropout, self.head = (
+            arch.cell, arch.hidden_size, arch.num_layers, arch.dropout, arch.head,
+        )  # fmt: skip
         self._histories: list[np.ndarray] = []
 
     def check(self, z: np.ndarray) -> None:
@@ -81,6 +96,8 @@ class GlobalRecurrent(RecurrentSpec):
         if self.net is None or not self._histories:
             raise ModelError(f"global {self.cell}: predict() before fit()")
         x = np.stack([z[-self.window :] for z in self._histories])
+        if self.likelihood.name != "none":
+            return self._sampled(x, h, sum(len(z) for z in self._histories))
         out = np.empty((len(x), h))
         for i in range(h):  # recursive: each step's forecast becomes the newest input value
             out[:, i] = self._step(x)

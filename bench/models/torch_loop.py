@@ -1,6 +1,6 @@
 """The one training loop shared by every torch forecaster (RNN, GRU, LSTM, local or global).
 
-Adam (or RMSprop) on MSE over one-step windows, shuffled with a seeded generator, optional StepLR
+Adam (or RMSprop) on MSE — or a likelihood head's negative log-likelihood — over one-step windows, shuffled with a seeded generator, optional StepLR
 decay, gradient clipping and early stopping on the chronological tail of the windows. Keeping a
 single loop means the cells differ only in their recurrent layer, so a comparison between them
 measures the cell, not incidental training differences. A warm start (``warm=True``) continues
@@ -21,6 +21,9 @@ import torch
 from torch import nn
 
 from bench.models.base import ModelError
+from bench.models.likelihoods import NAMES as LIKELIHOODS
+from bench.models.likelihoods import Likelihood
+from bench.models.likelihoods import likelihood as make_likelihood
 
 # An epoch whose loss exceeds this multiple of the loss of always forecasting zero (the scaled
 # series' mean) has diverged even if it is still finite, e.g. after a far too large lr.
@@ -33,6 +36,7 @@ class TrainConfig:
     """Optimisation knobs; ``patience=None`` trains all epochs (validation is then only watched).
 
     ``finetune_epochs``: epochs of a warm-started refit (``None``: every refit trains from scratch).
+    ``likelihood``: ``none`` trains on MSE; ``gaussian`` / ``student_t`` on the head's NLL.
     """
 
     epochs: int = 30
@@ -47,10 +51,13 @@ class TrainConfig:
     seed: int = 0
     optimizer: str = "adam"
     finetune_epochs: int | None = None
+    likelihood: str = "none"
 
     def __post_init__(self) -> None:
         if self.epochs < 1 or self.batch_size < 1:
             raise ValueError("epochs and batch_size must be >= 1")
+        if self.likelihood not in LIKELIHOODS:
+            raise ValueError(f"likelihood must be one of {list(LIKELIHOODS)}, got {self.likelihood!r}")
         if self.optimizer not in OPTIMIZERS:
             raise ValueError(f"optimizer must be one of {list(OPTIMIZERS)}, got {self.optimizer!r}")
         if self.finetune_epochs is not None and self.finetune_epochs < 1:
@@ -84,7 +91,7 @@ class TrainConfig:
 
 @dataclass(frozen=True)
 class TrainLog:
-    """Per-epoch losses (MSE on the transformed scale) and the epoch whose weights were kept."""
+    """Per-epoch losses (MSE, or NLL with a likelihood, on the transformed scale) and the kept epoch."""
 
     train_loss: tuple[float, ...]
     val_loss: tuple[float, ...]
@@ -168,14 +175,14 @@ def train_split(
         else None
     )
     gen = torch.Generator().manual_seed(cfg.seed)
-    loss_fn = nn.MSELoss()
+    lik = make_likelihood(cfg.likelihood)
     limit = DIVERGED_FACTOR * max(1.0, float((y_tr.double() ** 2).mean().item()))
     train_loss: list[float] = []
     val_loss: list[float] = []
     best, best_state, kept, stale = math.inf, None, cfg.epochs - 1, 0
     if warm and cfg.patience is not None and len(x_val):
         best, best_state, kept = (
-            evaluate(net, x_val, y_val, cfg.batch_size),
+            evaluate(net, x_val, y_val, cfg.batch_size, lik),
             copy.deepcopy(net.state_dict()),
             -1,
         )
@@ -187,7 +194,7 @@ def train_split(
         for start in range(0, n_tr, cfg.batch_size):
             idx = perm[start : start + cfg.batch_size]
             opt.zero_grad(set_to_none=True)
-            loss = loss_fn(net(x_tr[idx]), y_tr[idx])
+            loss = lik.loss(net(x_tr[idx]), y_tr[idx])
             value = float(loss.item())
             if not math.isfinite(value):
                 raise ModelError(
@@ -209,7 +216,7 @@ def train_split(
             sched.step()
         if len(x_val) == 0:
             continue
-        v = evaluate(net, x_val, y_val, cfg.batch_size)
+        v = evaluate(net, x_val, y_val, cfg.batch_size, lik)
         if not math.isfinite(v):
             raise ModelError(f"training diverged at epoch {epoch + 1}: validation loss is {v}")
         val_loss.append(v)
@@ -246,11 +253,15 @@ def _optimizer(net: nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer:
 
 
 @torch.no_grad()
-def evaluate(net: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int) -> float:
-    """MSE over *all* rows (summed squared errors / n: no dropped last batch, no mean of means)."""
+def evaluate(net: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int, lik: Likelihood | None = None) -> float:
+    """MSE (or the likelihood's NLL) over *all* rows: summed per-row losses / n, no dropped last
+    batch, no mean of batch means."""
     net.eval()
-    sse = 0.0
+    total = 0.0
     for start in range(0, len(x), batch_size):
-        err = net(x[start : start + batch_size]) - y[start : start + batch_size]
-        sse += float((err.double() ** 2).sum().item())
-    return sse / len(x)
+        out, target = net(x[start : start + batch_size]), y[start : start + batch_size]
+        if lik is None or lik.name == "none":
+            total += float(((out - target).double() ** 2).sum().item())
+        else:
+            total += float(lik.row_loss(out, target).double().sum().item())
+    return total / len(x)
