@@ -112,4 +112,6 @@ def make(cell: Cell = "lstm", scope: str = "local", **kwargs: Any) -> Recurrent 
         raise ValueError(f"scope must be one of {list(SCOPES)}, got {scope!r}")
     if cell not in _LOCAL:
         raise ValueError(f"cell must be one of {sorted(_LOCAL)}, got {cell!r}")
+    if scope == "global":
+        kwargs.pop("batch_series", None)  # a local net's batching setting: one global net has none
     return _LOCAL[cell](**kwargs) if scope == "local" else GlobalRecurrent(cell=cell, **kwargs)

@@ -58,8 +58,8 @@ class NetSpec(ModelBase):
     out in time order for early stopping with ``patience`` (null: train all ``epochs``).
     ``finetune_epochs``: when ``fit`` is called again on a fitted object (the runner's warm start),
     continue from the current weights for that many epochs (null: from scratch at every refit).
-    ``n_paths``: sample paths of a likelihood net's forecast. ``batch_series``: local nets trained
-    side by side by ``fit_batch`` (1: one at a time). ``device``: ``auto`` picks CUDA when available.
+    ``n_paths``: sample paths of a likelihood net's forecast. ``device``: ``auto`` picks CUDA when
+    available.
     """
 
     stochastic: ClassVar[bool] = True
@@ -81,18 +81,16 @@ class NetSpec(ModelBase):
         finetune_epochs: int | None = FINETUNE_EPOCHS,
         likelihood: str = "none",
         n_paths: int = N_PATHS,
-        batch_series: int = BATCH_SERIES,
         seed: int = 0,
         device: str = "auto",
     ) -> None:
         if int(window) < 1:
             raise ValueError(f"window must be >= 1, got {window}")
-        if int(n_paths) < 2 or int(batch_series) < 1:
-            raise ValueError(f"need n_paths >= 2 and batch_series >= 1, got {n_paths} and {batch_series}")
+        if int(n_paths) < 2:
+            raise ValueError(f"n_paths must be >= 2 (a sample variance), got {n_paths}")
         self.arch = arch
         self.window = int(window)
         self.n_paths = int(n_paths)
-        self.batch_series = int(batch_series)
         self.train_config = torch_loop.TrainConfig(
             epochs=int(epochs),
             batch_size=int(batch_size),
@@ -187,14 +185,18 @@ class NetSpec(ModelBase):
 
 class LocalNet(NetSpec):
     """A net trained one step ahead on windows of length ``window`` of one series (settings:
-    :class:`NetSpec`); ``fit_batch`` trains many such models side by side."""
+    :class:`NetSpec`); ``fit_batch`` trains many such models side by side, at most
+    ``batch_series`` nets in one stacked batch (1: one at a time, exactly ``fit``)."""
 
     levels: ClassVar[bool] = False
     scope: ClassVar[str] = "local"
     batchable: ClassVar[bool] = True
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, batch_series: int = BATCH_SERIES, **kwargs: Any) -> None:
+        if int(batch_series) < 1:
+            raise ValueError(f"batch_series must be >= 1 (1: one net at a time), got {batch_series}")
         super().__init__(**kwargs)
+        self.batch_series = int(batch_series)
         self._history: np.ndarray | None = None
 
     def checked(self, z: np.ndarray) -> np.ndarray:
