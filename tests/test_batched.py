@@ -20,7 +20,10 @@ TOL = 1e-4
 def series() -> list[np.ndarray]:
     """Six noisy sines of very different lengths (so nets have different numbers of batches)."""
     rng = np.random.default_rng(11)
-    return [np.sin(0.3 * np.arange(n) + rng.uniform(0, 6)) + 0.1 * rng.standard_normal(n) for n in (20, 35, 60, 90, 130, 47)]
+    return [
+        np.sin(0.3 * np.arange(n) + rng.uniform(0, 6)) + 0.1 * rng.standard_normal(n)
+        for n in (20, 35, 60, 90, 130, 47)
+    ]
 
 
 def weights(model) -> list[np.ndarray]:
@@ -152,7 +155,10 @@ def test_stacked_optimizer_follows_torch_formulas(kind):
     lone = [torch.nn.Parameter(torch.randn(7)) for _ in range(2)]
     flat = torch.stack([p.detach() for p in lone]).requires_grad_(True)
     wd, lr = [0.0, 1e-2], [1e-2, 3e-3]
-    make = {"adam": torch.optim.Adam, "rmsprop": lambda ps, **k: torch.optim.RMSprop(ps, alpha=0.9, eps=1e-7, **k)}
+    make = {
+        "adam": torch.optim.Adam,
+        "rmsprop": lambda ps, **k: torch.optim.RMSprop(ps, alpha=0.9, eps=1e-7, **k),
+    }
     opts = [make[kind]([p], lr=lr[k], weight_decay=wd[k]) for k, p in enumerate(lone)]
     stacked = StackedOptimizer(flat, kind, lr, wd)
     for step in range(5):
@@ -163,7 +169,9 @@ def test_stacked_optimizer_follows_torch_formulas(kind):
                 opts[k].step()
         flat.grad = grads.clone()
         stacked.step(torch.tensor([True, step != 2]))
-    np.testing.assert_allclose(flat.detach().numpy(), torch.stack([p.detach() for p in lone]).numpy(), rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(
+        flat.detach().numpy(), torch.stack([p.detach() for p in lone]).numpy(), rtol=1e-6, atol=1e-7
+    )
 
 
 def test_gradient_clipping_uses_each_nets_own_norm():

@@ -16,7 +16,15 @@ from bench.prep.splits import SplitSpec, rolling_origin
 from bench.prep.transforms import build_pipeline
 from bench.prep.windowing import last_window
 
-TINY = {"window": 6, "hidden_size": 6, "epochs": 3, "batch_size": 16, "lr": 1e-2, "device": "cpu", "n_paths": 50}
+TINY = {
+    "window": 6,
+    "hidden_size": 6,
+    "epochs": 3,
+    "batch_size": 16,
+    "lr": 1e-2,
+    "device": "cpu",
+    "n_paths": 50,
+}
 
 
 @pytest.fixture

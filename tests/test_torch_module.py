@@ -37,7 +37,10 @@ def params(model: TorchModule) -> list[torch.Tensor]:
 
 def test_recurrent_nets_and_user_modules_share_one_local_path():
     assert issubclass(Recurrent, LocalNet) and issubclass(TorchModule, LocalNet)
-    assert TorchModule.fit is Recurrent.fit is LocalNet.fit and TorchModule.fit_batch.__func__ is LocalNet.fit_batch.__func__
+    assert (
+        TorchModule.fit is Recurrent.fit is LocalNet.fit
+        and TorchModule.fit_batch.__func__ is LocalNet.fit_batch.__func__
+    )
 
 
 def test_yaml_builds_a_fresh_default_module_per_model_and_seed(sine):
@@ -50,10 +53,10 @@ def test_yaml_builds_a_fresh_default_module_per_model_and_seed(sine):
 
 
 def test_the_issue_override_trains_the_users_tcn(sine, user_package):
-    cfg = compose([
-        "models=[torch_module]", "datasets=[]", "window=6", "models.torch_module.net._target_=my_pkg.tcn.TinyTCN",
-        "+models.torch_module.net.channels=16",
-    ])  # fmt: skip
+    target = "models.torch_module.net._target_=my_pkg.tcn.TinyTCN"
+    cfg = compose(
+        ["models=[torch_module]", "datasets=[]", "window=6", target, "+models.torch_module.net.channels=16"]
+    )
     model = instantiate(cfg.models.torch_module)(seed=0, epochs=2).fit(sine)
     assert type(model.net).__name__ == "TinyTCN" and model.net.blocks[0].conv.out_channels == 16
     assert np.all(np.isfinite(model.predict(4).mean))
@@ -66,7 +69,9 @@ def test_a_module_instance_is_copied_and_reinitialised_under_each_seed(sine):
     b = TorchModule(net=shared, seed=1, **TINY).fit(sine)
     a2 = TorchModule(net=shared, seed=0, **TINY).fit(sine)
     assert a.net is not shared and b.net is not shared
-    assert all(torch.equal(x, y) for x, y in zip(start, shared.parameters(), strict=True)), "the instance is untouched"
+    assert all(torch.equal(x, y) for x, y in zip(start, shared.parameters(), strict=True)), (
+        "the instance is untouched"
+    )
     assert not torch.equal(params(a)[0], params(b)[0])
     np.testing.assert_array_equal(a.predict(2).mean, a2.predict(2).mean)
 

@@ -47,7 +47,9 @@ def fit_batch(models: Sequence[LocalNet], zs: Sequence[np.ndarray]) -> list[Base
         size = models[members[0][0]].batch_series
         for start in range(0, len(members), size):
             chunk = members[start : start + size]
-            for (i, _), err in zip(chunk, _fit_chunk([models[i] for i, _ in chunk], [z for _, z in chunk]), strict=True):
+            for (i, _), err in zip(
+                chunk, _fit_chunk([models[i] for i, _ in chunk], [z for _, z in chunk]), strict=True
+            ):
                 errors[i] = err
     return errors
 
@@ -55,7 +57,15 @@ def fit_batch(models: Sequence[LocalNet], zs: Sequence[np.ndarray]) -> list[Base
 def batch_key(m: LocalNet) -> tuple:
     """Models with equal keys can be trained as one stacked batch."""
     cfg = m.train_config
-    return (type(m), m.arch.batch_key(), m.window, cfg.likelihood, cfg.optimizer, str(m.device), m.batch_series)
+    return (
+        type(m),
+        m.arch.batch_key(),
+        m.window,
+        cfg.likelihood,
+        cfg.optimizer,
+        str(m.device),
+        m.batch_series,
+    )
 
 
 def _fit_one(m: LocalNet, z: np.ndarray) -> BaseException | None:
@@ -86,7 +96,9 @@ def _fit_chunk(models: Sequence[LocalNet], zs: Sequence[np.ndarray]) -> list[Bas
     except NotBatchable:
         return [_fit_one(m, z) for m, z in zip(models, zs, strict=True)]
     except Exception as exc:  # noqa: BLE001 - e.g. out of memory: one at a time instead, never all failed
-        warnings.warn(f"batched training failed ({type(exc).__name__}: {exc}); fitting one net at a time", stacklevel=2)
+        warnings.warn(
+            f"batched training failed ({type(exc).__name__}: {exc}); fitting one net at a time", stacklevel=2
+        )
         return [_fit_one(m, z) for m, z in zip(models, zs, strict=True)]
     errors: list[BaseException | None] = []
     for m, z, net, res in zip(models, zs, nets, results, strict=True):

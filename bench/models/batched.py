@@ -47,7 +47,7 @@ class Job:
 
 @dataclass
 class _Net:
-    """Book-keeping of one net while the batch trains (the loop's local variables, per net)."""
+    """Book-keeping of one net while the batch trains: the loop's local variables, per net."""
 
     job: Job
     lr: float
@@ -59,6 +59,39 @@ class _Net:
     error: ModelError | None = None
     train_loss: list[float] = field(default_factory=list)
     val_loss: list[float] = field(default_factory=list)
+
+    def fail(self, why: str) -> None:
+        self.done, self.error = True, ModelError(why)
+
+    def trained(self, epoch: int, loss: float, bad: float | None, limit: float) -> None:
+        """The end of an epoch's training part: divergence checks, then the lr schedule."""
+        cfg = self.job.cfg
+        self.train_loss.append(loss)
+        if bad is not None:
+            why = f"loss is {bad} (lr={cfg.lr}; try a lower lr or grad_clip)"
+            self.fail(f"training diverged at epoch {epoch + 1}: {why}")
+        elif loss > limit:
+            self.fail(
+                f"training diverged at epoch {epoch + 1}: loss {loss:.3g} is over {DIVERGED_FACTOR:.0e} x "
+                f"that of a zero forecast (lr={cfg.lr}; try a lower lr)"
+            )
+        elif cfg.lr_step is not None and (epoch + 1) % cfg.lr_step == 0:
+            self.lr *= cfg.lr_gamma  # torch's StepLR, chained: lr × gamma every lr_step epochs
+
+    def validated(self, epoch: int, v: float) -> bool:
+        """Early stopping on the validation loss; True when these weights become the kept ones."""
+        cfg = self.job.cfg
+        if not math.isfinite(v):
+            self.fail(f"training diverged at epoch {epoch + 1}: validation loss is {v}")
+            return False
+        self.val_loss.append(v)
+        if v < self.best:
+            self.best, self.kept, self.stale = v, epoch, 0
+            self.has_best = self.has_best or cfg.patience is not None
+            return cfg.patience is not None
+        self.stale += 1
+        self.done = cfg.patience is not None and self.stale >= cfg.patience
+        return False
 
 
 def _padded(arrays: Sequence[np.ndarray], width: int, device: torch.device) -> torch.Tensor:
@@ -73,7 +106,9 @@ def _padded(arrays: Sequence[np.ndarray], width: int, device: torch.device) -> t
 class _Batch:
     """The stacked nets, their padded windows and the per-net state of one batched fit."""
 
-    def __init__(self, arch: object, nets: Sequence[nn.Module], jobs: Sequence[Job], device: torch.device) -> None:
+    def __init__(
+        self, arch: object, nets: Sequence[nn.Module], jobs: Sequence[Job], device: torch.device
+    ) -> None:
         cfg0 = jobs[0].cfg
         if any(j.cfg.optimizer != cfg0.optimizer or j.cfg.likelihood != cfg0.likelihood for j in jobs):
             raise ValueError("one batch needs one optimizer and one likelihood")
@@ -88,13 +123,24 @@ class _Batch:
         self.y_val = _padded([j.y_val for j in jobs], 0, device)
         self.n_tr = [len(j.X_tr) for j in jobs]
         self.n_val = [len(j.X_val) for j in jobs]
-        self.opt = StackedOptimizer(self.stack.flat, cfg0.optimizer, [j.cfg.lr for j in jobs], [j.cfg.weight_decay for j in jobs])
-        self.clip = torch.tensor([math.inf if j.cfg.grad_clip is None else j.cfg.grad_clip for j in jobs], device=device)
+        self.opt = StackedOptimizer(
+            self.stack.flat, cfg0.optimizer, [j.cfg.lr for j in jobs], [j.cfg.weight_decay for j in jobs]
+        )
+        self.clip = torch.tensor(
+            [math.inf if j.cfg.grad_clip is None else j.cfg.grad_clip for j in jobs], device=device
+        )
         self.gens = [torch.Generator().manual_seed(j.cfg.seed) for j in jobs]
         self.drops = [_dropout_gen(j) for j in jobs]
         self.rates = [j.dropout for j in jobs]
 
-    def run(self, flat: torch.Tensor, x: torch.Tensor, train: bool, drop: NetDropout | None, sel: torch.Tensor | None) -> torch.Tensor:
+    def run(
+        self,
+        flat: torch.Tensor,
+        x: torch.Tensor,
+        train: bool,
+        drop: NetDropout | None,
+        sel: torch.Tensor | None,
+    ) -> torch.Tensor:
         """The forward of the nets ``sel`` (all when None) on x (len(sel), batch, window)."""
         buffers = self.stack.buffers if sel is None else {n: b[sel] for n, b in self.stack.buffers.items()}
         return self.forward(self.stack.params(flat if sel is None else flat[sel]), buffers, x, train, drop)
@@ -142,7 +188,9 @@ class _Batch:
             drop = None
             ids = [active[i] for i in part]
             if any(self.rates[k] > 0 for k in ids):
-                drop = NetDropout([self.drops[k] for k in ids], [self.rates[k] for k in ids], rows[part, step].tolist())
+                drop = NetDropout(
+                    [self.drops[k] for k in ids], [self.rates[k] for k in ids], rows[part, step].tolist()
+                )
             out = self.run(flat, x, True, drop, None if whole else sel)
             valid = torch.arange(x.shape[1], device=dev)[None, :] < n[:, None]
             loss = torch.where(valid, self.lik.row_loss(out, y), 0.0).sum(dim=1) / n
@@ -175,7 +223,9 @@ class _Batch:
         return order, rows
 
 
-def train_batch(arch: object, nets: Sequence[nn.Module], jobs: Sequence[Job], device: torch.device) -> list[TrainLog | ModelError]:
+def train_batch(
+    arch: object, nets: Sequence[nn.Module], jobs: Sequence[Job], device: torch.device
+) -> list[TrainLog | ModelError]:
     """Train ``nets[k]`` on ``jobs[k]`` for every k together; the trained (best) weights are written
     back into each net that succeeds, a net that fails gets its :class:`ModelError` instead.
 
@@ -187,12 +237,16 @@ def train_batch(arch: object, nets: Sequence[nn.Module], jobs: Sequence[Job], de
     state = [_Net(j, j.cfg.lr, kept=j.cfg.epochs - 1) for j in jobs]
     for k, s in enumerate(state):
         if b.n_tr[k] < 1:
-            s.done, s.error = True, ModelError(f"{b.n_val[k]} windows leave none for training after validation")
+            s.fail(f"{b.n_val[k]} windows leave none for training after validation")
     best = b.stack.flat.detach().clone()
-    starts = [k for k, s in enumerate(state) if s.job.warm and s.job.cfg.patience is not None and b.n_val[k] and not s.done]
+    starts = [
+        k for k, s in enumerate(state) if s.job.warm and s.job.cfg.patience and b.n_val[k] and not s.done
+    ]
     for k, value in zip(starts, b.evaluate(starts) if starts else [], strict=True):
-        state[k].best, state[k].kept, state[k].has_best = value, -1, True
-    limit = [DIVERGED_FACTOR * max(1.0, float((b.y_tr[k, : b.n_tr[k]].double() ** 2).mean())) for k in range(b.k)]
+        state[k].best, state[k].kept, state[k].has_best = value, -1, True  # the start is a candidate
+    limit = [
+        DIVERGED_FACTOR * max(1.0, float((b.y_tr[k, : b.n_tr[k]].double() ** 2).mean())) for k in range(b.k)
+    ]
 
     for epoch in range(max(j.cfg.epochs for j in jobs)):
         active = [k for k, s in enumerate(state) if not s.done]
@@ -200,35 +254,13 @@ def train_batch(arch: object, nets: Sequence[nn.Module], jobs: Sequence[Job], de
             break
         totals, bad = b.epoch(active)
         for k in active:
-            s, cfg = state[k], jobs[k].cfg
-            s.train_loss.append(totals[k] / b.n_tr[k])
-            if bad[k] is not None:
-                s.done, s.error = True, ModelError(
-                    f"training diverged at epoch {epoch + 1}: loss is {bad[k]} (lr={cfg.lr}; try a lower lr or grad_clip)"
-                )
-            elif s.train_loss[-1] > limit[k]:
-                s.done, s.error = True, ModelError(
-                    f"training diverged at epoch {epoch + 1}: loss {s.train_loss[-1]:.3g} is over "
-                    f"{DIVERGED_FACTOR:.0e} x that of a zero forecast (lr={cfg.lr}; try a lower lr)"
-                )
-            elif cfg.lr_step is not None and (epoch + 1) % cfg.lr_step == 0:
-                s.lr *= cfg.lr_gamma  # torch's StepLR, chained: lr × gamma every lr_step epochs
+            state[k].trained(epoch, totals[k] / b.n_tr[k], bad[k], limit[k])
         val = [k for k in active if not state[k].done and b.n_val[k]]
-        improved = []
-        for k, v in zip(val, b.evaluate(val) if val else [], strict=True):
-            s, cfg = state[k], jobs[k].cfg
-            if not math.isfinite(v):
-                s.done, s.error = True, ModelError(f"training diverged at epoch {epoch + 1}: validation loss is {v}")
-                continue
-            s.val_loss.append(v)
-            if v < s.best:
-                s.best, s.kept, s.stale = v, epoch, 0
-                if cfg.patience is not None:
-                    s.has_best = True
-                    improved.append(k)
-            else:
-                s.stale += 1
-                s.done = cfg.patience is not None and s.stale >= cfg.patience
+        improved = [
+            k
+            for k, v in zip(val, b.evaluate(val) if val else [], strict=True)
+            if state[k].validated(epoch, v)
+        ]
         if improved:
             rows = torch.tensor(improved, device=device)
             best[rows] = b.stack.flat.detach()[rows]
@@ -243,7 +275,9 @@ def train_batch(arch: object, nets: Sequence[nn.Module], jobs: Sequence[Job], de
             continue
         b.stack.write(best if s.has_best else b.stack.flat, k, net)
         net.eval()
-        out.append(TrainLog(tuple(s.train_loss), tuple(s.val_loss), s.kept if s.has_best else len(s.train_loss) - 1))
+        out.append(
+            TrainLog(tuple(s.train_loss), tuple(s.val_loss), s.kept if s.has_best else len(s.train_loss) - 1)
+        )
     return out
 
 

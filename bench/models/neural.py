@@ -134,7 +134,9 @@ class NetSpec(ModelBase):
         """A fresh net on the model's device; call inside ``torch_loop.reproducible(seed)``."""
         return self.arch.build(self.likelihood.n_params, self.window).to(self.device)
 
-    def _estimate(self, fit: Callable[[nn.Module, torch_loop.TrainConfig, bool], torch_loop.TrainLog]) -> None:
+    def _estimate(
+        self, fit: Callable[[nn.Module, torch_loop.TrainConfig, bool], torch_loop.TrainLog]
+    ) -> None:
         """Train a new net, or fine-tune the fitted one (warm start), inside a seeded torch state.
 
         ``fit(net, config, warm)`` runs the shared loop on the caller's windows. A failure drops the

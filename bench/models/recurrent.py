@@ -26,7 +26,13 @@ class RecurrentNet(nn.Module):
     raw parameters of a likelihood head."""
 
     def __init__(
-        self, cell: str, hidden_size: int, num_layers: int, dropout: float, head: Sequence[int], n_out: int = 1
+        self,
+        cell: str,
+        hidden_size: int,
+        num_layers: int,
+        dropout: float,
+        head: Sequence[int],
+        n_out: int = 1,
     ) -> None:
         super().__init__()
         self.cell = cell
@@ -75,7 +81,9 @@ class RecurrentArch:
             raise ValueError("need window, hidden_size, num_layers >= 1 and 0 <= dropout < 1")
 
     @classmethod
-    def of(cls, cell: str, hidden_size: int, num_layers: int, dropout: float, head: Sequence[int]) -> RecurrentArch:
+    def of(
+        cls, cell: str, hidden_size: int, num_layers: int, dropout: float, head: Sequence[int]
+    ) -> RecurrentArch:
         # Hydra hands over a ListConfig for head, and YAML numbers may be of either type.
         return cls(str(cell), int(hidden_size), int(num_layers), float(dropout), tuple(int(u) for u in head))
 
@@ -90,7 +98,9 @@ class RecurrentArch:
         # Dropout is a per-net rate in the batched forward, so it does not split batches.
         return ("recurrent", self.cell, self.hidden_size, self.num_layers, self.head)
 
-    def stacked_forward(self, params: dict[str, torch.Tensor], x: torch.Tensor, drop: Any = None) -> torch.Tensor:
+    def stacked_forward(
+        self, params: dict[str, torch.Tensor], x: torch.Tensor, drop: Any = None
+    ) -> torch.Tensor:
         """K nets' forward on (K, batch, window) from their stacked parameters (plain matmuls)."""
         from bench.models.stacked import recurrent_forward
 

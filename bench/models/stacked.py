@@ -75,7 +75,9 @@ def forward_of(arch: object, template: nn.Module) -> StackedForward:
     # is refused (and fitted one net at a time) rather than trained on a different random stream.
     batched = vmap(one, randomness="error")
 
-    def forward(params: Params, buffers: Params, x: torch.Tensor, train: bool, drop: NetDropout | None) -> torch.Tensor:
+    def forward(
+        params: Params, buffers: Params, x: torch.Tensor, train: bool, drop: NetDropout | None
+    ) -> torch.Tensor:
         base.train(train)
         return batched(params, buffers, x)
 
@@ -139,7 +141,11 @@ def recurrent_forward(arch: object, params: Params, x: torch.Tensor, drop: NetDr
                 c = i * g if c is None else f * c + i * g
                 h = o * torch.tanh(c)
             elif cell == "gru":
-                gh = b_hh[:, None, :].expand(gi.shape) if h is None else torch.baddbmm(b_hh[:, None, :], h, w_t)
+                gh = (
+                    b_hh[:, None, :].expand(gi.shape)
+                    if h is None
+                    else torch.baddbmm(b_hh[:, None, :], h, w_t)
+                )
                 rz = torch.sigmoid(gi[..., : 2 * hidden] + gh[..., : 2 * hidden])
                 r, z = rz[..., :hidden], rz[..., hidden:]
                 n = torch.tanh(gi[..., 2 * hidden :] + r * gh[..., 2 * hidden :])
@@ -167,7 +173,9 @@ class StackedOptimizer:
     """Adam or RMSprop (torch's single-tensor update formulas) over the flat (K, P) parameters of K
     nets, with a per-net learning rate and weight decay and a per-net step mask."""
 
-    def __init__(self, flat: torch.Tensor, kind: str, lr: Sequence[float], weight_decay: Sequence[float]) -> None:
+    def __init__(
+        self, flat: torch.Tensor, kind: str, lr: Sequence[float], weight_decay: Sequence[float]
+    ) -> None:
         self.flat, self.kind = flat, kind
         self.device = flat.device
         self.lr = [float(v) for v in lr]

@@ -1,7 +1,8 @@
 """The one training loop shared by every torch forecaster (RNN, GRU, LSTM, local or global).
 
-Adam (or RMSprop) on MSE — or a likelihood head's negative log-likelihood — over one-step windows, shuffled with a seeded generator, optional StepLR
-decay, gradient clipping and early stopping on the chronological tail of the windows. Keeping a
+Adam (or RMSprop) on MSE — or a likelihood head's negative log-likelihood — over one-step windows,
+shuffled with a seeded generator, optional StepLR decay, gradient clipping and early stopping on
+the chronological tail of the windows. Keeping a
 single loop means the cells differ only in their recurrent layer, so a comparison between them
 measures the cell, not incidental training differences. A warm start (``warm=True``) continues
 from the net's current weights and counts them as a candidate for early stopping, so a fine-tune
@@ -253,7 +254,9 @@ def _optimizer(net: nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer:
 
 
 @torch.no_grad()
-def evaluate(net: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int, lik: Likelihood | None = None) -> float:
+def evaluate(
+    net: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int, lik: Likelihood | None = None
+) -> float:
     """MSE (or the likelihood's NLL) over *all* rows: summed per-row losses / n, no dropped last
     batch, no mean of batch means."""
     net.eval()

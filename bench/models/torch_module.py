@@ -85,7 +85,9 @@ class ModuleArch:
         if n_out > 1 and out.shape == (2, n_out):
             return module
         want = "(batch,)" if n_out == 1 else f"(batch,) or (batch, {n_out}) for this likelihood"
-        raise ValueError(f"torch_module: net {self._name()} maps (batch, window) to {tuple(out.shape)}, expected {want}")
+        raise ValueError(
+            f"torch_module: net {self._name()} maps (batch, window) to {tuple(out.shape)}, expected {want}"
+        )
 
     def batch_key(self) -> tuple:
         # Same factory and arguments → the same forward; an instance batches only with its copies.
@@ -108,12 +110,20 @@ class ModuleArch:
             return module
         module = self.net()
         if not isinstance(module, nn.Module):
-            raise TypeError(f"torch_module: net {self._name()} built a {type(module).__name__}, not a torch.nn.Module")
+            raise TypeError(
+                f"torch_module: net {self._name()} built a {type(module).__name__}, not a torch.nn.Module"
+            )
         return module
 
     def _name(self) -> str:
         net = self.net
-        return _qualname(net.func if isinstance(net, functools.partial) else type(net) if isinstance(net, nn.Module) else net)
+        return _qualname(
+            net.func
+            if isinstance(net, functools.partial)
+            else type(net)
+            if isinstance(net, nn.Module)
+            else net
+        )
 
 
 def _qualname(obj: Any) -> str:
