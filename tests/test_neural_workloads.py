@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from bench.perf.batched_workloads import BATCH_GOAL, HEAD_GOAL, BatchWorkload, batch_row, head_row
 from bench.perf.neural_workloads import NeuralWorkload, refit_row
 
 
@@ -15,3 +16,14 @@ def test_neural_refit_workload_returns_a_scoreboard_row():
     assert row.ref_seconds > 0 and row.lagbench_seconds > 0 and row.metric.startswith("MSE")
     assert np.isfinite(row.ref_accuracy) and np.isfinite(row.lagbench_accuracy)
     assert row.met == (row.speedup >= 5 and row.lagbench_accuracy <= row.ref_accuracy)  # one seed: max = mean
+
+
+@pytest.mark.slow  # fits a few M3 nets one at a time and batched, then six S&P 500 LSTMs
+def test_batched_and_likelihood_head_workloads_return_rows_whose_verdict_follows_their_numbers():
+    row = batch_row(BatchWorkload(series=4, epochs=3, spread_seeds=(1,)))
+    assert row.metric.startswith("mean sMAPE") and "spread" in row.note
+    assert np.isfinite(row.ref_accuracy) and abs(row.lagbench_accuracy - row.ref_accuracy) < 1e-3
+    assert not row.met or row.speedup >= BATCH_GOAL
+    head = head_row(quick=True)
+    assert np.isfinite(head.ref_accuracy) and np.isfinite(head.lagbench_accuracy)
+    assert head.met == (head.lagbench_seconds / head.ref_seconds <= HEAD_GOAL)

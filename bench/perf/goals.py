@@ -1,8 +1,8 @@
 """The ``make perf`` scoreboard: every workload against its reference, timed in the same run.
 
-Rows come from the workload modules (ARIMA, ARIMA-GARCH, neural refits); a workload whose optional
-reference is missing (statsforecast, the ``[perf]`` extra) is listed with the reason it was
-skipped. ``--suite`` adds the default suite's wall time and peak memory.
+Rows come from the workload modules (ARIMA, ARIMA-GARCH, neural refits, batched nets, likelihood
+heads); a workload whose optional reference is missing (statsforecast, the ``[perf]`` extra) is
+listed with the reason it was skipped. ``--suite`` adds the default suite's wall time and peak memory.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ DEFAULT_REFIT_EVERY = 20  # conf/config.yaml split.refit_every: chosen from refi
 
 def workloads(quick: bool, refit_every: int) -> list[tuple[str, Callable[[], ScoreRow | str]]]:
     from bench.perf import arima_workloads as aw
+    from bench.perf import batched_workloads as bw
     from bench.perf import neural_workloads as nw
 
     return [
@@ -33,6 +34,8 @@ def workloads(quick: bool, refit_every: int) -> list[tuple[str, Callable[[], Sco
             "neural warm refits vs from scratch",
             lambda: nw.refit_row(nw.NeuralWorkload(refit_every=refit_every), quick),
         ),
+        ("local nets one at a time vs batched", lambda: bw.batch_row(quick=quick)),
+        ("likelihood-head LSTM vs the MSE LSTM", lambda: bw.head_row(quick=quick)),
     ]
 
 
