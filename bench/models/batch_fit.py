@@ -13,18 +13,33 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 import numpy as np
 import torch
+from torch import nn
 
 from bench.models import torch_loop
 from bench.models.batched import Job, NotBatchable, train_batch
 from bench.models.torch_loop import TrainLog
 from bench.prep.windowing import make_windows
 
-if TYPE_CHECKING:
-    from bench.models.neural import LocalNet
+
+class LocalNet(Protocol):
+    """What fit_batch uses of a local net model (:class:`bench.models.neural.LocalNet`)."""
+
+    arch: Any
+    window: int
+    batch_series: int
+    device: torch.device
+    train_config: torch_loop.TrainConfig
+    net: nn.Module | None
+
+    def checked(self, z: np.ndarray) -> np.ndarray: ...
+    def warm(self) -> bool: ...
+    def new_net(self) -> nn.Module: ...
+    def fit(self, z: np.ndarray) -> Any: ...
+    def trained(self, net: nn.Module | None, log: TrainLog | None, z: np.ndarray) -> None: ...
 
 
 def fit_batch(models: Sequence[LocalNet], zs: Sequence[np.ndarray]) -> list[BaseException | None]:
@@ -103,9 +118,9 @@ def _fit_chunk(models: Sequence[LocalNet], zs: Sequence[np.ndarray]) -> list[Bas
     errors: list[BaseException | None] = []
     for m, z, net, res in zip(models, zs, nets, results, strict=True):
         if isinstance(res, TrainLog):
-            m.net, m.log, m._history = net, res, z
+            m.trained(net, res, z)
             errors.append(None)
         else:
-            m.net = None  # as fit: a half-trained net is never forecast from nor warm-started again
+            m.trained(None, None, z)  # as fit: a half-trained net is never forecast from nor warmed again
             errors.append(res)
     return errors

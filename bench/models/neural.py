@@ -215,6 +215,13 @@ class LocalNet(NetSpec):
         self._history = z
         return self
 
+    def trained(self, net: nn.Module | None, log: torch_loop.TrainLog | None, z: np.ndarray) -> None:
+        """Take a net trained elsewhere (``fit_batch``) on ``z``; ``None``: its training failed."""
+        if net is None:
+            self.net = None  # as fit: a half-trained net is never forecast from nor warm-started again
+            return
+        self.net, self.log, self._history = net, log, z
+
     @classmethod
     def fit_batch(cls, models: Sequence[LocalNet], zs: Sequence[np.ndarray]) -> list[BaseException | None]:
         """Fit every model on its own series, nets of one architecture trained side by side.

@@ -134,11 +134,11 @@ def recurrent_forward(arch: object, params: Params, x: torch.Tensor, drop: NetDr
         for step in range(t):
             gi = xi[:, :, step]
             if cell == "lstm":
-                gates = gi if h is None else gi + torch.bmm(h, w_t)
+                gates = gi if h is None else torch.baddbmm(gi, h, w_t)
                 act = torch.sigmoid(gates)
                 g = torch.tanh(gates[..., 2 * hidden : 3 * hidden])
                 i, f, o = act[..., :hidden], act[..., hidden : 2 * hidden], act[..., 3 * hidden :]
-                c = i * g if c is None else f * c + i * g
+                c = i * g if c is None else torch.addcmul(f * c, i, g)
                 h = o * torch.tanh(c)
             elif cell == "gru":
                 gh = (
@@ -151,7 +151,7 @@ def recurrent_forward(arch: object, params: Params, x: torch.Tensor, drop: NetDr
                 n = torch.tanh(gi[..., 2 * hidden :] + r * gh[..., 2 * hidden :])
                 h = (1 - z) * n if h is None else (1 - z) * n + z * h
             else:
-                h = torch.tanh(gi if h is None else gi + torch.bmm(h, w_t))
+                h = torch.tanh(gi if h is None else torch.baddbmm(gi, h, w_t))
             outs.append(h)
         if layer < layers - 1:  # the next layer reads the whole sequence; the head only the last state
             seq = torch.stack(outs, dim=2)  # (K, B, T, H)
