@@ -3,8 +3,9 @@
 The same :class:`~bench.models.recurrent.RecurrentNet`, settings and training loop as the local
 nets, so local vs global compares the pooling of series and nothing else. Each series contributes
 its one-step windows; validation is the chronological tail (``val_frac``) of *each* series' windows,
-so no series' late data trains the net while another's is used to stop it. ``make`` maps the
-``scope`` key of the rnn/gru/lstm configs to the local or the global class.
+so no series' late data trains the net while another's is used to stop it. The configs
+``rnn_global``, ``gru_global`` and ``lstm_global`` build :class:`GlobalRNN`, :class:`GlobalGRU` and
+:class:`GlobalLSTM`; ``rnn``, ``gru`` and ``lstm`` are the local nets.
 """
 
 from __future__ import annotations
@@ -17,12 +18,9 @@ import numpy as np
 from bench.models import torch_loop
 from bench.models.base import ModelError, as_series, require_length
 from bench.models.neural import NetSpec
-from bench.models.recurrent import GRU, LSTM, RNN, Cell, Recurrent, RecurrentArch
+from bench.models.recurrent import Cell, RecurrentArch
 from bench.prep.windowing import make_windows
 from bench.types import Forecast
-
-SCOPES = ("local", "global")
-_LOCAL: dict[str, type[Recurrent]] = {"rnn": RNN, "gru": GRU, "lstm": LSTM}
 
 
 class GlobalRecurrent(NetSpec):
@@ -106,12 +104,22 @@ class GlobalRecurrent(NetSpec):
         return [Forecast(mean=row) for row in out]
 
 
-def make(cell: Cell = "lstm", scope: str = "local", **kwargs: Any) -> Recurrent | GlobalRecurrent:
-    """The rnn/gru/lstm configs' target: ``scope: local`` → RNN/GRU/LSTM, ``global`` → GlobalRecurrent."""
-    if scope not in SCOPES:
-        raise ValueError(f"scope must be one of {list(SCOPES)}, got {scope!r}")
-    if cell not in _LOCAL:
-        raise ValueError(f"cell must be one of {sorted(_LOCAL)}, got {cell!r}")
-    if scope == "global":
-        kwargs.pop("batch_series", None)  # a local net's batching setting: one global net has none
-    return _LOCAL[cell](**kwargs) if scope == "local" else GlobalRecurrent(cell=cell, **kwargs)
+class GlobalRNN(GlobalRecurrent):
+    """One Elman RNN (tanh) over every series of a collection."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(cell="rnn", **kwargs)
+
+
+class GlobalGRU(GlobalRecurrent):
+    """One GRU over every series of a collection."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(cell="gru", **kwargs)
+
+
+class GlobalLSTM(GlobalRecurrent):
+    """One LSTM over every series of a collection."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(cell="lstm", **kwargs)

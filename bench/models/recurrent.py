@@ -113,6 +113,9 @@ class Recurrent(LocalNet):
     Settings: ``cell``, ``hidden_size``, ``num_layers``, ``dropout``, ``head`` (:class:`RecurrentArch`)
     and the shared ones of :class:`~bench.models.neural.NetSpec`.
 
+    Trained once per seed (``stochastic``, from :class:`~bench.models.neural.NetSpec`): the suite
+    passes each entry of ``seeds`` as ``seed``.
+
     Deviation from Keras-based protocols (e.g. Makridakis et al. 2018): torch's gates are always
     sigmoid, so Keras' ``recurrent_activation`` (``hard_sigmoid`` in Keras 2.0–2.2) has no equivalent.
     """
