@@ -117,27 +117,26 @@ def recurrent_forward(arch: object, params: Params, x: torch.Tensor, drop: NetDr
     """
     cell, layers = arch.cell, arch.num_layers  # type: ignore[attr-defined]
     seq = x.unsqueeze(-1)  # (K, B, T, 1)
-    t = x.shape[2]
     for layer in range(layers):
         w_ih, w_hh = params[f"rnn.weight_ih_l{layer}"], params[f"rnn.weight_hh_l{layer}"]
         b_ih, b_hh = params[f"rnn.bias_ih_l{layer}"], params[f"rnn.bias_hh_l{layer}"]
         hidden = w_hh.shape[-1]
-        if seq.shape[-1] == 1:
-            xi = seq * w_ih[:, None, None, :, 0]
-        else:
-            xi = torch.einsum("kbti,kgi->kbtg", seq, w_ih)
         # GRU keeps b_hh inside the reset gate's product; the other cells add both biases up front.
-        xi = xi + (b_ih if cell == "gru" else b_ih + b_hh)[:, None, None, :]
+        bias = (b_ih if cell == "gru" else b_ih + b_hh)[:, None, None, :]
+        if seq.shape[-1] == 1:  # the first layer reads one value per step: a broadcast product
+            xi = torch.addcmul(bias, seq, w_ih[:, None, None, :, 0])
+        else:
+            xi = torch.einsum("kbti,kgi->kbtg", seq, w_ih) + bias
         w_t = w_hh.transpose(1, 2)
         h = c = None
         outs: list[torch.Tensor] = []
-        for step in range(t):
-            gi = xi[:, :, step]
+        # unbind/split, not indexing: their backward is one concatenation, where each indexed
+        # view's backward would zero-fill a tensor of the whole window's size.
+        for gi in xi.unbind(2):
             if cell == "lstm":
                 gates = gi if h is None else torch.baddbmm(gi, h, w_t)
-                act = torch.sigmoid(gates)
-                g = torch.tanh(gates[..., 2 * hidden : 3 * hidden])
-                i, f, o = act[..., :hidden], act[..., hidden : 2 * hidden], act[..., 3 * hidden :]
+                i, f, _, o = torch.sigmoid(gates).chunk(4, dim=-1)
+                g = torch.tanh(gates.chunk(4, dim=-1)[2])
                 c = i * g if c is None else torch.addcmul(f * c, i, g)
                 h = o * torch.tanh(c)
             elif cell == "gru":
@@ -146,9 +145,12 @@ def recurrent_forward(arch: object, params: Params, x: torch.Tensor, drop: NetDr
                     if h is None
                     else torch.baddbmm(b_hh[:, None, :], h, w_t)
                 )
-                rz = torch.sigmoid(gi[..., : 2 * hidden] + gh[..., : 2 * hidden])
-                r, z = rz[..., :hidden], rz[..., hidden:]
-                n = torch.tanh(gi[..., 2 * hidden :] + r * gh[..., 2 * hidden :])
+                (gi_rz, gi_n), (gh_rz, gh_n) = (
+                    gi.split([2 * hidden, hidden], -1),
+                    gh.split([2 * hidden, hidden], -1),
+                )
+                r, z = torch.sigmoid(gi_rz + gh_rz).chunk(2, dim=-1)
+                n = torch.tanh(gi_n + r * gh_n)
                 h = (1 - z) * n if h is None else (1 - z) * n + z * h
             else:
                 h = torch.tanh(gi if h is None else torch.baddbmm(gi, h, w_t))
