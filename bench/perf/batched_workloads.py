@@ -12,7 +12,11 @@
    scaled), a fixed number of epochs (no early stopping, so seconds compare cost per epoch),
    Gaussian NLL vs MSE, over three seeds; accuracy: MSE of the one-step mean forecasts of a
    held-out tail (and the Gaussian's 90 % interval coverage in the note).
-``python -m bench.perf.batched_workloads [--quick]`` prints both rows.
+3. **Seeds as a batch dimension**: three seeds of each default local net (``rnn``, ``gru``, ``lstm``:
+   32 units, window 20, early stopping) on 999 S&P 500 windows, trained in one stack, against one
+   seed alone (issue goal: three seeds cost at most 1.5× one).
+``python -m bench.perf.batched_workloads [--quick] [--only batch|head|seeds] [--memory N]`` prints
+the rows; ``--memory N`` the peak RSS of N default LSTMs fitted in one batch.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ import numpy as np
 from bench.perf.rows import ScoreRow, markdown
 
 BATCH_GOAL = 20.0  # one-at-a-time seconds / batched seconds
+SEEDS_GOAL = 1.5  # three seeds batched / one seed alone, at most
 HEAD_GOAL = 1.3  # likelihood-head training seconds / MSE training seconds, at most
 # conf/experiment/m3_makridakis_source_nets.yaml: the LSTM and the transform it runs under.
 MAKRIDAKIS_LSTM = {
@@ -192,19 +197,81 @@ def head_row(quick: bool = False, seeds: Sequence[int] = (0, 1, 2)) -> ScoreRow:
     )
 
 
+def seeds_row(quick: bool = False, seeds: Sequence[int] = (0, 1, 2)) -> ScoreRow:
+    """CPU seconds of three seeds of each default local net in one stack vs one seed alone."""
+    from bench.data.package import sp500
+    from bench.models.recurrent import GRU, LSTM, RNN
+    from bench.prep.transforms import build_pipeline
+
+    z = build_pipeline(diff=1, scale="standard").fit_transform(
+        sp500(tail=300 if quick else 1000).y.to_numpy()
+    )
+    one = many = 0.0
+    per_cell = []
+    for cls in (RNN, GRU, LSTM):
+        cls.fit_batch([cls(epochs=1, device="cpu", seed=s) for s in seeds], [z[:100]] * len(seeds))  # set-up
+        alone = []
+        for s in seeds:
+            start = time.process_time()
+            cls(device="cpu", seed=s).fit(z)
+            alone.append(time.process_time() - start)
+        start = time.process_time()
+        errors = cls.fit_batch([cls(device="cpu", seed=s) for s in seeds], [z] * len(seeds))
+        batched = time.process_time() - start
+        if any(e is not None for e in errors):
+            raise RuntimeError(f"{cls.__name__}: a batched fit failed: {errors}")
+        one, many = one + alone[0], many + batched
+        per_cell.append(
+            f"{cls.__name__} {batched / alone[0]:.2f}x one seed, {batched / sum(alone):.2f}x all alone"
+        )
+    return ScoreRow(
+        workload=f"{len(seeds)} seeds of rnn, gru, lstm (defaults), {len(z)} S&P 500 points, one stack each",
+        reference="one seed of each alone",
+        ref_seconds=one,
+        lagbench_seconds=many,
+        metric="CPU seconds (no accuracy: the same nets)",
+        ref_accuracy=float("nan"),
+        lagbench_accuracy=float("nan"),
+        goal=f"{len(seeds)} seeds cost <= {SEEDS_GOAL:g}x one seed",
+        met=many / one <= SEEDS_GOAL,
+        note="CPU seconds of the batched seeds: " + "; ".join(per_cell),
+    )
+
+
+def peak_memory(n_nets: int, length: int = 1000) -> str:
+    """Peak RSS of ``n_nets`` default LSTMs fitted in one batch (2 epochs) on random series."""
+    import resource
+
+    from bench.models.recurrent import LSTM
+
+    zs = [np.random.default_rng(i).standard_normal(length) for i in range(n_nets)]
+    LSTM(epochs=1, device="cpu").fit(zs[0][:100])
+    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    LSTM.fit_batch([LSTM(epochs=2, device="cpu", seed=i, batch_series=n_nets) for i in range(n_nets)], zs)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    what = f"{n_nets} default LSTMs, {length}-point series, one batch"
+    return f"{what}: peak RSS {peak - base:.0f} MB above the {base:.0f} MB before fitting"
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     ap = argparse.ArgumentParser(
         prog="python -m bench.perf.batched_workloads", description=__doc__.split("\n")[0]
     )
     ap.add_argument("--quick", action="store_true", help="smoke run: 16 series × 40 epochs; 300 prices")
     ap.add_argument("--series", type=int, default=BatchWorkload.series)
-    ap.add_argument("--only", choices=["batch", "head"], default=None)
+    ap.add_argument("--only", choices=["batch", "head", "seeds"], default=None)
+    ap.add_argument("--memory", type=int, default=None, metavar="N", help="only: peak RSS of N LSTMs")
     a = ap.parse_args(argv)
+    if a.memory:
+        print(peak_memory(a.memory))
+        return
     rows = []
     if a.only in (None, "batch"):
         rows.append(batch_row(BatchWorkload(series=a.series), quick=a.quick))
     if a.only in (None, "head"):
         rows.append(head_row(quick=a.quick))
+    if a.only in (None, "seeds"):
+        rows.append(seeds_row(quick=a.quick))
     print(markdown(rows))
     for r in rows:
         print(f"# {r.workload}: {r.note}")

@@ -36,6 +36,7 @@ def workloads(quick: bool, refit_every: int) -> list[tuple[str, Callable[[], Sco
         ),
         ("local nets one at a time vs batched", lambda: bw.batch_row(quick=quick)),
         ("likelihood-head LSTM vs the MSE LSTM", lambda: bw.head_row(quick=quick)),
+        ("three seeds of the local nets vs one", lambda: bw.seeds_row(quick=quick)),
     ]
 
 
