@@ -38,6 +38,8 @@ class Arch(Protocol):
     """A net architecture: builds fresh modules and says which others it can be trained beside."""
 
     label: str  # names the model in messages (``lstm``, ``torch_module``)
+    # K nets' forward from stacked parameters (bench.models.stacked), or None: vmap over the module
+    stacked_forward: Callable[..., torch.Tensor] | None
 
     def build(self, n_out: int, window: int) -> nn.Module:
         """A fresh module (weights from torch's current random state) with ``n_out`` outputs."""

@@ -48,8 +48,14 @@ class Stack:
         }
 
     def params(self, flat: torch.Tensor) -> Params:
-        """Shaped views (k, ...) of rows of the flat parameters (the whole stack or a subset)."""
-        return {name: flat[:, a:b].reshape(flat.shape[0], *shape) for name, shape, a, b in self.layout}
+        """Shaped views (k, ...) of rows of the flat parameters (the whole stack or a subset).
+
+        One ``split`` (its backward is one concatenation), not a slice per parameter."""
+        parts = flat.split([b - a for _, _, a, b in self.layout], dim=1)
+        return {
+            name: p.reshape(flat.shape[0], *shape)
+            for (name, shape, _, _), p in zip(self.layout, parts, strict=True)
+        }
 
     @torch.no_grad()
     def write(self, flat: torch.Tensor, k: int, net: nn.Module) -> None:
@@ -61,7 +67,7 @@ class Stack:
 
 def forward_of(arch: object, template: nn.Module) -> StackedForward:
     """The stacked forward of ``arch``'s nets: its own (recurrent matmuls) or ``vmap`` over a module."""
-    own = getattr(arch, "stacked_forward", None)
+    own = arch.stacked_forward  # type: ignore[attr-defined]  # None: no forward of its own
     if own is not None:
         return lambda params, buffers, x, train, drop: own(params, x, drop if train else None)
     from torch.func import functional_call, vmap  # imported only for modules without their own

@@ -64,6 +64,7 @@ class ModuleArch:
     """The architecture of a user module: how to build a fresh one and which modules batch together."""
 
     label = "torch_module"
+    stacked_forward = None  # no K-net forward of its own: batched under vmap (bench.models.stacked)
 
     def __init__(self, net: NetFactory | Mapping[str, Any] | None) -> None:
         if isinstance(net, Mapping):  # a config node not built yet (plain Python, older engines)
