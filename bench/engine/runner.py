@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bench.engine.predictive import LevelForecast, invert
+from bench.engine.predictive import LevelForecast, Predictive, invert
 from bench.models.base import Forecaster, ModelError, SeesDifferencing, check_forecast
 from bench.prep.transforms import Chain
 from bench.types import Forecast, Split
@@ -36,6 +36,7 @@ class FoldResult:
     y_lo: np.ndarray | None = None
     y_hi: np.ndarray | None = None
     info: dict = field(default_factory=dict)  # what the fit chose: transform orders, model spec
+    dist: Predictive | None = None  # Student-t df or an ensemble: what the CRPS needs at record time
 
 
 def backtest(
@@ -116,7 +117,8 @@ def fold_result(
     info: dict | None = None,
 ) -> FoldResult:
     """One origin's record (shared by the local and the global fold loops)."""
-    arrays = {} if out is None else {"y_hat": out.mean, "y_var": out.var, "y_lo": out.lo, "y_hi": out.hi}
+    arrays = {} if out is None else {"y_hat": out.mean, "y_var": out.var, "y_lo": out.lo, "y_hi": out.hi,
+                                     "dist": out.dist}  # fmt: skip
     return FoldResult(
         fold=split.fold,
         origin=split.origin,
