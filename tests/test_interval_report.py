@@ -67,3 +67,12 @@ def test_crps_verdicts_and_conformal_counts_are_spelled_out() -> None:
     ]
     off = interval_section(metrics(), forecasts(), level=0.9, conformal=False)
     assert not any("origins without one" in line for line in off)
+
+
+def test_a_run_stored_before_the_interval_source_column_still_gets_its_table() -> None:
+    old = forecasts().drop(columns="y_interval").assign(y_lo=np.nan)
+    old.loc[old["model"] == "arima", "y_lo"] = 0.0
+    assert interval_source(old) == {"naive": "", "arima": "model", "lstm": "", "rnn": ""}
+    text = "\n".join(interval_section(metrics(), old, 0.9, conformal=False))
+    table = [line for line in text.splitlines() if line.startswith("| ")]
+    assert [line.split(" | ")[0] for line in table[1:]] == ["| arima"]

@@ -34,8 +34,10 @@ def interval_columns(baseline: str) -> list[Column]:
 def interval_source(forecasts: pd.DataFrame) -> dict[str, str]:
     """Per model: "model" if its own distribution gave intervals, "conformal" if the conformal step
     did (or would have: "" when no origin had enough earlier errors)."""
-    if "y_interval" not in forecasts or forecasts.empty:
+    if forecasts.empty:
         return {}
+    if "y_interval" not in forecasts:  # a run stored before the column existed: intervals were the model's
+        forecasts = forecasts.assign(y_interval=forecasts["y_lo"].notna().map({True: "model", False: ""}))
     kinds = forecasts.groupby("model", sort=False)["y_interval"].agg(set)
     return {
         model: "model" if "model" in k else "conformal" if "conformal" in k else ""
