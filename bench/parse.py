@@ -6,11 +6,10 @@ failure one sentence naming the full command-line key, the value and what is all
 
 from __future__ import annotations
 
+import importlib
 import math
 from collections.abc import Mapping
 from typing import Any
-
-from hydra.utils import get_object
 
 from bench.errors import ConfigError
 from bench.settings import (
@@ -188,6 +187,22 @@ def parse_dataset(
     )
 
 
+def import_path(path: str) -> Any:
+    """The object at a dotted path: the longest importable module prefix, then attributes."""
+    parts = path.split(".")
+    for cut in range(len(parts) - 1, 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:cut]))
+        except ModuleNotFoundError as exc:
+            if exc.name is None or not ".".join(parts[:cut]).startswith(exc.name):
+                raise  # the module exists but imports something missing: say so
+            continue
+        for attr in parts[cut:]:
+            obj = getattr(obj, attr)
+        return obj
+    raise ModuleNotFoundError(f"no module named {parts[0]!r}")
+
+
 def parse_metrics(value: Any) -> tuple[str, ...]:
     """``metrics``: metric functions by name (``bench.scoring.scores``) or import path, each callable,
     none twice, and the ones the verdicts read all present."""
@@ -198,10 +213,11 @@ def parse_metrics(value: Any) -> tuple[str, ...]:
     paths = tuple(v if "." in v else f"{BUILTIN_METRICS}.{v}" for v in value)
     for given, path in zip(value, paths, strict=True):
         try:
-            fn = get_object(path)
+            fn = import_path(path)
         except Exception as exc:  # noqa: BLE001 - any import failure is a settings error
+            why = " ".join(f"{type(exc).__name__}: {exc}".split())
             raise ConfigError(
-                f"metrics entry {given!r} cannot be imported ({exc}); use a function of "
+                f"metrics entry {given!r} cannot be imported ({why}); use a function of "
                 f"{BUILTIN_METRICS} by name (e.g. crps) or a full import path (e.g. mypkg.scores.my_metric)"
             ) from None
         if not callable(fn):

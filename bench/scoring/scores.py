@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
-from hydra.utils import get_object
 
+from bench.parse import import_path
 from bench.scoring import lag
 from bench.scoring import metrics as m
 
@@ -74,7 +74,7 @@ Metric = Callable[[Rows], Mapping[str, float]]
 
 def resolve(paths: tuple[str, ...]) -> list[Metric]:
     """The metric functions named by import path (checked when the settings were parsed)."""
-    return [get_object(p) for p in paths]
+    return [import_path(p) for p in paths]
 
 
 def point(r: Rows) -> dict[str, float]:
