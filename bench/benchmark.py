@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from bench.engine import conformal
 from bench.engine.build import model_capabilities
 from bench.engine.prepare import Prepared, pipeline_args, prepare
 from bench.engine.provenance import provenance
@@ -42,6 +43,9 @@ def run_tables(s: Settings, out_dir: Path, prepared: list[Prepared] | None = Non
     """Execute, write the frames and ``run.json``, score from the files: every table, no report."""
     prepared = prepare(s) if prepared is None else prepared
     tables, cache = execute(s, prepared)
+    if s.conformal.enabled:  # after every fold loop: intervals from each run's own earlier errors
+        level = s.scoring.interval_level
+        tables["forecasts"] = conformal.apply(tables["forecasts"], level, s.conformal.needed(level))
     out_dir = Path(out_dir)
     for name in TABLES:
         write_parquet(tables[name], out_dir / f"{name}.parquet")

@@ -6,15 +6,20 @@ failure one sentence naming the full command-line key, the value and what is all
 
 from __future__ import annotations
 
+import importlib
 import math
 from collections.abc import Mapping
 from typing import Any
 
 from bench.errors import ConfigError
 from bench.settings import (
+    BUILTIN_METRICS,
+    DEFAULT_METRICS,
     MISSING,
+    REQUIRED_METRICS,
     Backend,
     BoxCox,
+    ConformalSettings,
     DatasetSettings,
     ExecutionSettings,
     ModelSettings,
@@ -27,12 +32,13 @@ from bench.settings import (
     Target,
     TransformSettings,
     check_choice,
+    fewest_errors,
 )
 
 TOP_LEVEL = {
     "datasets", "models", "seed", "seeds", "window", "target", "transform", "split", "interval_level",
     "n_jobs", "on_error", "alpha", "max_shift", "echo_threshold", "debug", "baseline", "reference",
-    "backend", "ray_address", "chunk_size", "cache", "cache_dir", "validate",
+    "backend", "ray_address", "chunk_size", "cache", "cache_dir", "validate", "metrics", "conformal",
 }  # fmt: skip
 RESERVED = {"_target_", "_partial_", "split", "transform"}
 
@@ -178,6 +184,75 @@ def parse_dataset(
     )
 
 
+def import_path(path: str) -> Any:
+    """The object at a dotted path: the longest importable module prefix, then attributes."""
+    parts = path.split(".")
+    for cut in range(len(parts) - 1, 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:cut]))
+        except ModuleNotFoundError as exc:
+            if exc.name is None or not ".".join(parts[:cut]).startswith(exc.name):
+                raise  # the module exists but imports something missing: say so
+            continue
+        for attr in parts[cut:]:
+            obj = getattr(obj, attr)
+        return obj
+    raise ModuleNotFoundError(f"no module named {parts[0]!r}")
+
+
+def parse_metrics(value: Any) -> tuple[str, ...]:
+    """``metrics``: metric functions by name (``bench.scoring.scores``) or import path, each callable,
+    none twice, and the ones the verdicts read all present."""
+    if value is None:
+        return DEFAULT_METRICS
+    if not isinstance(value, (list, tuple)) or not value or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"metrics must be a non-empty list of metric names or import paths, not {value!r}")
+    paths = tuple(v if "." in v else f"{BUILTIN_METRICS}.{v}" for v in value)
+    for given, path in zip(value, paths, strict=True):
+        try:
+            fn = import_path(path)
+        except Exception as exc:  # noqa: BLE001 - any import failure is a settings error
+            why = " ".join(f"{type(exc).__name__}: {exc}".split())
+            raise ConfigError(
+                f"metrics entry {given!r} cannot be imported ({why}); use a function of "
+                f"{BUILTIN_METRICS} by name (e.g. crps) or a full import path (e.g. mypkg.scores.my_metric)"
+            ) from None
+        if not callable(fn):
+            raise ConfigError(f"metrics entry {given!r} is not a function: {fn!r}")
+    twice = sorted({p for p in paths if paths.count(p) > 1})
+    if twice:
+        raise ConfigError(f"metrics lists {twice[0].rsplit('.', 1)[-1]} more than once")
+    missing = [p.rsplit(".", 1)[-1] for p in REQUIRED_METRICS if p not in paths]
+    if missing:
+        defaults = ",".join(p.rsplit(".", 1)[-1] for p in DEFAULT_METRICS)
+        raise ConfigError(
+            f"metrics must keep {', '.join(missing)}: the verdicts and the aggregate tables read their "
+            f"columns; add yours after them, e.g. metrics=[{defaults},mypkg.scores.my_metric]"
+        )
+    return paths
+
+
+def parse_conformal(node: Any, level: float) -> ConformalSettings:
+    """``conformal.*``: on/off and how many earlier errors an origin needs (auto or a whole number
+    at least the fewest that give finite-sample conformal ranks at ``interval_level``)."""
+    node = node or {}
+    if not isinstance(node, Mapping):
+        raise ConfigError(f"conformal must be a mapping with enabled and min_errors, not {node!r}")
+    unknown(node, ConformalSettings, "conformal")
+    d = ConformalSettings()
+    enabled = as_bool("conformal.enabled", node.get("enabled", d.enabled))
+    min_errors = node.get("min_errors", d.min_errors)
+    if min_errors != "auto":
+        need = fewest_errors(level)
+        min_errors = as_int("conformal.min_errors", min_errors, 1)
+        if min_errors < need:
+            raise ConfigError(
+                f"conformal.min_errors={min_errors} is too few for interval_level={level:g}: a conformal "
+                f"interval at that level needs at least {need} earlier errors; set it to >= {need} or auto"
+            )
+    return ConformalSettings(enabled=enabled, min_errors=min_errors)
+
+
 def parse_settings(raw: Mapping[str, Any], baseline_added: bool = False) -> Settings:
     extra = sorted(set(raw) - TOP_LEVEL)
     if extra:
@@ -208,6 +283,7 @@ def parse_settings(raw: Mapping[str, Any], baseline_added: bool = False) -> Sett
             "echo_threshold", raw.get("echo_threshold", 0.2), 0.0, math.inf, open_lo=False
         ),
         interval_level=as_float("interval_level", raw.get("interval_level", 0.9), 0.0, 1.0),
+        metrics=parse_metrics(raw.get("metrics")),
     )
     execution = ExecutionSettings(
         n_jobs=n_jobs,
@@ -234,6 +310,7 @@ def parse_settings(raw: Mapping[str, Any], baseline_added: bool = False) -> Sett
         target=check_choice("target", raw.get("target", "level"), Target),
         scoring=scoring,
         execution=execution,
+        conformal=parse_conformal(raw.get("conformal"), scoring.interval_level),
         baseline_added=baseline_added,
         validate=as_bool("validate", raw.get("validate", False)),
         debug=as_bool("debug", raw.get("debug", False)),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
@@ -53,9 +54,21 @@ class TransformSettings:
     scale: ScaleKind = "standard"
 
 
+# The scorer's metric functions, in the order of their columns: a name without a dot is one of
+# ``bench.scoring.scores`` (BUILTIN_METRICS), any other an import path. The verdicts, the seed
+# aggregation and the collection table read the columns of the REQUIRED_METRICS.
+BUILTIN_METRICS = "bench.scoring.scores"
+DEFAULT_METRICS = tuple(
+    f"{BUILTIN_METRICS}.{f}"
+    for f in ("point", "relative", "diebold_mariano", "horizon", "lag_scan", "change", "interval",
+              "nll", "qlike", "crps", "interval_score")
+)  # fmt: skip
+REQUIRED_METRICS = DEFAULT_METRICS[:6]
+
+
 @dataclass(frozen=True)
 class ScoringSettings:
-    """Yardstick, reference and the thresholds of the verdicts."""
+    """Yardstick, reference, the thresholds of the verdicts and the metric functions."""
 
     baseline: str = "naive"
     reference: str = "arima"
@@ -63,6 +76,24 @@ class ScoringSettings:
     max_shift: int = 5
     echo_threshold: float = 0.2
     interval_level: float = 0.9
+    metrics: tuple[str, ...] = DEFAULT_METRICS  # import paths, each ``f(rows) -> {column: value}``
+
+
+@dataclass(frozen=True)
+class ConformalSettings:
+    """Conformal intervals for models without a predictive distribution (``conformal.*``)."""
+
+    enabled: bool = True
+    min_errors: int | Auto = "auto"  # earlier errors an origin needs; auto = fewest_errors(level)
+
+    def needed(self, level: float) -> int:
+        return fewest_errors(level) if self.min_errors == "auto" else int(self.min_errors)
+
+
+def fewest_errors(level: float) -> int:
+    """The fewest calibration errors that give both finite-sample conformal ranks at ``level``:
+    ⌊(n+1)·α/2⌋ ≥ 1 with α = 1 − level, i.e. n ≥ 2/α − 1 (19 at 90 %)."""
+    return max(1, math.ceil(2.0 / (1.0 - level) - 1e-9) - 1)
 
 
 @dataclass(frozen=True)
@@ -112,6 +143,7 @@ class Settings:
     target: Target = "level"
     scoring: ScoringSettings = ScoringSettings()
     execution: ExecutionSettings = ExecutionSettings()
+    conformal: ConformalSettings = ConformalSettings()
     baseline_added: bool = False  # the baseline was not asked for: the suite added it (said in the report)
     validate: bool = False  # check config and data, fit nothing
     debug: bool = False

@@ -34,12 +34,14 @@ class Forecast:
 
     ``var`` is the per-step predictive variance of the transformed series; ``paths`` (n_paths × h)
     are optional simulated future paths, which let the pipeline map multi-step intervals through
-    differencing and logs exactly.
+    differencing and logs exactly. ``df`` (per step, > 2, needs ``var``) makes the predictive a
+    Student-t with that variance instead of a Gaussian, so its intervals, CRPS and NLL use t tails.
     """
 
     mean: np.ndarray
     var: np.ndarray | None = None
     paths: np.ndarray | None = None
+    df: np.ndarray | None = None
     info: Mapping[str, Any] = field(default_factory=dict)  # what the fit chose (orders, components …)
 
 

@@ -10,6 +10,8 @@ import pytest
 
 from bench.scoring import frame as sc
 from bench.scoring import verdict as vd
+from bench.scoring.scores import Rows
+from bench.settings import DEFAULT_METRICS, ScoringSettings
 
 Rule = Callable[[np.ndarray, int], np.ndarray]  # (history, h) -> h forecasts
 
@@ -245,7 +247,40 @@ def test_interval_metrics_only_for_models_with_variance() -> None:
     table = sc.score(fc, series)
     assert row(table, "g")["width"] == pytest.approx(3.29)
     assert 0.5 < row(table, "g")["coverage"] <= 1.0 and np.isfinite(row(table, "g")["nll"])
-    assert row(table, "naive")[["coverage", "width", "nll", "qlike"]].isna().all()
+    assert row(table, "naive")[["coverage", "width", "nll", "qlike", "crps", "winkler"]].isna().all()
+    w = 3.29 + 20 * np.mean(np.maximum(np.abs(fc.loc[g, "y"] - fc.loc[g, "y_hat"]) - 1.645, 0))
+    assert row(table, "g")["winkler"] == pytest.approx(w)
+
+
+def double_mae(r: Rows) -> dict[str, float]:
+    """A user's metric, named by import path in ``metrics``."""
+    return {"double_mae": 2.0 * float(np.mean(np.abs(r.y - r.y_hat)))}
+
+
+def test_a_user_metric_by_import_path_adds_a_column_and_changes_no_other() -> None:
+    fc, series = backtest(random_walk(80), {"naive": naive, "echo": echo}, folds=30)
+    plain = sc.score(fc, series)
+    mine = sc.score(fc, series, ScoringSettings(metrics=(*DEFAULT_METRICS, "test_scoring.double_mae")))
+    assert mine.columns.get_loc("double_mae") == mine.columns.get_loc("pinball") + 1  # metric order
+    assert "double_mae_std" in mine and len(mine.columns) == len(plain.columns) + 2
+    pd.testing.assert_frame_equal(mine[plain.columns], plain)
+    assert row(mine, "echo")["double_mae"] == pytest.approx(2 * row(plain, "echo")["mae"])
+
+
+def test_dm_on_crps_says_whether_a_distribution_beats_persistence() -> None:
+    fc, series = backtest(random_walk(200), {"naive": naive, "sharp": naive, "vague": naive}, folds=120)
+    rng = np.random.default_rng(0)
+    base = rng.gamma(2.0, 1.0, size=120)
+    crps = {"naive": base, "sharp": 0.6 * base + 0.05 * rng.random(120), "vague": 1.5 * base}
+    for model, values in crps.items():
+        fc.loc[fc["model"] == model, "crps"] = values
+    table = sc.score(fc, series)
+    sharp, vague, yard = row(table, "sharp"), row(table, "vague"), row(table, "naive")
+    assert sharp["dm_stat_crps"] < 0 and sharp["dm_pvalue_crps"] < 1e-6
+    assert sharp["rel_crps"] == pytest.approx(np.mean(crps["sharp"]) / np.mean(base))
+    assert vague["dm_stat_crps"] > 0 and vague["dm_pvalue_crps"] < 1e-6
+    assert yard["rel_crps"] == 1.0 and np.isnan(yard["dm_pvalue_crps"])
+    assert sharp["crps"] == pytest.approx(np.mean(crps["sharp"]))
 
 
 def test_seeds_are_averaged_with_std_and_disagreeing_verdicts_are_not_trusted() -> None:

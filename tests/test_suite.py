@@ -118,12 +118,15 @@ def test_rewriting_the_future_of_a_csv_never_moves_earlier_forecasts(tmp_path):
             + ["datasets.csv.value_col=Close", "models=[naive,arima,arima_garch,linear,lstm]"]
             + ["split.folds=10", "split.horizon=2", "window=8", "seeds=[0]"]
             + ["models.lstm.epochs=2", "models.lstm.hidden_size=4"]
+            + ["interval_level=0.5"]  # conformal intervals from 3 earlier errors on (naive, linear, lstm)
         )
         tables[name] = run_suite(cfg, tmp_path / name)["forecasts"].set_index(["model", "cutoff", "h"])
     a, b = tables["a"], tables["b"]
     early = a.index.get_level_values("cutoff") < dates[145]
     assert early.sum() == 7 * 5 * 2  # origins × models × steps
-    pd.testing.assert_series_equal(a.loc[early, "y_hat"], b.loc[early, "y_hat"])
+    cols = ["y_hat", "y_var", "y_lo", "y_hi", "y_interval"]
+    pd.testing.assert_frame_equal(a.loc[early, cols], b.loc[early, cols])
+    assert (a.loc[early, "y_interval"] == "conformal").sum() == 3 * (4 + 3)  # 3 models, origins 3–6 / 4–6
     assert not np.allclose(a.loc[~early, "y_hat"], b.loc[~early, "y_hat"])
 
 

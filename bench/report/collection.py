@@ -65,7 +65,7 @@ def collection_report(
         lines += [f"#### {name} / {uid} — {why}", ""]
         lines += series_section(
             f"{name} / {uid}", meta, m, one, colours, plot_dir, report_dir, sc.interval_level,
-            sc.max_shift, plot_name=f"{name}_{uid}",
+            sc.max_shift, plot_name=f"{name}_{uid}", alpha=sc.alpha, conformal=s.conformal.enabled,
         )  # fmt: skip
     return lines
 

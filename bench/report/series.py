@@ -9,7 +9,8 @@ from pathlib import Path
 import pandas as pd
 
 from bench.report import plots
-from bench.report.markdown import HEADLINE, INTERVALS, metric_table
+from bench.report.intervals import interval_section
+from bench.report.markdown import HEADLINE, metric_table
 
 
 def series_section(
@@ -23,6 +24,8 @@ def series_section(
     level: float,
     max_shift: int,
     plot_name: str | None = None,
+    alpha: float = 0.05,
+    conformal: bool = True,
 ) -> list[str]:
     """Table and plots of one series (``data``: its forecasts, series and folds rows)."""
     from bench.scoring.frame import lag_curves, per_horizon
@@ -30,7 +33,7 @@ def series_section(
     f, s = data["forecasts"], data["series"]
     lines = [metric_table(m, HEADLINE), ""]
     lines += [f"- {text}" for text in m["verdict_text"].fillna("")] + [""]
-    lines += interval_table(m, level)
+    lines += interval_section(m, f, level, alpha, conformal)
     lines += choices(data["folds"])
     lines += problems(data["folds"])
     if f.empty:
@@ -45,14 +48,6 @@ def series_section(
         hp = plots.per_horizon(per_horizon(f), colours, name, plot_dir / f"{stem}_horizon.png")
         lines += [f"![{name}: error by horizon]({hp.relative_to(report_dir)})", ""]
     return lines
-
-
-def interval_table(m: pd.DataFrame, level: float) -> list[str]:
-    with_var = m.dropna(subset=["coverage"]) if "coverage" in m else m.iloc[:0]
-    if with_var.empty:
-        return []
-    head = f"Intervals ({level:.0%} nominal), models with a predictive variance only:"
-    return [head, "", metric_table(with_var, INTERVALS), ""]
 
 
 def problems(folds: pd.DataFrame) -> list[str]:

@@ -24,7 +24,7 @@ COLUMNS = [
     "dataset", "model", "n_series", "smape_mean", "smape_median", "mase_mean", "mase_median",
     "avg_rel_mse", "rel_mse_excluded", "mean_rank", "rank_series", "rank_excluded",
     "friedman_pvalue", "nemenyi_cd", "win_rate_baseline", "win_rate_reference", "share_dm_beats",
-    "share_dm_worse", "share_lagging",
+    "share_dm_worse", "share_lagging", "crps_mean", "avg_rel_crps",
 ]  # fmt: skip
 
 
@@ -92,6 +92,13 @@ def _dm_share(g: pd.DataFrame, alpha: float, which: str) -> float:
     return float(np.mean([x == which for x in v])) if v else float("nan")
 
 
+def _crps(g: pd.DataFrame) -> dict[str, float]:
+    """Mean CRPS over the series and the geometric mean of the CRPS ratios (NaN without CRPS)."""
+    if "crps" not in g or "rel_crps" not in g:
+        return {"crps_mean": np.nan, "avg_rel_crps": np.nan}
+    return {"crps_mean": _mean_median(g["crps"])[0], "avg_rel_crps": avg_rel_mse(g["rel_crps"])[0]}
+
+
 def aggregate(
     per_series: pd.DataFrame,
     *,
@@ -110,7 +117,9 @@ def aggregate(
     itself or when that model is absent). share_dm_beats / share_dm_worse count the series where the
     DM test against the baseline is significant at ``alpha`` in either direction (an untestable DM
     counts as neither; NaN for the baseline itself); share_lagging is the share of series flagged
-    ``lagging``.
+    ``lagging``. crps_mean is the mean of the series' mean CRPS (scale-dependent, like MSE);
+    avg_rel_crps the geometric mean of their CRPS ratios to the baseline (as AvgRelMSE); NaN where
+    the per-series frame has no CRPS.
     """
     alpha = rk.check_alpha(alpha)
     check_per_series(per_series, rank_by)
@@ -144,6 +153,7 @@ def aggregate(
                     share_dm_beats=np.nan if is_base else _dm_share(g, alpha, BEATS),
                     share_dm_worse=np.nan if is_base else _dm_share(g, alpha, WORSE),
                     share_lagging=float(g["lagging"].astype("boolean").fillna(False).astype(bool).mean()),
+                    **_crps(g),
                 )  # fmt: skip
             )
     out = pd.DataFrame(rows, columns=COLUMNS)
