@@ -39,6 +39,9 @@ class SplitSettings:
     refit_every: int = 1
     min_train: int = 30
     warm_start: bool = True  # refits start from the previous fit's estimates (earlier data only)
+    # A sweep picks each model's best configuration on the first N origins and scores it on the rest
+    # (the sweep report's held-out number); the engine ignores it. None = no held-out selection.
+    select_origins: int | None = None
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,17 @@ class TransformSettings:
 
 
 @dataclass(frozen=True)
+class SpaSettings:
+    """Counting the tries (``spa.*``): the bootstrap behind Hansen's SPA test and the Model Confidence
+    Set (``bench.scoring.multiple``). Fixed here so the same stored forecasts give the same p-values."""
+
+    block_length: int | Auto = "auto"  # mean block of the stationary bootstrap; auto: see multiple.py
+    reps: int = 1000
+    seed: int = 0
+    mcs_level: float = 0.9  # the MCS holds the best model with this probability
+
+
+@dataclass(frozen=True)
 class ScoringSettings:
     """Yardstick, reference and the thresholds of the verdicts."""
 
@@ -63,6 +77,7 @@ class ScoringSettings:
     max_shift: int = 5
     echo_threshold: float = 0.2
     interval_level: float = 0.9
+    spa: SpaSettings = SpaSettings()
 
 
 @dataclass(frozen=True)
