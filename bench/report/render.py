@@ -38,7 +38,9 @@ def render(run_dir: Path) -> Path:
             lines += collection_report(name, meta, per, m, data, st, caps, colours, plot_dir, run_dir)
         else:
             level, shift = st.scoring.interval_level, st.scoring.max_shift
-            lines += series_section(name, meta, m, data, colours, plot_dir, run_dir, level, shift)
+            lines += series_section(
+                name, meta, m, data, colours, plot_dir, run_dir, level, shift, scoring=st.scoring
+            )
     lines += footer(info)
     return write_text("\n".join(lines) + "\n", run_dir / "report.md")
 

@@ -84,7 +84,7 @@ def tries_sentence(
     tried = f"{k} model{'s' if k != 1 else ''} tried against {baseline}"
     spa = f"SPA p = {p_text(spa_p)}"
     if best_model is None or not np.isfinite(best_p):
-        return f"{tried}: none has a lower DM loss than {baseline}; {spa}."
+        return f"{tried}: none has a lower MSE than {baseline}; {spa}."
     head = f"{tried}: best DM p = {p_text(best_p)} ({best_model}), {spa}"
     if not np.isfinite(spa_p):
         return f"{head} — too few rows to count the tries."
