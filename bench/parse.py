@@ -127,7 +127,9 @@ def parse_split(node: Mapping[str, Any], key: str) -> SplitSettings:
 def parse_spa(node: Any) -> SpaSettings:
     """``spa.*``: the bootstrap of the SPA test and the Model Confidence Set."""
     if not isinstance(node, Mapping):
-        raise ConfigError(f"spa must be a group of settings (spa.reps=..., spa.block_length=...), not {node!r}")
+        raise ConfigError(
+            f"spa must be a group of settings (spa.reps=..., spa.block_length=...), not {node!r}"
+        )
     unknown(node, SpaSettings, "spa")
     d = SpaSettings()
     block = node.get("block_length", d.block_length)
@@ -135,7 +137,9 @@ def parse_spa(node: Any) -> SpaSettings:
         try:
             block = as_int("spa.block_length", block, 1)
         except ConfigError:
-            raise ConfigError(f"spa.block_length={block} is not allowed; use auto or a whole number >= 1") from None
+            raise ConfigError(
+                f"spa.block_length={block} is not allowed; use auto or a whole number >= 1"
+            ) from None
     return SpaSettings(
         block_length=block,
         reps=as_int("spa.reps", node.get("reps", d.reps), 100),

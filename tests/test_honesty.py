@@ -143,7 +143,4 @@ def test_neural_seeds_are_averaged_and_beat_arima_only_beyond_their_spread(tmp_p
     assert pd.isna(table.loc["arima", "beats_ref"])
     # a 2-epoch, 4-unit net on this series is far behind ARIMA (rel_mse ≈ 1 vs 0.6 on seeds 0–3)
     assert not expected
-    assert (
-        "of 3; does not beat arima by more than its seed spread"
-        in (table.loc["lstm", "verdict_text"])
-    )
+    assert "of 3; does not beat arima by more than its seed spread" in (table.loc["lstm", "verdict_text"])

@@ -111,7 +111,9 @@ def keys(origins: list[int], horizon: int) -> pd.DataFrame:
         (list(range(0, 60, 2)), 3, 6),
     ],
 )
-def test_dependence_span_counts_rows_of_overlapping_origins(origins: list[int], horizon: int, span: int) -> None:
+def test_dependence_span_counts_rows_of_overlapping_origins(
+    origins: list[int], horizon: int, span: int
+) -> None:
     assert mu.dependence_span(keys(origins, horizon)) == span
 
 

@@ -177,7 +177,9 @@ def test_verdict_sentence_of_seeds_gives_the_ensembles_test_and_counts_the_seeds
             "best_shift": 0, "diag_h": 1, "echo_ratio": 0.7, "lagging": False,
             "n_seeds": 3, "ens_rel_mse": 0.93, "seeds_beat": 1}  # fmt: skip
     text = vd.verdict_sentence({**base, "beats_ref": False})
-    assert text.startswith("lstm: no better than persistence (mean forecast of 3 seeds: DM p = 0.20, MSE ratio 0.93)")
+    assert text.startswith(
+        "lstm: no better than persistence (mean forecast of 3 seeds: DM p = 0.20, MSE ratio 0.93)"
+    )
     assert text.endswith(
         "; each seed alone: MSE ratio 0.95 on average, significantly better in 1 of 3; "
         "does not beat arima by more than its seed spread."

@@ -69,7 +69,13 @@ def random_walks(n_series: int = 60, n: int = 300, sigma: float = 1.0, seed: int
     rng = np.random.default_rng(seed)
     steps = rng.normal(0, sigma, (int(n_series), n - 1))
     parts = [
-        pd.DataFrame({"unique_id": f"RW{i:03d}", "ds": np.arange(n), "y": 100.0 + np.concatenate([[0.0], np.cumsum(s)])})
+        pd.DataFrame(
+            {
+                "unique_id": f"RW{i:03d}",
+                "ds": np.arange(n),
+                "y": 100.0 + np.concatenate([[0.0], np.cumsum(s)]),
+            }
+        )
         for i, s in enumerate(steps)
     ]
     return Collection(

@@ -41,7 +41,9 @@ def series_tries_lines(m: pd.DataFrame, sc: ScoringSettings) -> list[str]:
     rows, block = first.get("spa_rows"), first.get("spa_block")
     if out and pd.notna(rows) and pd.notna(block):
         out.append(f"- (SPA and MCS: {int(rows)} rows where every model has a forecast, stationary bootstrap "
-                   f"with mean block {int(block)}, {sc.spa.reps} replications.)")  # fmt: skip
+                   f"with mean block {int(block)}, {sc.spa.reps} replications. SPA is one-sided — H0: no "
+                   f"model beats {sc.baseline} — so it decides at {sc.alpha / 2:.1%}, the level of the "
+                   f"better side of the two-sided DM test at {sc.alpha:.0%}.)")  # fmt: skip
     return out + [""] if out else []
 
 
@@ -74,8 +76,8 @@ def collection_tries_lines(agg: pd.DataFrame, sc: ScoringSettings) -> list[str]:
     k = int((agg["model"] != sc.baseline).sum())
     return [
         f"Counting the tries: on {dm:.0%} of the {n} series at least one of the {k} models beats "
-        f"{sc.baseline} by its own DM test (p < {sc.alpha:.0%}); once the {k} tries are counted "
-        f"(Hansen's SPA test, p < {sc.alpha:.0%}) some model beats {sc.baseline} on {spa:.0%}. "
+        f"{sc.baseline} by its own DM test (two-sided p < {sc.alpha:.0%}); once the {k} tries are counted "
+        f"(Hansen's SPA test, one-sided p < {sc.alpha / 2:.1%}) some model beats {sc.baseline} on {spa:.0%}. "
         f"'in MCS' is the share of series where the model is in the {sc.spa.mcs_level:.0%} Model "
         "Confidence Set: it cannot be told apart from the best model of that series.",
         "",

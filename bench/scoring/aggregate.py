@@ -18,7 +18,7 @@ import pandas as pd
 from scipy import stats
 
 from bench.scoring import ranks as rk
-from bench.scoring.verdict import BEATS, WORSE, verdict
+from bench.scoring.verdict import BEATS, WORSE, spa_rejects, verdict
 
 KEY = ["dataset", "unique_id", "model"]
 REQUIRED = [*KEY, "mse", "smape", "mase", "rel_mse", "dm_stat", "dm_pvalue", "lagging"]
@@ -91,18 +91,21 @@ def _mean_median(x: pd.Series) -> tuple[float, float]:
 
 def tries_shares(d: pd.DataFrame, baseline: str, alpha: float) -> dict[str, float]:
     """Of one dataset's series: the share where Hansen's SPA says some model beats the baseline
-    (``spa_pvalue`` < alpha; an untestable SPA counts as no), beside the share where at least one
-    model's own DM verdict says beats_naive — the gap is what counting the tries takes away. NaN
-    when the frame has no SPA column (scored before it existed)."""
+    (``spa_rejects``: p < alpha/2, one-sided like DM's beats side; an untestable SPA counts as no),
+    beside the share where at least one model's own DM verdict says beats_naive — the gap is what
+    counting the tries takes away. NaN when the frame has no SPA column (scored before it existed)."""
     if "spa_pvalue" not in d:
         return dict(share_spa_beats=np.nan, share_any_dm_beats=np.nan)
     series = d.groupby("unique_id", sort=False)
     spa = series["spa_pvalue"].first().astype(float)
     others = d[d["model"] != baseline]
-    says = [verdict(s, p, alpha) == BEATS for s, p in zip(others["dm_stat"], others["dm_pvalue"], strict=True)]
+    says = [
+        verdict(s, p, alpha) == BEATS for s, p in zip(others["dm_stat"], others["dm_pvalue"], strict=True)
+    ]
     beats = pd.Series(says, index=others.index, dtype=bool).groupby(others["unique_id"], sort=False).any()
     beats = beats.reindex(spa.index, fill_value=False)
-    return dict(share_spa_beats=float((spa < alpha).mean()), share_any_dm_beats=float(beats.mean()))
+    rejects = [spa_rejects(p, alpha) for p in spa]
+    return dict(share_spa_beats=float(np.mean(rejects)), share_any_dm_beats=float(beats.mean()))
 
 
 def _share_true(x: pd.Series | None) -> float:

@@ -239,10 +239,14 @@ def test_losses(
         s = loss.suffix
         others = [m for m in mat.columns if m != baseline]
         if baseline in mat and others:
-            top[f"spa_pvalue{s}"] = spa_pvalue(mat[baseline].to_numpy(), mat[others].to_numpy(), block, sp, key)
+            top[f"spa_pvalue{s}"] = spa_pvalue(
+                mat[baseline].to_numpy(), mat[others].to_numpy(), block, sp, key
+            )
         p = mcs_pvalues(mat, block, sp, key)
         per[f"mcs_pvalue{s}"] = p
-        inside = pd.array([pd.NA if np.isnan(v) else bool(v > 1.0 - sp.mcs_level) for v in p], dtype="boolean")
+        inside = pd.array(
+            [pd.NA if np.isnan(v) else bool(v > 1.0 - sp.mcs_level) for v in p], dtype="boolean"
+        )
         per[f"in_mcs{s}"] = pd.Series(inside, index=p.index)
     return top, per
 

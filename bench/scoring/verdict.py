@@ -75,24 +75,39 @@ def p_text(p: float) -> str:
     return f"{p:.2g}" if np.isfinite(p) and p < 0.01 else (f"{p:.2f}" if np.isfinite(p) else "n/a")
 
 
+def spa_rejects(spa_p: float, alpha: float = 0.05) -> bool:
+    """SPA says some model beats the baseline. The test is one-sided (H1: some model is better),
+    while the DM verdict's beats_naive is the better side of a two-sided test at alpha, a one-sided
+    test at alpha/2; SPA decides at alpha/2 too, else counting the tries would be more lenient than
+    not counting them."""
+    return bool(np.isfinite(spa_p) and spa_p < alpha / 2)
+
+
 def tries_sentence(
-    k: int, best_model: str | None, best_p: float, spa_p: float, *, baseline: str = "naive", alpha: float = 0.05
+    k: int,
+    best_model: str | None,
+    best_p: float,
+    spa_p: float,
+    *,
+    baseline: str = "naive",
+    alpha: float = 0.05,
+    what: str = "model",
 ) -> str:
     """The one-by-one DM verdicts read with the number of tries: "5 models tried: best DM p = 0.03
     (gru), SPA p = 0.21 — not significant once the tries are counted." ``best_p`` is the smallest DM
     p of the models with a lower loss than the baseline (None/NaN when there is none)."""
-    tried = f"{k} model{'s' if k != 1 else ''} tried against {baseline}"
+    tried = f"{k} {what}{'s' if k != 1 else ''} tried against {baseline}"
     spa = f"SPA p = {p_text(spa_p)}"
     if best_model is None or not np.isfinite(best_p):
         return f"{tried}: none has a lower MSE than {baseline}; {spa}."
     head = f"{tried}: best DM p = {p_text(best_p)} ({best_model}), {spa}"
     if not np.isfinite(spa_p):
         return f"{head} — too few rows to count the tries."
-    if spa_p < alpha:
-        return f"{head} — some model beats {baseline} even once the tries are counted."
+    if spa_rejects(spa_p, alpha):
+        return f"{head} — some {what} beats {baseline} even once the tries are counted."
     if best_p < alpha:
         return f"{head} — not significant once the tries are counted."
-    return f"{head} — no model beats {baseline}, one by one or counted together."
+    return f"{head} — no {what} beats {baseline}, one by one or counted together."
 
 
 def _steps(k: int) -> str:
