@@ -175,3 +175,70 @@ def test_tries_per_series_qlike_only_on_returns_and_the_stored_loss_hook() -> No
     a = mu.align(fc, extra=["crps"])
     top, per = mu.test_losses(a, "naive", SP, "k", [*mu.LOSSES, mu.NamedLoss("crps", mu.stored("crps"))])
     assert np.isfinite(top["spa_pvalue_crps"]) and "in_mcs_crps" in per
+
+
+# --- across series and in the report ------------------------------------------------------------
+
+
+def tried_frame() -> pd.DataFrame:
+    """Four series × three models with SPA p-values and DM results chosen to disagree on purpose."""
+    nan = float("nan")
+    spa = {"a": 0.01, "b": 0.04, "c": 0.30, "d": nan}  # a: SPA rejects (< 2.5 %); b: not at 2.5 %
+    dm = {  # model: (dm_stat, dm_pvalue, in_mcs) per series
+        "naive": {u: (nan, nan, True) for u in "abcd"},
+        "arima": {
+            "a": (-3.0, 0.003, True),
+            "b": (-2.2, 0.03, True),
+            "c": (1.0, 0.3, False),
+            "d": (nan, nan, pd.NA),
+        },
+        "lstm": {
+            "a": (0.5, 0.6, False),
+            "b": (0.1, 0.9, True),
+            "c": (-2.5, 0.02, True),
+            "d": (2.0, 0.04, pd.NA),
+        },
+    }
+    rows = [
+        dict(dataset="m", unique_id=u, model=m, mse=1.0, smape=1.0, mase=1.0, rel_mse=1.0, dm_stat=s,
+             dm_pvalue=p, lagging=False, in_mcs=inside, spa_pvalue=spa[u], spa_models=2.0)
+        for m, per in dm.items() for u, (s, p, inside) in per.items()
+    ]  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def test_collection_shares_put_spa_beside_the_one_by_one_dm_verdicts() -> None:
+    from bench.scoring.aggregate import aggregate
+
+    out = aggregate(tried_frame()).set_index("model")
+    # DM alone says "some model beats naive" on a (arima), b (arima) and c (lstm): 3 of 4
+    assert out["share_any_dm_beats"].eq(0.75).all()
+    # SPA, one-sided at 2.5 %: only a; b's 0.04 is not enough, d is untestable (counts as no)
+    assert out["share_spa_beats"].eq(0.25).all()
+    # MCS share over the series where the model was tested (d has no MCS for arima and lstm)
+    assert out.loc["naive", "share_in_mcs"] == 1.0
+    assert out.loc["arima", "share_in_mcs"] == pytest.approx(2 / 3)
+    assert out.loc["lstm", "share_in_mcs"] == pytest.approx(2 / 3)
+
+
+def test_report_lines_name_the_tries_and_the_confidence_set() -> None:
+    from bench.report.tries import collection_tries_lines, series_tries_lines
+    from bench.scoring.aggregate import aggregate
+
+    sc = ScoringSettings()
+    one = tried_frame()
+    one = one[one["unique_id"] == "b"].assign(mcs_pvalue=[1.0, 0.5, 0.3], spa_rows=100.0, spa_block=3.0)
+    one.loc[one["model"] == "lstm", ["in_mcs", "mcs_pvalue"]] = [False, 0.04]
+    text = "\n".join(series_tries_lines(one, sc))
+    assert (
+        "- 2 models tried against naive: best DM p = 0.03 (arima), SPA p = 0.04 — not significant once "
+        in text
+    )
+    assert (
+        "Model confidence set (90%, squared error): naive, arima — cannot be told apart from the best" in text
+    )
+    assert "out: lstm (MCS p = 0.04)" in text and "100 rows" in text and "mean block 3" in text
+    lines = collection_tries_lines(aggregate(tried_frame()), sc)
+    assert "on 75% of the 4 series at least one of the 2 models beats naive by its own DM test" in lines[0]
+    assert "some model beats naive on 25%" in lines[0]
+    assert series_tries_lines(one.drop(columns=["spa_models", "in_mcs"]), sc) == []  # scored before SPA
