@@ -185,7 +185,8 @@ def tries_section(
     if not lines:
         return []
     head = ("Counting the tries (Hansen's SPA test over each model's configurations, on the rows they share "
-            "with the baseline; `tries.csv`):")  # fmt: skip
+            f"with the baseline; one-sided, so it decides at {sc.alpha / 2:.1%}, the better side of the "
+            f"two-sided DM test at {sc.alpha:.0%}; `tries.csv`):")  # fmt: skip
     return [head, "", *lines, ""]
 
 
