@@ -123,11 +123,13 @@ def test_block_length_is_at_least_the_span_and_a_number_is_taken_as_given() -> N
     assert mu.block_length(d, 9) >= 9
     assert mu.block_length(d, 1) >= 1
     assert mu.block_length(d, 9, 4) == 4 and mu.block_length(d, 1, 500) == 100
+    assert mu.block_length(d, 60) == 60  # a structural span is kept (too few blocks: no test)
     # a strongly autocorrelated differential asks for longer blocks than white noise
     ar = np.zeros(400)
     for i in range(1, 400):
         ar[i] = 0.9 * ar[i - 1] + rng.normal()
     assert mu.block_length(ar[:, None], 1) > mu.block_length(rng.normal(size=(400, 1)), 1)
+    assert mu.block_length(ar[:50, None], 1) <= 50 // mu.MIN_BLOCKS  # a noisy estimate is capped
 
 
 def frame(models: dict[str, np.ndarray], y: np.ndarray, seeds: dict[str, int] | None = None) -> pd.DataFrame:

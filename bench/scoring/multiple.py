@@ -19,9 +19,10 @@ Block length (``spa.block_length: auto``): the h-step errors of origins whose ta
 dependent, so a block must hold at least the rows one origin's errors stay dependent over —
 H rows per origin × (1 + the later origins sharing a target), i.e. 1 for one-step forecasts and
 H·⌈H/step⌉ for H steps —, or the Politis–White (2004) estimate for the loss differentials
-(``arch.bootstrap.optimal_block_length``) when that is longer (volatility clustering in squared
-errors). Fewer than ``MIN_BLOCKS`` such blocks (one origin of 18 steps, say) cannot be
-bootstrapped: the p-values are NaN then rather than numbers the resampling cannot support.
+(``arch.bootstrap.optimal_block_length``, capped at T / ``MIN_BLOCKS``: it is noisy on short
+samples) when that is longer (volatility clustering in squared errors). Fewer than ``MIN_BLOCKS``
+spans (one origin of 18 steps, say) cannot be bootstrapped: the p-values are NaN then rather than
+numbers the resampling cannot support.
 
 arch 8.0.0's ``SPA.compute`` compares raw mean loss differentials (its ``studentize`` flag only
 feeds the recentring threshold), which lets the noisiest model dominate the maximum. Hansen's
@@ -146,7 +147,8 @@ def dependence_span(keys: pd.DataFrame) -> int:
 
 def block_length(diffs: np.ndarray, span: int, setting: int | str = "auto") -> int:
     """The stationary bootstrap's mean block: ``setting`` if a number, else the longer of ``span``
-    and the Politis–White estimate over the varying loss-differential columns; at most T."""
+    and the Politis–White estimate over the varying loss-differential columns (that one capped at
+    T / ``MIN_BLOCKS``); at most T."""
     t = diffs.shape[0]
     if setting != "auto":
         return int(min(int(setting), t))
@@ -156,7 +158,9 @@ def block_length(diffs: np.ndarray, span: int, setting: int | str = "auto") -> i
         with np.errstate(divide="ignore", invalid="ignore"):  # a column with a few nonzero values
             pw = optimal_block_length(varying)["stationary"].to_numpy(float)
     pw = pw[np.isfinite(pw)]
-    est = math.ceil(float(pw.max())) if pw.size else 1
+    # The estimate is noisy on a hundred rows; it may lengthen blocks up to T / MIN_BLOCKS, never
+    # past (a structural span that long is another matter: those rows cannot be bootstrapped).
+    est = min(math.ceil(float(pw.max())), t // MIN_BLOCKS) if pw.size else 1
     return int(min(max(span, est, 1), t))
 
 
