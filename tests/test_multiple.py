@@ -244,3 +244,10 @@ def test_report_lines_name_the_tries_and_the_confidence_set() -> None:
     assert "on 75% of the 4 series at least one of the 2 models beats naive by its own DM test" in lines[0]
     assert "some model beats naive on 25%" in lines[0]
     assert series_tries_lines(one.drop(columns=["spa_models", "in_mcs"]), sc) == []  # scored before SPA
+
+
+def test_a_bootstrap_pvalue_of_zero_is_printed_as_below_one_over_reps() -> None:
+    from bench.scoring.verdict import tries_sentence
+
+    text = tries_sentence(4, "lstm", 1e-6, 0.0, reps=1000, what="configuration")
+    assert "SPA p < 0.001 — some configuration beats naive even once the tries are counted." in text

@@ -189,7 +189,14 @@ def tries_lines(
         stat, p = float(best.get("dm_stat", math.nan)), float(best.get("dm_pvalue", math.nan))
         who = label if np.isfinite(stat) and stat < 0 else None
         sentence = tries_sentence(
-            k, who, p, float(t["spa_pvalue"]), baseline=base, alpha=sc.alpha, what="configuration"
+            k,
+            who,
+            p,
+            float(t["spa_pvalue"]),
+            baseline=base,
+            alpha=sc.alpha,
+            what="configuration",
+            reps=sc.spa.reps,
         )
         text = f"- {model}: {sentence}"
     out = [text]

@@ -34,7 +34,8 @@ def series_tries_lines(m: pd.DataFrame, sc: ScoringSettings) -> list[str]:
     if pd.notna(k):
         model, p = best_dm(m, sc.baseline)
         spa = float(first.get("spa_pvalue", math.nan))
-        out.append(f"- {tries_sentence(int(k), model, p, spa, baseline=sc.baseline, alpha=sc.alpha)}")
+        text = tries_sentence(int(k), model, p, spa, baseline=sc.baseline, alpha=sc.alpha, reps=sc.spa.reps)
+        out.append(f"- {text}")
     for suffix, name in LOSS_NAMES.items():
         line = mcs_line(m, suffix, name, sc.spa.mcs_level)
         out += [line] if line else []

@@ -92,12 +92,14 @@ def tries_sentence(
     baseline: str = "naive",
     alpha: float = 0.05,
     what: str = "model",
+    reps: int = 1000,
 ) -> str:
     """The one-by-one DM verdicts read with the number of tries: "5 models tried: best DM p = 0.03
     (gru), SPA p = 0.21 — not significant once the tries are counted." ``best_p`` is the smallest DM
     p of the models with a lower loss than the baseline (None/NaN when there is none)."""
     tried = f"{k} {what}{'s' if k != 1 else ''} tried against {baseline}"
-    spa = f"SPA p = {p_text(spa_p)}"
+    # a bootstrap p of 0 means no draw was as extreme: p < 1/reps, not p = 0
+    spa = f"SPA p < {1 / reps:.2g}" if spa_p == 0 else f"SPA p = {p_text(spa_p)}"
     if best_model is None or not np.isfinite(best_p):
         return f"{tried}: none has a lower MSE than {baseline}; {spa}."
     head = f"{tried}: best DM p = {p_text(best_p)} ({best_model}), {spa}"
