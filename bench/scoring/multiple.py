@@ -118,19 +118,18 @@ def align(fc: pd.DataFrame, returns: bool = False, extra: Sequence[str] = ()) ->
     Seeds become one forecast per model (their mean: the seed ensemble); models with no row at all
     are left out rather than emptying the frame; None when fewer than two models remain.
     """
-    fc = fc.dropna(subset=["y", "y_hat"])
+    fc = fc.dropna(subset=["y", "y_hat"])  # a model left with no row drops out here
     cols = ["y_hat", *(c for c in ("y_var", *extra) if c in fc)]
     keys = ["cutoff", "ds", "h"]
-    wide = fc.pivot_table(index=keys, columns="model", values=cols, aggfunc="mean", sort=True, dropna=False)
+    if fc["model"].nunique() < 2:
+        return None
+    means = fc.groupby([*keys, "model"], sort=True)[[*cols, "y"]].mean()
+    wide = means[cols].unstack("model")
+    wide = wide[wide["y_hat"].notna().all(axis=1)]
     if wide.empty:
         return None
-    present = wide["y_hat"].notna().any()
-    wide = wide.loc[:, wide.columns.get_level_values("model").isin(present[present].index)]
-    wide = wide[wide["y_hat"].notna().all(axis=1)]
-    if wide["y_hat"].shape[1] < 2 or wide.empty:
-        return None
     # sorted by (cutoff, ds, h): within an origin ds grows with h, so this is origin, then step
-    truth = fc.groupby(keys)["y"].first().reindex(wide.index).to_numpy(float)
+    truth = means["y"].groupby(level=keys).first().reindex(wide.index).to_numpy(float)
     models = list(wide["y_hat"].columns)
     parts = {c: wide[c].reindex(columns=models).reset_index(drop=True) for c in cols}
     return Aligned(keys=wide.index.to_frame(index=False), y=truth, wide=parts, returns=returns)
