@@ -251,3 +251,34 @@ def test_a_bootstrap_pvalue_of_zero_is_printed_as_below_one_over_reps() -> None:
 
     text = tries_sentence(4, "lstm", 1e-6, 0.0, reps=1000, what="configuration")
     assert "SPA p < 0.001 — some configuration beats naive even once the tries are counted." in text
+
+
+RUN = ["datasets=[ar1_diff,panel]", "models=[naive,linear,theta]", "split.folds=20", "window=6",
+       "datasets.panel.n_series=3", "datasets.panel.min_len=80", "spa.reps=200"]  # fmt: skip
+
+
+def test_a_run_writes_spa_per_series_mcs_per_model_and_the_collection_shares(tmp_path) -> None:
+    from conftest import compose, run_suite
+
+    t = run_suite(compose(RUN), tmp_path)
+    by_series = t["metrics_by_series"]
+    assert by_series["spa_pvalue"].notna().all() and by_series["in_mcs"].notna().all()
+    assert by_series.groupby(["dataset", "unique_id"])["spa_pvalue"].nunique().eq(1).all()
+    m = pd.read_csv(tmp_path / "metrics.csv")
+    single, panel = m[m["kind"] == "series"], m[m["kind"] == "collection"]
+    assert single["spa_pvalue"].notna().all() and single["spa_models"].eq(2).all()
+    assert panel["share_in_mcs"].between(0, 1).all() and panel["share_spa_beats"].nunique() == 1
+
+
+@pytest.mark.slow
+def test_the_run_report_counts_the_tries_under_the_verdicts_and_across_series(tmp_path) -> None:
+    from bench.report.render import render
+
+    from conftest import compose, run_suite
+
+    run_suite(compose(RUN), tmp_path)
+    text = render(tmp_path).read_text()
+    assert (
+        "- 2 models tried against naive: " in text and "Model confidence set (90%, squared error): " in text
+    )
+    assert "Counting the tries: on " in text and "| in MCS |" in text
