@@ -27,6 +27,7 @@ from bench.settings import (
     ScaleKind,
     ScoringSettings,
     Settings,
+    SpaSettings,
     SplitKind,
     SplitSettings,
     Target,
@@ -39,6 +40,7 @@ TOP_LEVEL = {
     "datasets", "models", "seed", "seeds", "window", "target", "transform", "split", "interval_level",
     "n_jobs", "on_error", "alpha", "max_shift", "echo_threshold", "debug", "baseline", "reference",
     "backend", "ray_address", "chunk_size", "cache", "cache_dir", "validate", "metrics", "conformal",
+    "spa",
 }  # fmt: skip
 RESERVED = {"_target_", "_partial_", "split", "transform"}
 
@@ -125,6 +127,31 @@ def parse_split(node: Mapping[str, Any], key: str) -> SplitSettings:
         refit_every=as_int(f"{key}.refit_every", node.get("refit_every", d.refit_every), 1),
         min_train=as_int(f"{key}.min_train", node.get("min_train", d.min_train), 2),
         warm_start=as_bool(f"{key}.warm_start", node.get("warm_start", d.warm_start)),
+        select_origins=as_int(f"{key}.select_origins", node.get("select_origins"), 1, allow_none=True),
+    )
+
+
+def parse_spa(node: Any) -> SpaSettings:
+    """``spa.*``: the bootstrap of the SPA test and the Model Confidence Set."""
+    if not isinstance(node, Mapping):
+        raise ConfigError(
+            f"spa must be a group of settings (spa.reps=..., spa.block_length=...), not {node!r}"
+        )
+    unknown(node, SpaSettings, "spa")
+    d = SpaSettings()
+    block = node.get("block_length", d.block_length)
+    if block != "auto":
+        try:
+            block = as_int("spa.block_length", block, 1)
+        except ConfigError:
+            raise ConfigError(
+                f"spa.block_length={block} is not allowed; use auto or a whole number >= 1"
+            ) from None
+    return SpaSettings(
+        block_length=block,
+        reps=as_int("spa.reps", node.get("reps", d.reps), 100),
+        seed=as_int("spa.seed", node.get("seed", d.seed), 0),
+        mcs_level=as_float("spa.mcs_level", node.get("mcs_level", d.mcs_level), 0.0, 1.0),
     )
 
 
@@ -284,6 +311,7 @@ def parse_settings(raw: Mapping[str, Any], baseline_added: bool = False) -> Sett
         ),
         interval_level=as_float("interval_level", raw.get("interval_level", 0.9), 0.0, 1.0),
         metrics=parse_metrics(raw.get("metrics")),
+        spa=parse_spa(raw.get("spa") or {}),
     )
     execution = ExecutionSettings(
         n_jobs=n_jobs,

@@ -40,6 +40,9 @@ class SplitSettings:
     refit_every: int = 1
     min_train: int = 30
     warm_start: bool = True  # refits start from the previous fit's estimates (earlier data only)
+    # A sweep picks each model's best configuration on the first N origins and scores it on the rest
+    # (the sweep report's held-out number); the engine ignores it. None = no held-out selection.
+    select_origins: int | None = None
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,17 @@ REQUIRED_METRICS = DEFAULT_METRICS[:6]
 
 
 @dataclass(frozen=True)
+class SpaSettings:
+    """Counting the tries (``spa.*``): the bootstrap behind Hansen's SPA test and the Model Confidence
+    Set (``bench.scoring.multiple``). Fixed here so the same stored forecasts give the same p-values."""
+
+    block_length: int | Auto = "auto"  # mean block of the stationary bootstrap; auto: see multiple.py
+    reps: int = 1000
+    seed: int = 0
+    mcs_level: float = 0.9  # the MCS holds the best model with this probability
+
+
+@dataclass(frozen=True)
 class ScoringSettings:
     """Yardstick, reference, the thresholds of the verdicts and the metric functions."""
 
@@ -77,6 +91,7 @@ class ScoringSettings:
     echo_threshold: float = 0.2
     interval_level: float = 0.9
     metrics: tuple[str, ...] = DEFAULT_METRICS  # import paths, each ``f(rows) -> {column: value}``
+    spa: SpaSettings = SpaSettings()
 
 
 @dataclass(frozen=True)

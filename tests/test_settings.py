@@ -36,9 +36,11 @@ def test_a_bad_setting_fails_at_parse_time_naming_key_value_and_choices(override
 
 
 def test_settings_survive_run_json_round_trip():
-    s = settings(["datasets=[sine,sales]", "models=[naive,arima,lstm]", "transform.diff=auto"])
+    s = settings(["datasets=[sine,sales]", "models=[naive,arima,lstm]", "transform.diff=auto"]
+                 + ["spa.block_length=7", "spa.mcs_level=0.75", "split.select_origins=30"])  # fmt: skip
     again = Settings.from_dict(json.loads(json.dumps(s.to_dict())))
     assert again == s
+    assert again.scoring.spa.block_length == 7 and again.datasets[0].split.select_origins == 30
     assert stable_hash(again) == stable_hash(s)
     assert again.datasets[1].split.folds == 10  # sales' own split survives
 

@@ -207,7 +207,8 @@ def task_parts(task: Task) -> dict:
         "schema": 2,
         "data": data_fingerprint(f["y"].to_numpy(dtype=float), index),
         "period": p.collection.period,
-        "split": asdict(p.settings.split),
+        # select_origins only decides which origins a sweep report picks on: not a task's numbers
+        "split": {k: v for k, v in asdict(p.settings.split).items() if k != "select_origins"},
         "transform": asdict(p.settings.transform),
         "min_train": p.min_train,
         "model": {"target": m.target, "params": {k: v for k, v in m.params.items() if k != "seed"}},

@@ -11,6 +11,7 @@ import pandas as pd
 from bench.report.across_series import across_series_section
 from bench.report.representative import representative_series
 from bench.report.series import series_section
+from bench.report.tries import collection_tries_lines
 from bench.settings import Settings
 
 NETS = ("rnn", "gru", "lstm")
@@ -50,6 +51,7 @@ def collection_report(
         name, per_series, agg, plot_dir, report_dir, baseline=sc.baseline, reference=sc.reference,
         alpha=sc.alpha, nets=nets, colours=colours,
     )  # fmt: skip
+    lines += collection_tries_lines(agg, sc)
     folds = data["folds"]
     lines += [
         time_per_series(folds, {m.name for m in s.models if caps.get(m.name, {}).get("scope") == "global"}),
@@ -66,6 +68,7 @@ def collection_report(
         lines += series_section(
             f"{name} / {uid}", meta, m, one, colours, plot_dir, report_dir, sc.interval_level,
             sc.max_shift, plot_name=f"{name}_{uid}", alpha=sc.alpha, conformal=s.conformal.enabled,
+            scoring=sc,
         )  # fmt: skip
     return lines
 

@@ -40,7 +40,7 @@ def render(run_dir: Path) -> Path:
             level, shift = st.scoring.interval_level, st.scoring.max_shift
             lines += series_section(
                 name, meta, m, data, colours, plot_dir, run_dir, level, shift, alpha=st.scoring.alpha,
-                conformal=st.conformal.enabled,
+                conformal=st.conformal.enabled, scoring=st.scoring,
             )  # fmt: skip
     lines += footer(info)
     return write_text("\n".join(lines) + "\n", run_dir / "report.md")

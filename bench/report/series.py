@@ -11,6 +11,8 @@ import pandas as pd
 from bench.report import plots
 from bench.report.intervals import interval_section
 from bench.report.markdown import HEADLINE, metric_table
+from bench.report.tries import series_tries_lines
+from bench.settings import ScoringSettings
 
 
 def series_section(
@@ -26,13 +28,16 @@ def series_section(
     plot_name: str | None = None,
     alpha: float = 0.05,
     conformal: bool = True,
+    scoring: ScoringSettings | None = None,
 ) -> list[str]:
-    """Table and plots of one series (``data``: its forecasts, series and folds rows)."""
+    """Table and plots of one series (``data``: its forecasts, series and folds rows); with
+    ``scoring``, the SPA sentence and the Model Confidence Set under the verdicts."""
     from bench.scoring.frame import lag_curves, per_horizon
 
     f, s = data["forecasts"], data["series"]
     lines = [metric_table(m, HEADLINE), ""]
     lines += [f"- {text}" for text in m["verdict_text"].fillna("")] + [""]
+    lines += series_tries_lines(m, scoring) if scoring is not None else []
     lines += interval_section(m, f, level, alpha, conformal)
     lines += choices(data["folds"])
     lines += problems(data["folds"])

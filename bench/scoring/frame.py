@@ -3,10 +3,12 @@
 Pure pandas over the runner's files (forecasts, series); nothing is refitted, and run accounting
 (failed folds, fit time) stays with the runner's folds file. Each dataset × series × model × seed
 is scored by the metric functions of ``ScoringSettings.metrics`` (``bench.scoring.scores``: one
-signature, one function per metric); seeds are scored separately, then averaged
-(``aggregate_seeds``). Distributional scores need nothing refitted either: the per-row ``crps`` was
-fixed when the forecast was recorded (paths are not stored). The verdict rules themselves live in
-``bench.scoring.verdict``.
+signature, one function per metric). Distributional scores need nothing refitted either: the per-row
+``crps`` was fixed when the forecast was recorded (paths are not stored). Seeds are scored
+separately, then their errors averaged (``aggregate_seeds``); a mean of p-values is no p-value, so a
+model run with several seeds takes its tests (DM, direction) and its verdict from its seed ensemble —
+the mean forecast over seeds, scored like a model — and counts the seeds that beat the baseline alone.
+The verdict rules themselves live in ``bench.scoring.verdict``.
 """
 
 from __future__ import annotations
@@ -17,13 +19,16 @@ import pandas as pd
 from bench.scoring import lag
 from bench.scoring import metrics as m
 from bench.scoring.scores import Metric, Rows, resolve
-from bench.scoring.verdict import NO_BETTER, beats_reference, lagging_column, verdict, verdict_sentence
+from bench.scoring.verdict import BEATS, NO_BETTER, beats_reference, lagging_column, verdict, verdict_sentence
 from bench.settings import ScoringSettings
 
 DEFAULT = ScoringSettings()
 KEYS = ["dataset", "unique_id", "cutoff", "ds", "h"]
 GROUP = ["dataset", "unique_id", "model", "seed"]
-NOT_AVERAGED = {"seed", "n", "diag_h", "h_max", "best_shift", "lagging", "verdict"}
+# Tests of one forecast: never averaged over seeds (taken from the seed ensemble instead).
+TESTS = ["dm_stat", "dm_pvalue", "dm_pvalue_vs_ref", "dir_pvalue", "dm_stat_crps", "dm_pvalue_crps"]
+NOT_AVERAGED = {"seed", "n", "diag_h", "h_max", "best_shift", "lagging", "verdict", *TESTS}
+ENSEMBLE_SEED = -1  # the seed column of the seed-ensemble rows (internal: never written)
 # The default metric functions' columns, in order (the table's columns when there is nothing to score).
 METRICS = [
     "n", "mse", "mae", "rmse", "mase", "smape", "rel_mse", "dm_stat", "dm_pvalue",
@@ -136,22 +141,67 @@ def _mode_shift(ks: pd.Series) -> float:
     return float(sorted(top, key=lambda k: (abs(k), k))[0])
 
 
-def aggregate_seeds(per_seed: pd.DataFrame, sc: ScoringSettings = DEFAULT) -> pd.DataFrame:
-    """Mean over seeds plus ``<metric>_std`` (sample std, ddof=1; NaN for one seed).
+def seed_ensemble(forecasts: pd.DataFrame, sc: ScoringSettings = DEFAULT) -> pd.DataFrame | None:
+    """The mean forecast over seeds of every series × model run with more than one seed, as rows of
+    seed ``ENSEMBLE_SEED``, beside the baseline's and reference's own rows (the scorer compares with
+    them); None when no model has several seeds. Only the mean is averaged: the ensemble's variance
+    is not the mean of the seeds' variances, so its interval columns are left empty."""
+    fc = with_ids(forecasts)
+    ids = ["dataset", "unique_id", "model"]
+    n_seeds = fc.groupby(ids, sort=False, dropna=False)["seed"].transform("nunique")
+    multi = fc[n_seeds > 1]
+    if multi.empty:
+        return None
+    firsts = ["y", "y_origin"]
+    # The ensemble's CRPS is the seeds' mean per-row CRPS (the mean of the seeds' losses, a valid
+    # loss to test; the mixture's own CRPS would need the distributions, which are not stored).
+    means = {c: (c, "mean") for c in ("y_hat", "crps") if c in multi}
+    ens = multi.groupby([*KEYS, "model"], sort=False, dropna=False).agg(
+        **means, **{c: (c, "first") for c in firsts}
+    )
+    ens = ens.reset_index().assign(seed=ENSEMBLE_SEED, y_var=np.nan, y_lo=np.nan, y_hi=np.nan)
+    compared = fc[fc["model"].isin([sc.baseline, sc.reference]) & (n_seeds == 1)]
+    return pd.concat([compared, ens[[c for c in compared.columns if c in ens]]], ignore_index=True)
 
-    best_shift is the modal shift; the verdict is the per-seed verdict when all seeds agree and
-    no_better_than_naive otherwise (a result that flips with the seed is not robust); lagging is
-    re-derived from the aggregated verdict, modal shift and mean echo ratio. ``beats_ref`` applies
-    ``beats_reference`` against the reference model; ``verdict_text`` is the plain-language sentence.
+
+def aggregate_seeds(
+    per_seed: pd.DataFrame, sc: ScoringSettings = DEFAULT, ensemble: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Mean over seeds plus ``<metric>_std`` (sample std, ddof=1; NaN for one seed); tests are not
+    averaged.
+
+    With one seed the tests (``TESTS``) and the verdict are that seed's. With several, they are the
+    seed ensemble's (``ensemble``: ``score_seeds`` of :func:`seed_ensemble`; its MSE ratio is
+    ``ens_rel_mse``) — one forecast, one p-value; without an ensemble row the tests are NaN and the
+    verdict is the seeds' when all agree, else no_better_than_naive. ``seeds_beat`` counts the seeds
+    whose own DM verdict is beats_naive. best_shift is the modal shift; lagging is re-derived from
+    the verdict, modal shift and mean echo ratio. ``beats_ref`` applies ``beats_reference`` against
+    the reference model; ``verdict_text`` is the plain-language sentence.
     """
     per_seed = with_ids(per_seed)
-    g = per_seed.groupby(["dataset", "unique_id", "model"], sort=False, dropna=False)
+    ids = ["dataset", "unique_id", "model"]
+    g = per_seed.groupby(ids, sort=False, dropna=False)
     names = metric_columns(per_seed)
     num = [c for c in names if c not in NOT_AVERAGED]
+    tests_here = [c for c in TESTS if c in per_seed]
     out = g[["n", "diag_h", "h_max", *num]].mean()
     out.insert(0, "n_seeds", g.size())
+    one = out["n_seeds"] == 1
+    tests = g[tests_here].first().where(one)
+    agreed = g["verdict"].agg(lambda v: v.iloc[0] if v.nunique() == 1 else NO_BETTER)
+    out["ens_rel_mse"] = np.nan
+    if ensemble is not None and len(ensemble):
+        ens = with_ids(ensemble)
+        ens = ens[ens["seed"] == ENSEMBLE_SEED].set_index(ids)
+        ens = ens[~ens.index.duplicated()].reindex(out.index)
+        several = ~one & ens["n"].notna()
+        tests = tests.where(~several, ens[tests_here])
+        agreed = agreed.where(~several, ens["verdict"])
+        out["ens_rel_mse"] = ens["rel_mse"].where(several)
+    out[tests_here] = tests
+    out["verdict"] = agreed
+    out["seeds_beat"] = g["verdict"].agg(lambda v: int((v == BEATS).sum()))
     out["best_shift"] = g["best_shift"].agg(_mode_shift)
-    out["verdict"] = g["verdict"].agg(lambda v: v.iloc[0] if v.nunique() == 1 else NO_BETTER)
     out["lagging"] = lagging_column(out, sc.echo_threshold, sc.max_shift)
     std = g[[*num, "best_shift"]].std(ddof=1).add_suffix("_std")
     out = out.join(std).reset_index()
@@ -175,8 +225,11 @@ def aggregate_seeds(per_seed: pd.DataFrame, sc: ScoringSettings = DEFAULT) -> pd
 
 
 def score(forecasts: pd.DataFrame, series: pd.DataFrame, sc: ScoringSettings = DEFAULT) -> pd.DataFrame:
-    """The per-series metrics table: one row per dataset × series × model, seeds aggregated."""
-    return aggregate_seeds(score_seeds(forecasts, series, sc), sc)
+    """The per-series metrics table: one row per dataset × series × model, seeds aggregated (tests
+    from the seed ensemble)."""
+    ens = seed_ensemble(forecasts, sc)
+    ensemble = None if ens is None else score_seeds(ens, series, sc)
+    return aggregate_seeds(score_seeds(forecasts, series, sc), sc, ensemble)
 
 
 def per_horizon(forecasts: pd.DataFrame, *, baseline: str = "naive") -> pd.DataFrame:
