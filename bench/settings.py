@@ -93,7 +93,8 @@ class ModelSettings:
 
 @dataclass(frozen=True)
 class DatasetSettings:
-    """One dataset: its loader and the split/transform it is evaluated with (own overrides merged)."""
+    """One dataset: its loader and the split/transform it is evaluated with: the run's, its YAML's
+    own values over them, what the command line typed over both (``bench.parse.layered``)."""
 
     name: str
     target: str
@@ -112,6 +113,8 @@ class Settings:
     target: Target = "level"
     scoring: ScoringSettings = ScoringSettings()
     execution: ExecutionSettings = ExecutionSettings()
+    split: SplitSettings | None = None  # the run's own (top-level); None in runs stored before it was
+    transform: TransformSettings | None = None  # recorded (each dataset's, layered, is in ``datasets``)
     baseline_added: bool = False  # the baseline was not asked for: the suite added it (said in the report)
     validate: bool = False  # check config and data, fit nothing
     debug: bool = False

@@ -19,9 +19,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from omegaconf import DictConfig
 
-from bench.config import load_settings
+from bench.config import settings_of
 from bench.engine.prepare import pipeline_args, prepare
 from bench.engine.runner import backtest
 from bench.engine.suite import ModelRun, model_runs
@@ -32,7 +31,6 @@ from bench.prep.transforms import build_pipeline
 from bench.store import write_csv, write_text
 from bench.types import Split
 
-CONF = Path(__file__).resolve().parents[2] / "conf"
 MODELS = ("naive", "arima_fixed", "arima", "arima_garch", "linear", "lstm", "gru", "rnn")
 REFERENCE_MODEL = "arima_fixed"  # ARIMA(1,0,1) with a constant: conf/models/arima_fixed.yaml
 COLUMNS = ["name", "per", "median_s", "min_s", "max_s", "spread", "ratio", "reference", "n"]
@@ -67,15 +65,6 @@ class Timing:
     reference: str
 
 
-def compose(overrides: Sequence[str]) -> DictConfig:
-    """The project's config as the CLI composes it, one process (workers would share the cores)."""
-    from hydra import compose as hydra_compose
-    from hydra import initialize_config_dir
-
-    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
-        return hydra_compose(config_name="config", overrides=["n_jobs=1", *overrides])
-
-
 @dataclass(frozen=True)
 class Prepared:
     """One prepared series: what a timed fold loop needs."""
@@ -89,11 +78,11 @@ class Prepared:
 
 def setup(models: Sequence[str], folds: int, extra: Sequence[str]) -> tuple[Prepared, dict[str, ModelRun]]:
     """The fixed 1000-point S&P 500 series with ``folds`` origins and the models built from YAML."""
-    cfg = compose(
-        ["datasets=[sp500]", "datasets.sp500.tail=1000", f"models=[{','.join(models)}]", "seeds=[0]"]
-        + [f"split.folds={folds}", *applicable(extra, models)]
+    # One process: workers would share the cores with the timed loop.
+    s = settings_of(
+        ["n_jobs=1", "datasets=[sp500]", "datasets.sp500.tail=1000", f"models=[{','.join(models)}]"]
+        + ["seeds=[0]", f"split.folds={folds}", *applicable(extra, models)]
     )
-    s = load_settings(cfg)
     (prep,) = prepare(s)
     (ds,) = prep.collection.series()
     period = prep.collection.period
