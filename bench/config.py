@@ -91,6 +91,8 @@ def group_options(
 
 def config_dirs(group: str, overrides: Sequence[str] = (), config_dir: str | Path | None = None) -> str:
     """Where ``group``'s configs are looked for, for messages: ``conf/models/`` and any user dirs."""
+    if group.startswith("hydra/"):
+        return "Hydra and its installed plugins"
     dirs = [f"conf/{group}/"]
     for entry in search_dirs(with_config_dir(overrides, config_dir)):
         dirs.append(f"{entry.removeprefix('file://').rstrip('/')}/{group}/")
@@ -234,6 +236,12 @@ def composition_problem(overrides: list[str], config_dir: str | None, config_nam
         if where and "not in struct" in str(cause):
             missing = getattr(cause, "full_key", where.group(1))
             return _unknown_key(where.group(1), missing, overrides, config_dir, config_name)
+        nothing = re.match(r"Could not (override|delete) '([^']+)'\. No match in the defaults list", str(exc))
+        if nothing:
+            arg = next((o for o in overrides if key_of(o) == nothing.group(2)), nothing.group(2))
+            return f"{arg}: the run selects no {nothing.group(2)} config to {nothing.group(1)}" + (
+                f"; write +{arg} to add one" if nothing.group(1) == "override" else ""
+            )
         return f"the command line cannot be composed: {text}"
     try:
         check_packages(cfg, overrides)

@@ -13,6 +13,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields, is_dataclass
+from types import UnionType
 from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
 from bench.errors import ConfigError
@@ -160,7 +161,7 @@ def _build(tp: Any, value: Any) -> Any:
     if origin is tuple and isinstance(value, (list, tuple)):
         (inner, *_) = get_args(tp)
         return tuple(_build(inner, v) for v in value)
-    if origin is Union:
+    if origin in (Union, UnionType):  # Optional[...] and X | None
         for arm in get_args(tp):
             if is_dataclass(arm) and isinstance(value, Mapping):
                 return _build(arm, value)

@@ -22,8 +22,9 @@ from hypothesis import strategies as st
 from bench.engine.global_runner import backtest_global
 from bench.engine.runner import FoldResult, backtest
 from bench.models.global_recurrent import GlobalRecurrent
-from bench.prep.splits import SplitSpec, rolling_origin
+from bench.prep.splits import required_length, rolling_origin
 from bench.prep.transforms import build_pipeline
+from bench.settings import SplitSettings
 
 from conftest import FAST_NEURAL, compose, model_names
 
@@ -73,7 +74,7 @@ class Case:
     seed: int
     window: int
     pipeline: dict
-    spec: SplitSpec
+    spec: SplitSettings
     warm_start: bool
     cut_fold: int
     rewrite: tuple[float, float]
@@ -93,7 +94,7 @@ def cases(draw) -> Case:
     )
     kind = draw(st.sampled_from(["expanding", "sliding"]))
     folds = draw(st.integers(3, 5))
-    spec = SplitSpec(
+    spec = SplitSettings(
         folds=folds, horizon=draw(st.integers(1, 3)), step=draw(st.integers(1, 2)), kind=kind,
         train_size=MIN_TRAIN + draw(st.integers(0, 5)) if kind == "sliding" else None,
         refit_every=draw(st.integers(1, 5)),
@@ -128,8 +129,8 @@ def assert_same(a: FoldResult, b: FoldResult, where: str) -> None:
     assert a.info == b.info, f"{where}: fitted choices leaked"
 
 
-def n_needed(spec: SplitSpec) -> int:
-    return spec.required_length(MIN_TRAIN) + 5
+def n_needed(spec: SplitSettings) -> int:
+    return required_length(spec, MIN_TRAIN) + 5
 
 
 @pytest.mark.parametrize("name", model_names())

@@ -20,7 +20,7 @@ from tqdm.auto import tqdm
 from bench.engine.backends import parallel_map
 from bench.engine.cache import TaskCache, code_fingerprint, data_fingerprint, package_versions, task_key
 from bench.engine.global_runner import backtest_global
-from bench.engine.prepare import Prepared, pipeline_args
+from bench.engine.prepare import Prepared
 from bench.engine.records import (
     FOLD_COLUMNS,
     FORECAST_COLUMNS,
@@ -32,7 +32,6 @@ from bench.engine.records import (
 from bench.engine.runner import FoldResult, backtest
 from bench.errors import ConfigError
 from bench.models.base import Forecaster
-from bench.prep.transforms import build_pipeline
 from bench.settings import ModelSettings, Settings
 from bench.types import Dataset
 
@@ -132,7 +131,7 @@ def run_task(task: Task) -> tuple[pd.DataFrame, pd.DataFrame]:
     p, run = task.prepared, task.run
     coll = p.collection
     make_model = run.make(coll.period, p.name)
-    make_pipe = partial(build_pipeline, **pipeline_args(p.settings.transform, coll.period))
+    make_pipe = p.pipeline.build
     series = list(coll.series(p.ids))
     if run.settings.scope == "global":
         ys = [ds.y.to_numpy() for ds in series]

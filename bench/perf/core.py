@@ -21,13 +21,13 @@ import numpy as np
 import pandas as pd
 
 from bench.config import settings_of
-from bench.engine.prepare import pipeline_args, prepare
+from bench.engine.prepare import prepare
 from bench.engine.runner import backtest
 from bench.engine.suite import ModelRun, model_runs
 from bench.models.base import Forecaster
 from bench.models.naive import Naive
-from bench.prep.splits import SplitSpec
-from bench.prep.transforms import build_pipeline
+from bench.prep.transforms import PipelineSpec
+from bench.settings import SplitSettings
 from bench.store import write_csv, write_text
 from bench.types import Split
 
@@ -71,8 +71,8 @@ class Prepared:
 
     y: np.ndarray
     splits: list[Split]
-    spec: SplitSpec
-    transform: dict
+    spec: SplitSettings
+    pipeline: PipelineSpec
     period: int | None
 
 
@@ -90,7 +90,7 @@ def setup(models: Sequence[str], folds: int, extra: Sequence[str]) -> tuple[Prep
         ds.y.to_numpy(),
         prep.splits(len(ds.y)),
         prep.spec,
-        pipeline_args(prep.settings.transform, period),
+        prep.pipeline,
         period,
     )
     return p, {r.name: r for r in model_runs(s, [prep])}
@@ -115,7 +115,7 @@ def run_loop(p: Prepared, run: ModelRun, refit_every: int | None = None, folds: 
         p.y,
         splits,
         run.make(p.period),
-        partial(build_pipeline, **p.transform),
+        p.pipeline.build,
         horizon=p.spec.horizon,
         refit_every=refit_every or p.spec.refit_every,
         on_error="raise",

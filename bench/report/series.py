@@ -10,11 +10,12 @@ import pandas as pd
 
 from bench.report import plots
 from bench.report.markdown import HEADLINE, INTERVALS, metric_table
+from bench.types import DatasetInfo
 
 
 def series_section(
     name: str,
-    meta: dict,
+    meta: DatasetInfo,
     m: pd.DataFrame,
     data: dict[str, pd.DataFrame],
     colours: dict[str, str],
@@ -41,7 +42,7 @@ def series_section(
     sc = plots.lag_scan(scans, colours, name, plot_dir / f"{stem}_lag_scan.png")
     lines += [f"![{name}: forecasts vs actuals]({ov.relative_to(report_dir)})", ""]
     lines += [f"![{name}: lag scan]({sc.relative_to(report_dir)})", ""]
-    if meta["horizon"] > 1:
+    if meta.horizon > 1:
         hp = plots.per_horizon(per_horizon(f), colours, name, plot_dir / f"{stem}_horizon.png")
         lines += [f"![{name}: error by horizon]({hp.relative_to(report_dir)})", ""]
     return lines
