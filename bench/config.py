@@ -207,14 +207,11 @@ def check_command_line(argv: Sequence[str]) -> str | None:
     for entry in search_dirs(overrides):
         if entry.startswith("file://") and not Path(entry.removeprefix("file://")).is_dir():
             return f"{SEARCHPATH}: {entry} is not a directory; list existing config dirs, e.g. [file:///abs/conf]"
-
-    def at(i: int, value: str) -> list[str]:
-        return [*first[:i], f"{overrides[i].split('=', 1)[0]}={value}", *first[i + 1 :]]
-
-    first = list(overrides)
+    keys = {i: overrides[i].split("=", 1)[0] for i in sweeps}  # with their +/~ prefixes
+    first = [f"{keys[i]}={sweeps[i][0]}" if i in sweeps else o for i, o in enumerate(overrides)]
+    variants = [first]
     for i, values in sweeps.items():
-        first = at(i, values[0])
-    variants = [first] + [at(i, v) for i, values in sweeps.items() for v in values[1:]]
+        variants += [[*first[:i], f"{keys[i]}={v}", *first[i + 1 :]] for v in values[1:]]
     for variant in variants:
         problem = composition_problem(variant, args.config_dir, args.config_name or "config")
         if problem:
@@ -267,7 +264,7 @@ def _unknown_config(exc: MissingConfigException, overrides: list[str], config_di
 def _unknown_key(
     key: str, missing: str, overrides: list[str], config_dir: str | None, config_name: str
 ) -> str:
-    arg = next(o for o in overrides if key_of(o) == key)
+    arg = next((o for o in overrides if key_of(o) == key), key)
     parent = missing.rpartition(".")[0]
     try:
         cfg: Any = compose([o for o in overrides if o != arg], config_dir, config_name)
