@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from bench.engine.build import model_capabilities
 from bench.engine.prepare import Prepared, prepare
 from bench.engine.provenance import provenance
 from bench.engine.suite import execute, model_runs
@@ -47,6 +48,7 @@ def run_tables(s: Settings, out_dir: Path, prepared: list[Prepared] | None = Non
     info = {
         "settings": s.to_dict(),
         "datasets": {name: asdict(d) for name, d in run_info(prepared).items()},
+        "models": {m.name: asdict(model_capabilities(m)) for m in s.models},  # read from each class
         "provenance": provenance({p.name: p.collection for p in prepared}),
         "cache": cache,
     }

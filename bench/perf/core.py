@@ -21,9 +21,10 @@ import numpy as np
 import pandas as pd
 
 from bench.config import settings_of
+from bench.engine.build import ModelRun
 from bench.engine.prepare import prepare
 from bench.engine.runner import backtest
-from bench.engine.suite import ModelRun, model_runs
+from bench.engine.suite import model_runs
 from bench.models.base import Forecaster
 from bench.models.naive import Naive
 from bench.prep.transforms import PipelineSpec
@@ -93,7 +94,7 @@ def setup(models: Sequence[str], folds: int, extra: Sequence[str]) -> tuple[Prep
         prep.pipeline,
         period,
     )
-    return p, {r.name: r for r in model_runs(s, [prep])}
+    return p, {m.name: ModelRun(m, s.seeds[0]) for m in model_runs(s, [prep])}
 
 
 def applicable(overrides: Sequence[str], models: Sequence[str]) -> list[str]:
