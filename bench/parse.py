@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from bench.errors import ConfigError
@@ -111,23 +111,29 @@ def require_all(node: Mapping, prefix: str) -> None:
         )
 
 
-def parse_split(node: Mapping[str, Any], key: str) -> SplitSettings:
-    unknown(node, SplitSettings, key)
+def parse_split(
+    node: Mapping[str, Any], key: str = "split", keys: Mapping[str, str] | None = None
+) -> SplitSettings:
+    """``keys``: the full command-line key each value came from (default ``<key>.<field>``)."""
+    name = namer(key, keys)
+    unknown(node, SplitSettings, key, name)
     d = SplitSettings()
-    kind = check_choice(f"{key}.kind", node.get("kind", d.kind), SplitKind)
-    train_size = as_int(f"{key}.train_size", node.get("train_size"), 2, allow_none=True)
+    kind = check_choice(name("kind"), node.get("kind", d.kind), SplitKind)
+    train_size = as_int(name("train_size"), node.get("train_size"), 2, allow_none=True)
     if kind == "sliding" and train_size is None:
-        raise ConfigError(f"{key}.kind=sliding needs {key}.train_size (observations per training window)")
+        raise ConfigError(
+            f"{name('kind')}=sliding needs {name('train_size')} (observations per training window)"
+        )
     return SplitSettings(
         kind=kind,
-        folds=as_int(f"{key}.folds", node.get("folds", d.folds), 1),
-        step=as_int(f"{key}.step", node.get("step", d.step), 1),
-        horizon=as_int(f"{key}.horizon", node.get("horizon", d.horizon), 1),
+        folds=as_int(name("folds"), node.get("folds", d.folds), 1),
+        step=as_int(name("step"), node.get("step", d.step), 1),
+        horizon=as_int(name("horizon"), node.get("horizon", d.horizon), 1),
         train_size=train_size,
-        refit_every=as_int(f"{key}.refit_every", node.get("refit_every", d.refit_every), 1),
-        min_train=as_int(f"{key}.min_train", node.get("min_train", d.min_train), 2),
-        warm_start=as_bool(f"{key}.warm_start", node.get("warm_start", d.warm_start)),
-        select_origins=as_int(f"{key}.select_origins", node.get("select_origins"), 1, allow_none=True),
+        refit_every=as_int(name("refit_every"), node.get("refit_every", d.refit_every), 1),
+        min_train=as_int(name("min_train"), node.get("min_train", d.min_train), 2),
+        warm_start=as_bool(name("warm_start"), node.get("warm_start", d.warm_start)),
+        select_origins=as_int(name("select_origins"), node.get("select_origins"), 1, allow_none=True),
     )
 
 
@@ -155,25 +161,73 @@ def parse_spa(node: Any) -> SpaSettings:
     )
 
 
-def parse_transform(node: Mapping[str, Any], key: str) -> TransformSettings:
-    unknown(node, TransformSettings, key)
+def parse_transform(
+    node: Mapping[str, Any], key: str = "transform", keys: Mapping[str, str] | None = None
+) -> TransformSettings:
+    name = namer(key, keys)
+    unknown(node, TransformSettings, key, name)
     d = TransformSettings()
     scale = node.get("scale", d.scale)
-    return TransformSettings(
-        log=as_bool(f"{key}.log", node.get("log", d.log)),
-        boxcox=check_choice(f"{key}.boxcox", node.get("boxcox", d.boxcox), BoxCox),
-        deseasonalize=as_bool(f"{key}.deseasonalize", node.get("deseasonalize", d.deseasonalize)),
-        seasonal_diff=int_or_auto(f"{key}.seasonal_diff", node.get("seasonal_diff", d.seasonal_diff), (0, 1)),
-        diff=int_or_auto(f"{key}.diff", node.get("diff", d.diff), (0, 1, 2)),
-        scale=check_choice(f"{key}.scale", "none" if scale is None else scale, ScaleKind),
+    out = TransformSettings(
+        log=as_bool(name("log"), node.get("log", d.log)),
+        boxcox=check_choice(name("boxcox"), node.get("boxcox", d.boxcox), BoxCox),
+        deseasonalize=as_bool(name("deseasonalize"), node.get("deseasonalize", d.deseasonalize)),
+        seasonal_diff=int_or_auto(name("seasonal_diff"), node.get("seasonal_diff", d.seasonal_diff), (0, 1)),
+        diff=int_or_auto(name("diff"), node.get("diff", d.diff), (0, 1, 2)),
+        scale=check_choice(name("scale"), "none" if scale is None else scale, ScaleKind),
     )
+    if out.log and out.boxcox:
+        raise ConfigError(
+            f"{name('log')}=true and {name('boxcox')}={out.boxcox} exclude each other (both are a "
+            "log-like first step); set one of them"
+        )
+    return out
 
 
-def unknown(node: Mapping[str, Any], tp: type, key: str) -> None:
+def namer(key: str, keys: Mapping[str, str] | None) -> Callable[[str], str]:
+    return lambda field: (keys or {}).get(field, f"{key}.{field}")
+
+
+def typed_keys(overrides: Sequence[str]) -> frozenset[str]:
+    """Keys the command line set (``+split.folds=18`` → ``split.folds``); a deletion sets nothing."""
+    return frozenset(o.split("=", 1)[0].lstrip("+") for o in overrides if "=" in o and not o.startswith("~"))
+
+
+def typed(given: frozenset[str], section: str, field: str) -> bool:
+    """Whether the command line set ``<section>.<field>`` (itself, or the whole ``<section>``)."""
+    return f"{section}.{field}" in given or section in given
+
+
+def layered(
+    section: str, name: str, run: Mapping[str, Any], own: Mapping[str, Any], given: frozenset[str]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """A dataset's ``split``/``transform``: the run's value, unless the dataset's YAML has its own,
+    unless the command line typed the run's (``split.folds=18``), unless it typed the dataset's
+    (``datasets.<name>.split.folds=18``). Each value with the full key it came from (for messages).
+
+    Experiments and the top-level config count as the run's: a dataset's YAML beats them unless
+    an experiment sets ``datasets.<name>.<section>`` itself (then it is the dataset's own value).
+    """
+    mine = f"datasets.{name}.{section}"
+    values: dict[str, Any] = {}
+    keys: dict[str, str] = {}
+    for field in [*run, *(f for f in own if f not in run)]:
+        run_typed = field in run and typed(given, section, field)
+        if field in own and (typed(given, mine, field) or not run_typed):
+            values[field], keys[field] = own[field], f"{mine}.{field}"
+        else:
+            values[field], keys[field] = run[field], f"{section}.{field}"
+    return values, keys
+
+
+def unknown(node: Mapping[str, Any], tp: type, key: str, name: Callable[[str], str] | None = None) -> None:
     known = set(tp.__dataclass_fields__)
     extra = sorted(set(node) - known)
     if extra:
-        raise ConfigError(f"unknown setting {key}.{extra[0]}; {key} takes: {', '.join(sorted(known))}")
+        full = name(extra[0]) if name else f"{key}.{extra[0]}"
+        raise ConfigError(
+            f"unknown setting {full}; {full.rpartition('.')[0]} takes: {', '.join(sorted(known))}"
+        )
 
 
 def parse_model(name: str, node: Mapping[str, Any]) -> ModelSettings:
@@ -192,22 +246,27 @@ def parse_model(name: str, node: Mapping[str, Any]) -> ModelSettings:
 
 
 def parse_dataset(
-    name: str, node: Mapping[str, Any], split: Mapping[str, Any], transform: Mapping[str, Any]
+    name: str,
+    node: Mapping[str, Any],
+    split: Mapping[str, Any],
+    transform: Mapping[str, Any],
+    given: frozenset[str] = frozenset(),
 ) -> DatasetSettings:
+    """One dataset; ``split``/``transform`` are the run's, layered with its own (:func:`layered`)."""
     key = f"datasets.{name}"
     if not isinstance(node, Mapping) or "_target_" not in node:
         raise ConfigError(f"{key} is not a dataset config (it needs a _target_ loader path)")
     require_all(node, key)
     own_split, own_transform = node.get("split") or {}, node.get("transform") or {}
     params = {k: v for k, v in node.items() if k not in RESERVED}
+    sp, sp_keys = layered("split", name, split, own_split, given)
+    tr, tr_keys = layered("transform", name, transform, own_transform, given)
     return DatasetSettings(
         name=name,
         target=str(node["_target_"]),
         params=params,
-        split=parse_split({**split, **own_split}, "split" if not own_split else f"{key}.split"),
-        transform=parse_transform(
-            {**transform, **own_transform}, "transform" if not own_transform else f"{key}.transform"
-        ),
+        split=parse_split(sp, "split", sp_keys),
+        transform=parse_transform(tr, "transform", tr_keys),
     )
 
 
@@ -280,7 +339,11 @@ def parse_conformal(node: Any, level: float) -> ConformalSettings:
     return ConformalSettings(enabled=enabled, min_errors=min_errors)
 
 
-def parse_settings(raw: Mapping[str, Any], baseline_added: bool = False) -> Settings:
+def parse_settings(
+    raw: Mapping[str, Any], baseline_added: bool = False, overrides: Sequence[str] = ()
+) -> Settings:
+    """``overrides``: the command line as typed (plain strings); a run's ``split.*``/``transform.*``
+    typed there beat a dataset YAML's own values (:func:`layered`)."""
     extra = sorted(set(raw) - TOP_LEVEL)
     if extra:
         raise ConfigError(
@@ -329,8 +392,11 @@ def parse_settings(raw: Mapping[str, Any], baseline_added: bool = False) -> Sett
             f"the baseline {scoring.baseline!r} is not among the models ({', '.join(models)}); "
             f"add it, e.g. models=[{scoring.baseline},{','.join(models)}], or set baseline=<one of them>"
         )
+    given = typed_keys(overrides)
     return Settings(
-        datasets=tuple(parse_dataset(str(n), node, split, transform) for n, node in datasets.items()),
+        datasets=tuple(parse_dataset(str(n), node, split, transform, given) for n, node in datasets.items()),
+        split=parse_split(split),
+        transform=parse_transform(transform),
         models=parsed_models,
         seeds=tuple(as_int(f"seeds[{i}]", s) for i, s in enumerate(seeds)),
         seed=as_int("seed", raw.get("seed", 0)),

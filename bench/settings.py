@@ -14,6 +14,7 @@ import json
 import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields, is_dataclass
+from types import UnionType
 from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
 from bench.errors import ConfigError
@@ -139,7 +140,8 @@ class ModelSettings:
 
 @dataclass(frozen=True)
 class DatasetSettings:
-    """One dataset: its loader and the split/transform it is evaluated with (own overrides merged)."""
+    """One dataset: its loader and the split/transform it is evaluated with: the run's, its YAML's
+    own values over them, what the command line typed over both (``bench.parse.layered``)."""
 
     name: str
     target: str
@@ -159,6 +161,8 @@ class Settings:
     scoring: ScoringSettings = ScoringSettings()
     execution: ExecutionSettings = ExecutionSettings()
     conformal: ConformalSettings = ConformalSettings()
+    split: SplitSettings | None = None  # the run's own (top-level); None in runs stored before it was
+    transform: TransformSettings | None = None  # recorded (each dataset's, layered, is in ``datasets``)
     baseline_added: bool = False  # the baseline was not asked for: the suite added it (said in the report)
     validate: bool = False  # check config and data, fit nothing
     debug: bool = False
@@ -204,7 +208,7 @@ def _build(tp: Any, value: Any) -> Any:
     if origin is tuple and isinstance(value, (list, tuple)):
         (inner, *_) = get_args(tp)
         return tuple(_build(inner, v) for v in value)
-    if origin is Union:
+    if origin in (Union, UnionType):  # Optional[...] and X | None
         for arm in get_args(tp):
             if is_dataclass(arm) and isinstance(value, Mapping):
                 return _build(arm, value)

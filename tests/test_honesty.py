@@ -18,7 +18,7 @@ import pytest
 
 from bench.scoring.verdict import BEATS, beats_reference
 
-from conftest import compose, run_suite
+from conftest import run_suite
 
 # A small LSTM that still trains: used where the net only has to be a realistic contestant.
 SMALL_LSTM = {"epochs": 5, "hidden_size": 8}
@@ -33,7 +33,7 @@ def lstm_overrides(settings: dict) -> list[str]:
 
 def metrics(tmp_path: Path, overrides: list[str]) -> pd.DataFrame:
     """Run the suite and read back the metrics file it wrote, one row per model."""
-    run_suite(compose(overrides), tmp_path)
+    run_suite(overrides, tmp_path)
     return pd.read_csv(tmp_path / "metrics.csv").set_index("model")
 
 

@@ -260,7 +260,7 @@ RUN = ["datasets=[ar1_diff,panel]", "models=[naive,linear,theta]", "split.folds=
 def test_a_run_writes_spa_per_series_mcs_per_model_and_the_collection_shares(tmp_path) -> None:
     from conftest import compose, run_suite
 
-    t = run_suite(compose(RUN), tmp_path)
+    t = run_suite(RUN, tmp_path)
     by_series = t["metrics_by_series"]
     assert by_series["spa_pvalue"].notna().all() and by_series["in_mcs"].notna().all()
     assert by_series.groupby(["dataset", "unique_id"])["spa_pvalue"].nunique().eq(1).all()
@@ -276,7 +276,7 @@ def test_the_run_report_counts_the_tries_under_the_verdicts_and_across_series(tm
 
     from conftest import compose, run_suite
 
-    run_suite(compose(RUN), tmp_path)
+    run_suite(RUN, tmp_path)
     text = render(tmp_path).read_text()
     assert (
         "- 2 models tried against naive: " in text and "Model confidence set (90%, squared error): " in text

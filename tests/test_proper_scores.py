@@ -19,7 +19,8 @@ from bench.engine.predictive import invert
 from bench.engine.records import forecast_frame
 from bench.engine.runner import backtest
 from bench.models.base import ModelError, check_forecast
-from bench.prep.splits import SplitSpec, rolling_origin
+from bench.prep.splits import rolling_origin
+from bench.settings import SplitSettings
 from bench.prep.transforms import Chain, build_pipeline
 from bench.scoring import metrics as m
 from bench.types import Dataset, Forecast
@@ -154,7 +155,7 @@ class StudentT:
 
 
 def test_records_store_the_closed_form_crps_and_the_df_of_every_row(random_walk):
-    splits = list(rolling_origin(len(random_walk), SplitSpec(folds=6, horizon=1), min_train=20))
+    splits = list(rolling_origin(len(random_walk), SplitSettings(folds=6, horizon=1), min_train=20))
     res = backtest(random_walk, splits, StudentT, lambda: build_pipeline(diff=1, scale="none"), 1)
     ds = Dataset("rw", __import__("pandas").Series(random_walk))
     f = forecast_frame(ds, "t", 0, res, 1)
@@ -176,7 +177,7 @@ def test_paths_are_scored_as_an_ensemble_and_a_plain_forecast_has_no_crps(random
         def predict(self, h):
             return Forecast(mean=np.zeros(h))
 
-    splits = list(rolling_origin(len(random_walk), SplitSpec(folds=3, horizon=2), min_train=20))
+    splits = list(rolling_origin(len(random_walk), SplitSettings(folds=3, horizon=2), min_train=20))
     pipe = lambda: build_pipeline(diff=1, scale="none")  # noqa: E731
     ds = Dataset("rw", __import__("pandas").Series(random_walk))
     res = backtest(random_walk, splits, Paths, pipe, 2)

@@ -24,8 +24,9 @@ from bench.engine import conformal
 from bench.engine.records import forecast_frame
 from bench.engine.runner import FoldResult, backtest, backtest_many
 from bench.models.global_recurrent import GlobalRecurrent
-from bench.prep.splits import SplitSpec, rolling_origin
+from bench.prep.splits import required_length, rolling_origin
 from bench.prep.transforms import build_pipeline
+from bench.settings import SplitSettings
 from bench.types import Dataset
 
 from conftest import FAST_NEURAL, compose, model_names
@@ -76,7 +77,7 @@ class Case:
     seed: int
     window: int
     pipeline: dict
-    spec: SplitSpec
+    spec: SplitSettings
     warm_start: bool
     cut_fold: int
     rewrite: tuple[float, float]
@@ -96,7 +97,7 @@ def cases(draw) -> Case:
     )
     kind = draw(st.sampled_from(["expanding", "sliding"]))
     folds = draw(st.integers(3, 5))
-    spec = SplitSpec(
+    spec = SplitSettings(
         folds=folds, horizon=draw(st.integers(1, 3)), step=draw(st.integers(1, 2)), kind=kind,
         train_size=MIN_TRAIN + draw(st.integers(0, 5)) if kind == "sliding" else None,
         refit_every=draw(st.integers(1, 5)),
@@ -136,8 +137,8 @@ def assert_same(a: FoldResult, b: FoldResult, where: str) -> None:
             np.testing.assert_array_equal(x, y, err_msg=f"{where}: dist.{field} leaked")
 
 
-def n_needed(spec: SplitSpec) -> int:
-    return spec.required_length(MIN_TRAIN) + 5
+def n_needed(spec: SplitSettings) -> int:
+    return required_length(spec, MIN_TRAIN) + 5
 
 
 @pytest.mark.parametrize("name", model_names())

@@ -10,7 +10,7 @@ import pytest
 from bench.errors import ConfigError
 from bench.settings import Settings, stable_hash
 
-from conftest import compose, run_suite, settings
+from conftest import run_suite, settings
 
 
 @pytest.mark.parametrize(
@@ -59,8 +59,8 @@ def test_an_unknown_baseline_is_refused_with_the_available_models():
 def test_rescoring_stored_files_reproduces_metrics_exactly(tmp_path):
     from bench.scoring.stored import score_dir
 
-    cfg = compose(["datasets=[sp500_returns,sine]", "models=[naive,arima_garch]", "split.folds=6"])
-    run_suite(cfg, tmp_path)
+    args = ["datasets=[sp500_returns,sine]", "models=[naive,arima_garch]", "split.folds=6"]
+    run_suite(args, tmp_path)
     (tmp_path / "first.csv").write_bytes((tmp_path / "metrics.csv").read_bytes())
     score_dir(tmp_path)
     assert filecmp.cmp(tmp_path / "first.csv", tmp_path / "metrics.csv", shallow=False)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import asdict, dataclass, replace
-from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -31,7 +30,7 @@ from bench.engine.cache import (
     task_key,
 )
 from bench.engine.fleets import Local, Shared
-from bench.engine.prepare import Prepared, pipeline_args
+from bench.engine.prepare import Prepared
 from bench.engine.records import (
     FOLD_COLUMNS,
     FORECAST_COLUMNS,
@@ -42,7 +41,6 @@ from bench.engine.records import (
 )
 from bench.engine.runner import FoldResult, LoopState, run_folds
 from bench.errors import ConfigError
-from bench.prep.transforms import build_pipeline
 from bench.settings import ModelSettings, Settings
 
 
@@ -145,7 +143,7 @@ def run_task(task: Task) -> tuple[pd.DataFrame, pd.DataFrame]:
     series = list(coll.series(p.ids))
     ys = [ds.y.to_numpy() for ds in series]
     splits = [p.splits(len(y)) for y in ys]
-    make_pipe = partial(build_pipeline, **pipeline_args(p.settings.transform, coll.period))
+    make_pipe = p.pipeline.build
     makers = {seed: ModelRun(m, seed).make(coll.period, p.name) for seed in task.seeds}
     warm = p.settings.split.warm_start
     members = [(k, seed) for k in range(len(series)) for seed in task.seeds]

@@ -13,28 +13,29 @@ from bench.report.representative import representative_series
 from bench.report.series import series_section
 from bench.report.tries import collection_tries_lines
 from bench.settings import Settings
+from bench.types import DatasetInfo
 
 NETS = ("rnn", "gru", "lstm")
 
 
-def dataset_intro(name: str, meta: dict) -> list[str]:
+def dataset_intro(name: str, meta: DatasetInfo) -> list[str]:
     """Source, size and origins of a dataset; for a collection, counts and length range too."""
-    source = meta["source"] or "source not stated"
-    if meta.get("n_series", 1) > 1:
-        what = (f"{meta['n_series']} series of {meta['min_length']}–{meta['max_length']} observations "
-                f"({meta['n_evaluated']} evaluated, {meta['n_skipped']} too short), {meta['folds']} "
+    source = meta.source or "source not stated"
+    if meta.n_series > 1:
+        what = (f"{meta.n_series} series of {meta.min_length}–{meta.max_length} observations "
+                f"({meta.n_evaluated} evaluated, {meta.n_skipped} too short), {meta.folds} "
                 "forecast origins each, counted back from each series' own end")  # fmt: skip
     else:
-        what = (f"{meta['n']} observations ({meta['start'][:10]} → {meta['end'][:10]}), {meta['folds']} "
-                f"forecast origins {meta['first_cutoff'][:10]} → {meta['last_cutoff'][:10]}")  # fmt: skip
-    out = [f"## {name}", "", f"{source} — {what}; pipeline: {meta['pipeline']}.", ""]
-    out += [f"> note: {n}" for n in meta["notes"]]
-    return out + ([""] if meta["notes"] else [])
+        what = (f"{meta.n} observations ({meta.start[:10]} → {meta.end[:10]}), {meta.folds} "
+                f"forecast origins {meta.first_cutoff[:10]} → {meta.last_cutoff[:10]}")  # fmt: skip
+    out = [f"## {name}", "", f"{source} — {what}; pipeline: {meta.pipeline}.", ""]
+    out += [f"> note: {n}" for n in meta.notes]
+    return out + ([""] if meta.notes else [])
 
 
 def collection_report(
     name: str,
-    meta: dict,
+    meta: DatasetInfo,
     per_series: pd.DataFrame,
     agg: pd.DataFrame,
     data: dict[str, pd.DataFrame],

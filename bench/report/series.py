@@ -13,11 +13,12 @@ from bench.report.intervals import interval_section
 from bench.report.markdown import HEADLINE, metric_table
 from bench.report.tries import series_tries_lines
 from bench.settings import ScoringSettings
+from bench.types import DatasetInfo
 
 
 def series_section(
     name: str,
-    meta: dict,
+    meta: DatasetInfo,
     m: pd.DataFrame,
     data: dict[str, pd.DataFrame],
     colours: dict[str, str],
@@ -49,7 +50,7 @@ def series_section(
     sc = plots.lag_scan(scans, colours, name, plot_dir / f"{stem}_lag_scan.png")
     lines += [f"![{name}: forecasts vs actuals]({ov.relative_to(report_dir)})", ""]
     lines += [f"![{name}: lag scan]({sc.relative_to(report_dir)})", ""]
-    if meta["horizon"] > 1:
+    if meta.horizon > 1:
         hp = plots.per_horizon(per_horizon(f), colours, name, plot_dir / f"{stem}_horizon.png")
         lines += [f"![{name}: error by horizon]({hp.relative_to(report_dir)})", ""]
     return lines
