@@ -258,7 +258,7 @@ RUN = ["datasets=[ar1_diff,panel]", "models=[naive,linear,theta]", "split.folds=
 
 
 def test_a_run_writes_spa_per_series_mcs_per_model_and_the_collection_shares(tmp_path) -> None:
-    from conftest import compose, run_suite
+    from conftest import run_suite
 
     t = run_suite(RUN, tmp_path)
     by_series = t["metrics_by_series"]
@@ -274,7 +274,7 @@ def test_a_run_writes_spa_per_series_mcs_per_model_and_the_collection_shares(tmp
 def test_the_run_report_counts_the_tries_under_the_verdicts_and_across_series(tmp_path) -> None:
     from bench.report.render import render
 
-    from conftest import compose, run_suite
+    from conftest import run_suite
 
     run_suite(RUN, tmp_path)
     text = render(tmp_path).read_text()

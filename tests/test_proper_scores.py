@@ -20,9 +20,9 @@ from bench.engine.records import forecast_frame
 from bench.engine.runner import backtest
 from bench.models.base import ModelError, check_forecast
 from bench.prep.splits import rolling_origin
-from bench.settings import SplitSettings
 from bench.prep.transforms import Chain, build_pipeline
 from bench.scoring import metrics as m
+from bench.settings import SplitSettings
 from bench.types import Dataset, Forecast
 
 CASES = [(0.3, 0.0, 1.0), (-2.5, 1.0, 4.0), (10.0, 9.0, 0.25), (0.0, 0.0, 2.0)]  # y, mean, var
