@@ -88,3 +88,19 @@ class FailsOnOneFold:
         from bench.types import Forecast
 
         return Forecast(mean=np.full(h, self.last))
+
+
+@pytest.fixture(scope="module")
+def private_ray():
+    """A private local Ray of 2 CPUs (even when a cluster runs here), no dashboard, nothing reported.
+
+    Its workers inherit this environment: PYTHONPATH lets them import the tests' functions.
+    """
+    ray = pytest.importorskip("ray", reason="ray is not installed (pip install -c constraints.txt -e .[ray])")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("RAY_USAGE_STATS_ENABLED", "0")
+        path = [str(ROOT / "tests"), *filter(None, [os.environ.get("PYTHONPATH")])]
+        mp.setenv("PYTHONPATH", os.pathsep.join(path))
+        ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
+    yield ray
+    ray.shutdown()
