@@ -1,4 +1,4 @@
-"""Command-line entry point: ``python -m bench.run [hydra overrides]``. No logic of its own.
+"""Command-line entry point: ``lagbench [hydra overrides]`` (= ``python -m bench.run``). No logic of its own.
 
 Settings are parsed once here (``bench.config``); a bad setting or bad data is one paragraph on
 stderr and exit code 2, with nothing left under ``results/`` (unless ``debug=true``).
@@ -19,8 +19,11 @@ from omegaconf import DictConfig
 from bench.errors import explain, user_error
 from bench.store import write_text
 
+# Absolute: under the `lagbench` console script Hydra would read a relative path as a package `conf`.
+CONF_DIR = str(Path(__file__).resolve().parents[1] / "conf")
 
-@hydra.main(version_base="1.3", config_path="../conf", config_name="config")
+
+@hydra.main(version_base="1.3", config_path=CONF_DIR, config_name="config")
 def main(cfg: DictConfig) -> None:
     from bench.benchmark import benchmark
     from bench.config import load_settings
