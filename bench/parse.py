@@ -38,9 +38,10 @@ from bench.settings import (
 
 TOP_LEVEL = {
     "datasets", "models", "seed", "seeds", "window", "target", "transform", "split", "interval_level",
-    "n_jobs", "on_error", "alpha", "max_shift", "echo_threshold", "debug", "baseline", "reference",
+    "n_jobs", "on_error", "alpha", "max_shift", "echo_threshold", "traceback", "baseline", "reference",
     "backend", "ray_address", "chunk_size", "cache", "cache_dir", "validate", "metrics", "conformal",
     "spa",
+    "debug",  # the debug group's node (conf/debug/): the model configs read it, nothing else does
 }  # fmt: skip
 RESERVED = {"_target_", "_partial_", "split", "transform"}
 
@@ -407,5 +408,5 @@ def parse_settings(
         conformal=parse_conformal(raw.get("conformal"), scoring.interval_level),
         baseline_added=baseline_added,
         validate=as_bool("validate", raw.get("validate", False)),
-        debug=as_bool("debug", raw.get("debug", False)),
+        traceback=as_bool("traceback", raw.get("traceback", False)),
     )

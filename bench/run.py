@@ -1,7 +1,7 @@
 """Command-line entry point: ``lagbench [hydra overrides]`` (= ``python -m bench.run``). No logic of its own.
 
 Settings are parsed once here (``bench.config``); a bad setting or bad data is one paragraph on
-stderr and exit code 2, with nothing left under ``results/`` (unless ``debug=true``).
+stderr and exit code 2, with nothing left under ``results/`` (``traceback=true`` shows the traceback).
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ def main(cfg: DictConfig) -> None:
         sys.exit(1)
     except Exception as exc:
         err = user_error(exc)
-        if err is None or cfg.get("debug", False):
+        if err is None or cfg.get("traceback", False):
             raise
         print(f"lagbench: {explain(err)}", file=sys.stderr)
         if HydraConfig.get().mode == RunMode.MULTIRUN:
@@ -67,10 +67,28 @@ def main(cfg: DictConfig) -> None:
     print(f"report: {report}")
 
 
+def renamed_debug_flag(args: list[str]) -> list[str]:
+    """``debug=true|false`` as ``traceback=…``, with a note: ``debug`` became a config group (``debug=fast``),
+    and Hydra refuses a boolean for a group with a message that names neither. ``+debug=fast`` (the
+    group is in the defaults list already, so Hydra would refuse the ``+``) as ``debug=fast``."""
+    out = []
+    for arg in args:
+        key, _, value = arg.partition("=")
+        if key == "+debug":
+            arg, key = arg[1:], "debug"
+        if key == "debug" and value.lower() in ("true", "false"):
+            print(f"lagbench: {arg} is now traceback={value.lower()} (debug=fast is the quick-check preset)",
+                  file=sys.stderr)  # fmt: skip
+            arg = f"traceback={value.lower()}"
+        out.append(arg)
+    return out
+
+
 def cli() -> None:
     """Compose the command line once (Hydra's Compose API) and reword what Hydra would refuse, then run."""
     from bench.config import check_command_line
 
+    sys.argv[1:] = renamed_debug_flag(sys.argv[1:])
     problem = check_command_line(sys.argv[1:])
     if problem:
         print(f"lagbench: {problem}", file=sys.stderr)

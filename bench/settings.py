@@ -165,7 +165,7 @@ class Settings:
     transform: TransformSettings | None = None  # recorded (each dataset's, layered, is in ``datasets``)
     baseline_added: bool = False  # the baseline was not asked for: the suite added it (said in the report)
     validate: bool = False  # check config and data, fit nothing
-    debug: bool = False
+    traceback: bool = False  # Python tracebacks for input errors instead of one paragraph
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Settings:

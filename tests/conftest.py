@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from omegaconf import OmegaConf
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
@@ -15,8 +16,8 @@ ROOT = Path(__file__).resolve().parents[1]
 CONF = ROOT / "conf"
 SHARED_DATA = ROOT.parent / "shared" / "data"
 
-# Small, fast settings for neural models wherever a test instantiates them from the YAMLs.
-FAST_NEURAL = {"epochs": 3, "hidden_size": 4, "batch_size": 32}
+# The nets' size under debug=fast, for the tests that build a net by hand (configs take `debug=fast`).
+FAST_NEURAL = dict(OmegaConf.load(CONF / "debug" / "fast.yaml").debug)
 
 
 @pytest.fixture

@@ -15,11 +15,9 @@ from conftest import ROOT
 TINY = [
     "datasets=[sine]",
     "models=[naive,arima,lstm]",
-    "seeds=[0]",
     "split.folds=5",
     "window=8",
-    "models.lstm.epochs=2",
-    "models.lstm.hidden_size=4",
+    "debug=fast",
 ]
 
 

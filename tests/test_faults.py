@@ -88,7 +88,7 @@ def test_every_kind_of_fault_is_recorded_on_its_fold_and_counted_per_model(tmp_p
     model = "+models.{0}._target_={1}", "+models.{0}._partial_=true"
     extra = [m.format("flaky", "conftest.FailsOnOneFold") for m in model] + ["+models.flaky.fail_len=296"]
     extra += [m.format("nan", "test_faults.NaNOnOneFold") for m in model] + ["+models.nan.nan_len=297"]
-    extra += ["models.lstm.lr=1e6", "models.lstm.epochs=3", "models.lstm.hidden_size=4", "seeds=[0]"]
+    extra += ["models.lstm.lr=1e6", "debug=fast"]
     args = ["datasets=[sine]", "models=[naive,arima_fixed,arima,lstm]", f"split.folds={FOLDS}",
             "split.refit_every=1", "window=5", *extra]  # fmt: skip
     tables = run_suite(args, tmp_path)

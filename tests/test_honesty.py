@@ -114,7 +114,7 @@ def test_neural_seeds_are_averaged_and_beat_arima_only_beyond_their_spread(tmp_p
     table = metrics(
         tmp_path,
         ["datasets=[ar1_diff]", "models=[naive,arima,lstm]", "seed=0", "seeds=[0,1,2]"]
-        + ["split.folds=60", "split.refit_every=10", "models.lstm.epochs=2", "models.lstm.hidden_size=4"],
+        + ["split.folds=60", "split.refit_every=10", "debug=fast"],
     )
     assert table.loc["lstm", "n_seeds"] == 3
     assert table.loc["arima", "n_seeds"] == 1 and table.loc["naive", "n_seeds"] == 1

@@ -14,17 +14,13 @@ from bench.prep.splits import rolling_origin
 from bench.prep.transforms import build_pipeline
 from bench.settings import SplitSettings
 
-from conftest import FAST_NEURAL, compose, model_names
+from conftest import compose, model_names
 
 FOLDS, H = 6, 2
 
 
 def factory(name: str):
-    cfg = compose([f"models=[{name}]", "datasets=[]", "window=6"])
-    node = cfg.models[name]
-    for key, value in FAST_NEURAL.items():
-        if key in node:
-            node[key] = value
+    node = compose([f"models=[{name}]", "datasets=[]", "window=6", "debug=fast"]).models[name]
     if "period" in node and node.period is None:  # the suite passes the dataset's period
         node.period = 5
     if "window" in node and node.window > 10:  # presets with their own long window (rnn_tata)

@@ -40,10 +40,7 @@ LEAK = hsettings(
 
 @functools.cache
 def model_node(name: str):
-    node = compose([f"models=[{name}]", "datasets=[]"]).models[name]
-    for key, value in FAST_NEURAL.items():
-        if key in node:
-            node[key] = value
+    node = compose([f"models=[{name}]", "datasets=[]", "debug=fast"]).models[name]
     if "period" in node and node.period is None:  # the suite passes the dataset's period
         node.period = PERIOD
     return node

@@ -52,7 +52,7 @@ def test_a_corrupt_entry_is_detected_and_recomputed(tmp_path):
 
 
 def test_a_run_killed_mid_way_resumes_to_the_uninterrupted_result(tmp_path):
-    args = [*BASE, "models=[naive,arima,linear,lstm]", "models.lstm.epochs=3", "seeds=[0,1]", "n_jobs=1"]
+    args = [*BASE, "models=[naive,arima,linear,lstm]", "debug=fast", "seeds=[0,1]", "n_jobs=1"]
     cache = tmp_path / "cache"
     env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
 

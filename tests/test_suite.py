@@ -48,7 +48,7 @@ def test_seasonal_model_on_a_dataset_without_period_is_a_clear_error(tmp_path):
 
 def test_stochastic_models_run_once_per_seed_and_deterministic_ones_once(tmp_path):
     args = ["datasets=[sine]", "models=[naive,lstm]", "seeds=[0,1]", "split.folds=3", "window=5"]
-    args += [f"models.lstm.{k}={v}" for k, v in {"epochs": 2, "hidden_size": 4}.items()]
+    args += ["debug=fast"]
     folds = run_suite(args, tmp_path)["folds"]
     seeds = folds.groupby("model")["seed"].apply(lambda s: sorted(s.unique()))
     assert seeds["lstm"] == [0, 1] and seeds["naive"] == [0]
@@ -59,7 +59,7 @@ def test_stochastic_models_run_once_per_seed_and_deterministic_ones_once(tmp_pat
 
 def test_worker_processes_give_the_same_numbers_as_one(tmp_path):
     base = ["datasets=[sine,sales]", "models=[naive,arima,lstm]", "split.folds=3", "window=5"]
-    base += ["models.lstm.epochs=2", "models.lstm.hidden_size=4"]
+    base += ["debug=fast"]
     one = run_suite(base, tmp_path / "one")["forecasts"]
     two = run_suite([*base, "n_jobs=2"], tmp_path / "two")["forecasts"]
     pd.testing.assert_frame_equal(one, two)
@@ -108,8 +108,7 @@ def test_rewriting_the_future_of_a_csv_never_moves_earlier_forecasts(tmp_path):
         pd.DataFrame({"Date": dates, "Close": values}).iloc[::-1].to_csv(path, index=False)
         args = ["datasets=[csv]", f"datasets.csv.path={path}", "datasets.csv.time_col=Date"]
         args += ["datasets.csv.value_col=Close", "models=[naive,arima,arima_garch,linear,lstm]"]
-        args += ["split.folds=10", "split.horizon=2", "window=8", "seeds=[0]"]
-        args += ["models.lstm.epochs=2", "models.lstm.hidden_size=4"]
+        args += ["split.folds=10", "split.horizon=2", "window=8", "debug=fast"]
         args += ["interval_level=0.5"]  # conformal intervals from 3 earlier errors on (naive, linear, lstm)
         tables[name] = run_suite(args, tmp_path / name)["forecasts"].set_index(["model", "cutoff", "h"])
     a, b = tables["a"], tables["b"]
