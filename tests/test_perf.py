@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 
-from bench.perf.core import PerfOptions, write_table
+from bench.perf.core import REFERENCE_MODEL, PerfOptions, write_table
 from bench.perf.measure import measure
 
 TINY = PerfOptions(
@@ -38,7 +38,7 @@ def test_quick_perf_table_has_every_row_and_each_ratio_is_of_the_timings_it_name
         assert r["ratio"] == r["median_s"] / rows.loc[r["reference"], "median_s"], name
     assert (rows.loc[rows.index == rows["reference"], "ratio"] == 1.0).all()
     assert rows.loc["refit.lstm.every2", "reference"] == "refit.lstm.every1"
-    assert rows.loc["runner.overhead", "reference"] == "fold.naive"
+    assert rows.loc["runner.overhead", "reference"] == f"fold.{REFERENCE_MODEL}"
     # Every repeat is in the row: min <= median <= max over n timings; the runner's ms loops run 5x.
     assert (df["min_s"] <= df["median_s"]).all() and (df["median_s"] <= df["max_s"]).all()
     assert np.all(np.isfinite(df[["median_s", "min_s", "max_s", "ratio"]]))
