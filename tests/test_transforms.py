@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from bench.errors import ConfigError, InputDataError
-from bench.prep.transforms import Difference, Scale, build_pipeline
+from bench.prep.transforms import Chain, Difference, Scale, Step, build_pipeline
 
 
 def _series(n: int = 80, seed: int = 1) -> np.ndarray:
@@ -116,3 +116,30 @@ def test_scale_applies_sklearn_statistics_with_identical_numbers(kind):
     np.testing.assert_array_equal(
         ours.inverse_forecast(z, y), theirs.inverse_transform(z.reshape(-1, 1)).reshape(z.shape)
     )
+
+
+class Double(Step):
+    """A step with nothing but the three Transform methods: the Step defaults do the rest."""
+
+    def fit(self, y: np.ndarray) -> "Double":
+        return self
+
+    def transform(self, y: np.ndarray) -> np.ndarray:
+        return 2 * np.asarray(y, dtype=float)
+
+    def inverse_forecast(self, z_hat: np.ndarray, history: np.ndarray) -> np.ndarray:
+        return np.asarray(z_hat, dtype=float) / 2
+
+
+def test_a_step_with_only_the_step_defaults_joins_a_chain():
+    y = np.cumsum(np.arange(20.0))
+    chain = Chain([Double(), Difference(lag=1)]).fit(y)
+    assert (chain.describe(), chain.lags, chain.lost) == ("double → diff", [1], 1)
+    assert chain.info() == {"d": 1, "D": 0}
+    assert Chain([Double()]).fit(y).info() == {} and Chain([]).describe() == "identity"
+    np.testing.assert_allclose(chain.inverse_forecast(chain.transform(y)[-3:], y[:-3]), y[-3:])
+
+
+@pytest.mark.parametrize("opts", OPTIONS)
+def test_every_built_in_step_is_a_step(opts):
+    assert all(isinstance(s, Step) for s in build_pipeline(**opts).steps)

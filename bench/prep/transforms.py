@@ -19,6 +19,7 @@ from bench.prep.steps import (
     Difference,
     Log,
     Scale,
+    Step,
     Transform,
     apply_steps,
     first_non_positive,
@@ -32,22 +33,18 @@ __all__ = [
     "Log",
     "PipelineSpec",
     "Scale",
+    "Step",
     "Transform",
     "build_pipeline",
     "first_non_positive",
 ]
 
 
-def _step_lags(step: object) -> list[int]:
-    """The difference lags one step applied: a fixed ``Difference`` or an automatic one's choice."""
-    return [step.lag] if isinstance(step, Difference) else list(getattr(step, "lags", []))
-
-
 @dataclass
 class Chain:
     """Steps applied in order; inversion runs backwards, each step re-anchored on its own input."""
 
-    steps: list = field(default_factory=list)
+    steps: list[Step] = field(default_factory=list)
 
     def fit(self, y: np.ndarray) -> Chain:
         x = np.asarray(y, dtype=float)
@@ -67,18 +64,18 @@ class Chain:
     @property
     def lost(self) -> int:
         """Most observations the steps may consume at the start (a safe bound, also before fit)."""
-        return sum(_max_lost(s) for s in self.steps)
+        return sum(s.max_lost for s in self.steps)
 
     @property
     def lags(self) -> list[int]:
         """Lags of the differences actually applied (after ``fit`` for automatic orders)."""
-        return [lag for s in self.steps for lag in _step_lags(s)]
+        return [lag for s in self.steps for lag in s.lags]
 
     @property
     def zero_change(self) -> float:
         """A change of zero after the steps that follow the last applied difference (after ``fit``):
         0 on the differenced scale means "no drift", and a centring scaler moves it (to −mean/sd)."""
-        last = [i for i, s in enumerate(self.steps) if _step_lags(s)]
+        last = [i for i, s in enumerate(self.steps) if s.lags]
         if not last:
             return 0.0
         return float(apply_steps(self.steps[last[-1] + 1 :], np.zeros(1))[0])
@@ -86,34 +83,15 @@ class Chain:
     def info(self) -> dict:
         """What the fit chose, e.g. ``{"d": 1, "D": 0, "lambda": 0.31, "seasonal": True}``."""
         out: dict = {}
-        if any(isinstance(s, Difference) or hasattr(s, "lags") for s in self.steps):
+        if any(s.differences for s in self.steps):
             lags = self.lags
             out = {"d": sum(lag == 1 for lag in lags), "D": sum(lag > 1 for lag in lags)}
         for s in self.steps:
-            if hasattr(s, "info"):
-                out.update({k: v for k, v in s.info().items() if k not in ("d", "D")})
+            out.update({k: v for k, v in s.info().items() if k not in ("d", "D")})
         return out
 
     def describe(self) -> str:
-        if not self.steps:
-            return "identity"
-        names = []
-        for s in self.steps:
-            if hasattr(s, "describe"):
-                names.append(s.describe())
-            elif isinstance(s, Difference):
-                names.append("diff" if s.lag == 1 else f"seasonal_diff({s.lag})")
-            elif isinstance(s, Scale):
-                names.append(f"scale({s.kind})")
-            else:
-                names.append(type(s).__name__.lower())
-        return " → ".join(names)
-
-
-def _max_lost(step: Transform) -> int:
-    if isinstance(step, Difference):
-        return step.lag
-    return int(getattr(step, "max_lost", 0))
+        return " → ".join(s.describe() for s in self.steps) or "identity"
 
 
 def build_pipeline(
