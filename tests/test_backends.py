@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sys
 import time
+import types
 from functools import partial
 
 import numpy as np
@@ -73,6 +74,16 @@ def test_backend_ray_without_ray_names_the_extra(monkeypatch):
         list(parallel_map(slow_identity, [1.0, 2.0], n_jobs=2, backend="ray"))
 
 
+def test_a_ray_address_where_no_cluster_answers_is_a_settings_error(monkeypatch):
+    def init(**kwargs):
+        raise ConnectionError("Could not find any running Ray instance")
+
+    fake = types.SimpleNamespace(is_initialized=lambda: False, init=init)
+    monkeypatch.setitem(sys.modules, "ray", fake)
+    with pytest.raises(ConfigError, match=r"ray_address=auto: no Ray cluster answered there \(Could not"):
+        list(parallel_map(slow_identity, [1.0], n_jobs=1, backend="ray", address="auto"))
+
+
 def fails_on_two(x: float) -> float:
     if x == 2.0:
         raise ValueError("deliberate failure on item 2")
@@ -106,8 +117,7 @@ def test_ray_gives_what_one_process_gives_in_the_same_order(private_ray):
 def test_a_run_on_ray_forecasts_what_a_run_in_one_process_forecasts(private_ray, tmp_path):
     """The whole suite (a stochastic net over seeds, ARIMA, two datasets): backend=ray vs n_jobs=1."""
     base = ["datasets=[sine,random_walk]", "models=[naive,arima,lstm]", "split.folds=4", "window=5"]
-    base += ["seeds=[0,1]"]
-    base += ["models.lstm.epochs=2", "models.lstm.hidden_size=4"]
+    base += ["seeds=[0,1]", "debug=fast"]
     one = run_suite(compose(base), tmp_path / "one")["forecasts"]
     ray = run_suite(compose([*base, "backend=ray", "n_jobs=2"]), tmp_path / "ray")["forecasts"]
     assert len(one) == (4 + 4) * (1 + 1 + 2)  # origins x (naive, arima, lstm x 2 seeds)

@@ -31,7 +31,14 @@ def connect_ray(address: str | None) -> Any:
     # Ray reports usage statistics unless told not to; a benchmark run should not phone home.
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
     if not ray.is_initialized():
-        ray.init(address=address, include_dashboard=False, log_to_driver=False)
+        try:
+            ray.init(address=address, include_dashboard=False, log_to_driver=False)
+        except ConnectionError as exc:
+            raise ConfigError(
+                f"ray_address={address}: no Ray cluster answered there ({' '.join(str(exc).split())[:200]}); "
+                "start one (ray start --head), give its address (host:6379 or ray://host:10001), or leave "
+                "ray_address null for a private local Ray"
+            ) from exc
     return ray
 
 
