@@ -21,7 +21,7 @@ from bench.prep.splits import rolling_origin
 from bench.prep.transforms import build_pipeline
 from bench.settings import SplitSettings
 
-from conftest import CONF, FAST_NEURAL, compose, settings
+from conftest import CONF, compose, settings
 
 FOLDS, H, EVERY = 6, 2, 2
 NAMES = sorted(p.stem for p in (CONF / "models").glob("*.yaml"))  # local and global
@@ -30,10 +30,7 @@ NAMES = sorted(p.stem for p in (CONF / "models").glob("*.yaml"))  # local and gl
 def factory(name: str):
     from hydra.utils import instantiate
 
-    node = compose([f"models=[{name}]", "datasets=[]", "window=6"]).models[name]
-    for key, value in FAST_NEURAL.items():
-        if key in node:
-            node[key] = value
+    node = compose([f"models=[{name}]", "datasets=[]", "window=6", "debug=fast"]).models[name]
     if "period" in node and node.period is None:
         node.period = 5
     if "window" in node and node.window > 10:

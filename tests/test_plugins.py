@@ -84,7 +84,7 @@ def test_the_capabilities_of_a_run_are_stored_with_it(tmp_path):
     import json
 
     run_suite(
-        ["datasets=[sine]", "models=[naive,lstm]", "split.folds=2", "models.lstm.epochs=1", "seeds=[0]"],
+        ["datasets=[sine]", "models=[naive,lstm]", "split.folds=2", "debug=fast"],
         tmp_path,
     )
     caps = json.loads((tmp_path / "run.json").read_text())["models"]
