@@ -56,13 +56,14 @@ class Run:
 
 def run(w: NeuralWorkload, seed: int, finetune_epochs: int | None, every: int | None = None) -> Run:
     """One backtest. Warm start: the factory hands back one model object, so each refit fits it again."""
-    from bench.models.global_recurrent import make  # torch only when a neural workload runs
+    from bench.models import recurrent  # torch only when a neural workload runs
+
+    make = {"rnn": recurrent.RNN, "gru": recurrent.GRU, "lstm": recurrent.LSTM}[w.cell]
 
     y = sp500(tail=w.prices).y.to_numpy()
     spec = SplitSettings(folds=w.origins, horizon=1)
     splits = list(rolling_origin(len(y), spec, min_train=len(y) - w.origins))
     kwargs = {
-        "cell": w.cell,
         "window": w.window,
         "seed": seed,
         "device": "cpu",
