@@ -17,7 +17,7 @@ import pytest
 from bench.engine.backends import parallel_map
 from bench.errors import ConfigError
 
-from conftest import compose, run_suite
+from conftest import run_suite
 
 
 def series(seed: int) -> np.ndarray:
@@ -118,8 +118,8 @@ def test_a_run_on_ray_forecasts_what_a_run_in_one_process_forecasts(private_ray,
     """The whole suite (a stochastic net over seeds, ARIMA, two datasets): backend=ray vs n_jobs=1."""
     base = ["datasets=[sine,random_walk]", "models=[naive,arima,lstm]", "split.folds=4", "window=5"]
     base += ["seeds=[0,1]", "debug=fast"]
-    one = run_suite(compose(base), tmp_path / "one")["forecasts"]
-    ray = run_suite(compose([*base, "backend=ray", "n_jobs=2"]), tmp_path / "ray")["forecasts"]
+    one = run_suite(base, tmp_path / "one")["forecasts"]
+    ray = run_suite([*base, "backend=ray", "n_jobs=2"], tmp_path / "ray")["forecasts"]
     assert len(one) == (4 + 4) * (1 + 1 + 2)  # origins x (naive, arima, lstm x 2 seeds)
     pd.testing.assert_frame_equal(one.drop(columns="y_hat"), ray.drop(columns="y_hat"))
     np.testing.assert_allclose(ray["y_hat"], one["y_hat"], rtol=0, atol=1e-9)
