@@ -27,6 +27,7 @@ from bench.settings import (
     SplitSettings,
     Target,
     TransformSettings,
+    VarianceProxy,
     check_choice,
 )
 
@@ -34,8 +35,9 @@ TOP_LEVEL = {
     "datasets", "models", "seed", "seeds", "window", "target", "transform", "split", "interval_level",
     "n_jobs", "on_error", "alpha", "max_shift", "echo_threshold", "debug", "baseline", "reference",
     "backend", "ray_address", "chunk_size", "cache", "cache_dir", "validate",
+    "variance_proxy", "vol_baseline", "vol_reference",
 }  # fmt: skip
-RESERVED = {"_target_", "_partial_", "split", "transform"}
+RESERVED = {"_target_", "_partial_", "split", "transform", "target", "variance_proxy"}
 
 
 def as_int(key: str, value: Any, minimum: int | None = None, *, allow_none: bool = False) -> int | None:
@@ -162,7 +164,12 @@ def parse_model(name: str, node: Mapping[str, Any]) -> ModelSettings:
 
 
 def parse_dataset(
-    name: str, node: Mapping[str, Any], split: Mapping[str, Any], transform: Mapping[str, Any]
+    name: str,
+    node: Mapping[str, Any],
+    split: Mapping[str, Any],
+    transform: Mapping[str, Any],
+    target: str = "level",
+    variance_proxy: str = "squared",
 ) -> DatasetSettings:
     key = f"datasets.{name}"
     if not isinstance(node, Mapping) or "_target_" not in node:
@@ -177,6 +184,12 @@ def parse_dataset(
         split=parse_split({**split, **own_split}, "split" if not own_split else f"{key}.split"),
         transform=parse_transform(
             {**transform, **own_transform}, "transform" if not own_transform else f"{key}.transform"
+        ),
+        y_target=check_choice(f"{key}.target", node["target"], Target) if "target" in node else target,
+        variance_proxy=(
+            check_choice(f"{key}.variance_proxy", node["variance_proxy"], VarianceProxy)
+            if "variance_proxy" in node
+            else variance_proxy
         ),
     )
 
@@ -211,6 +224,8 @@ def parse_settings(raw: Mapping[str, Any], baseline_added: bool = False) -> Sett
             "echo_threshold", raw.get("echo_threshold", 0.2), 0.0, math.inf, open_lo=False
         ),
         interval_level=as_float("interval_level", raw.get("interval_level", 0.9), 0.0, 1.0),
+        vol_baseline=str(raw.get("vol_baseline", "ewma")),
+        vol_reference=str(raw.get("vol_reference", "arima_garch")),
     )
     execution = ExecutionSettings(
         n_jobs=n_jobs,
@@ -228,13 +243,18 @@ def parse_settings(raw: Mapping[str, Any], baseline_added: bool = False) -> Sett
             f"the baseline {scoring.baseline!r} is not among the models ({', '.join(models)}); "
             f"add it, e.g. models=[{scoring.baseline},{','.join(models)}], or set baseline=<one of them>"
         )
+    target = check_choice("target", raw.get("target", "level"), Target)
+    proxy = check_choice("variance_proxy", raw.get("variance_proxy", "squared"), VarianceProxy)
     return Settings(
-        datasets=tuple(parse_dataset(str(n), node, split, transform) for n, node in datasets.items()),
+        datasets=tuple(
+            parse_dataset(str(n), node, split, transform, target, proxy) for n, node in datasets.items()
+        ),
         models=parsed_models,
         seeds=tuple(as_int(f"seeds[{i}]", s) for i, s in enumerate(seeds)),
         seed=as_int("seed", raw.get("seed", 0)),
         window=as_int("window", raw.get("window", 20), 1),
-        target=check_choice("target", raw.get("target", "level"), Target),
+        target=target,
+        variance_proxy=proxy,
         scoring=scoring,
         execution=execution,
         baseline_added=baseline_added,

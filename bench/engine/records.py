@@ -16,13 +16,13 @@ from bench.types import Collection, Dataset
 
 FORECAST_COLUMNS = [
     "dataset", "unique_id", "model", "seed", "fold", "cutoff", "ds", "h",
-    "y", "y_hat", "y_origin", "y_var", "y_lo", "y_hi",
+    "y", "y_hat", "y_origin", "y_var", "y_lo", "y_hi", "y_proxy",
 ]  # fmt: skip
 FOLD_COLUMNS = [
     "dataset", "unique_id", "model", "seed", "fold", "cutoff", "refit", "status", "error",
     "seconds", "n_warnings", "warnings", "choices",
 ]  # fmt: skip
-SERIES_COLUMNS = ["dataset", "unique_id", "ds", "y", "period", "returns"]
+SERIES_COLUMNS = ["dataset", "unique_id", "ds", "y", "period", "returns", "y_proxy"]
 SKIPPED = "skipped"  # status of a series too short to evaluate (one row per model and seed)
 
 
@@ -53,6 +53,8 @@ def forecast_frame(ds: Dataset, model: str, seed: int, results: list[FoldResult]
             "y_var": stack["y_var"],
             "y_lo": stack["y_lo"],
             "y_hi": stack["y_hi"],
+            # The variance proxy at the target (returns only): the truth of a variance forecast.
+            "y_proxy": np.nan if ds.proxy is None else ds.proxy.to_numpy(dtype=float)[target],
         }  # fmt: skip
     )[FORECAST_COLUMNS]
 
@@ -114,6 +116,7 @@ def series_frame(coll: Collection) -> pd.DataFrame:
             "y": f["y"].astype(float),
             "period": coll.period or 1,
             "returns": coll.returns,
+            "y_proxy": f["y_proxy"].astype(float) if "y_proxy" in f else np.nan,
         },  # fmt: skip
         columns=SERIES_COLUMNS,
     )

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bench.engine.predictive import LevelForecast, invert
-from bench.models.base import Forecaster, ModelError, SeesDifferencing, check_forecast
+from bench.models.base import Forecaster, ModelError, SeesDifferencing, SeesProxy, check_forecast
+from bench.prep.proxy import proxy_history
 from bench.prep.transforms import Chain
 from bench.types import Forecast, Split
 
@@ -48,6 +49,7 @@ def backtest(
     level: float = 0.9,
     on_error: str = "record",
     warm_start: bool = False,
+    proxy: np.ndarray | None = None,
 ) -> list[FoldResult]:
     """Forecast ``horizon`` steps from every split's origin using only ``y[split.train]``.
 
@@ -56,7 +58,9 @@ def backtest(
     ``warm_start`` a refit calls ``fit`` again on the same model object, which may start from its
     previous estimates — made on earlier data only, so nothing leaks. A model that raises, diverges
     or returns non-finite values is recorded as failed (unless ``on_error='raise'``) and is rebuilt
-    from scratch at the next origin.
+    from scratch at the next origin. A model that reads the variance proxy (``SeesProxy``) is
+    given ``proxy`` up to and including the origin, on the transformed scale, before every fit
+    and update.
     """
     y = np.asarray(y, dtype=float)
     results: list[FoldResult] = []
@@ -77,6 +81,9 @@ def backtest(
                     z = pipe.fit_transform(train)
                     if isinstance(model, SeesDifferencing):
                         model.set_differences(len(pipe.lags), pipe.zero_change)
+                if proxy is not None and isinstance(model, SeesProxy):
+                    model.set_proxy(proxy_history(proxy, split.train, pipe.steps))
+                if refit:
                     model.fit(z)
                 else:
                     model.update(pipe.transform(train))

@@ -31,7 +31,8 @@ from bench.engine.records import (
 )
 from bench.engine.runner import FoldResult, backtest
 from bench.errors import ConfigError
-from bench.models.base import Forecaster
+from bench.models.base import Forecaster, SeesProxy
+from bench.prep.proxy import PROXY, check_affine
 from bench.prep.transforms import build_pipeline
 from bench.settings import ModelSettings, Settings
 from bench.types import Dataset
@@ -77,11 +78,14 @@ def check_models(s: Settings, prepared: list[Prepared], names: set[str] | None =
             continue
         for p in prepared:
             try:
-                ModelRun(m, s.seeds[0]).make(p.collection.period, p.name)()
+                model = ModelRun(m, s.seeds[0]).make(p.collection.period, p.name)()
             except ConfigError:
                 raise
             except Exception as exc:  # noqa: BLE001 - any constructor error is a settings error
                 raise ConfigError(f"model {m.name!r} cannot be built from its settings: {exc}") from exc
+            if isinstance(model, SeesProxy):
+                chain = build_pipeline(**pipeline_args(p.settings.transform, p.collection.period))
+                check_affine(m.name, p.name, chain.describe(), chain.steps, PROXY in p.collection.frame)
 
 
 def model_runs(s: Settings, prepared: list[Prepared]) -> list[ModelRun]:
@@ -152,7 +156,7 @@ def run_task(task: Task) -> tuple[pd.DataFrame, pd.DataFrame]:
 def local_backtest(
     ds: Dataset, p: Prepared, make_model: Callable, make_pipe: Callable, task: Task
 ) -> list[FoldResult]:
-    """One series through the fold loop with its own model."""
+    """One series through the fold loop with its own model (and the series' variance proxy)."""
     return backtest(
         ds.y.to_numpy(),
         p.splits(len(ds.y)),
@@ -163,6 +167,7 @@ def local_backtest(
         level=task.level,
         on_error=task.on_error,
         warm_start=p.settings.split.warm_start,
+        proxy=None if ds.proxy is None else ds.proxy.to_numpy(dtype=float),
     )
 
 
@@ -185,6 +190,8 @@ def task_parts(task: Task) -> dict:
     return {
         "schema": 1,
         "data": data_fingerprint(f["y"].to_numpy(dtype=float), index),
+        # The proxy is stored with the forecasts and read by HAR / LSTM-RV: part of the data.
+        "proxy": data_fingerprint(f[PROXY].to_numpy(dtype=float)) if PROXY in f else None,
         "period": p.collection.period,
         "split": asdict(p.settings.split),
         "transform": asdict(p.settings.transform),

@@ -16,6 +16,7 @@ import pandas as pd
 
 from bench.scoring.aggregate import aggregate
 from bench.scoring.frame import per_horizon, score, with_ids
+from bench.scoring.volatility import with_volatility
 from bench.settings import ScoringSettings, Settings
 from bench.store import read_run, write_csv
 
@@ -47,6 +48,7 @@ def score_run(tables: dict[str, pd.DataFrame], sc: ScoringSettings) -> dict[str,
     by_series = by_series.merge(
         fold_summary(tables["folds"]), on=["dataset", "unique_id", "model"], how="outer"
     )
+    by_series = with_volatility(by_series, tables, sc)  # returns series: variance vs the proxy
     n_series = with_ids(tables["series"]).groupby("dataset", sort=False)["unique_id"].nunique()
     single = by_series["dataset"].map(n_series).fillna(1).eq(1)
     parts = [by_series[single]]
