@@ -10,6 +10,7 @@ import pandas as pd
 
 from bench.report import plots
 from bench.report.markdown import HEADLINE, INTERVALS, metric_table
+from bench.report.volatility import volatility_section
 
 
 def series_section(
@@ -31,6 +32,7 @@ def series_section(
     lines = [metric_table(m, HEADLINE), ""]
     lines += [f"- {text}" for text in m["verdict_text"].fillna("")] + [""]
     lines += interval_table(m, level)
+    lines += volatility_section(name, m, data, colours, plot_dir, report_dir, max_shift, plot_name or name)
     lines += choices(data["folds"])
     lines += problems(data["folds"])
     if f.empty:

@@ -130,7 +130,7 @@ def score(forecasts: pd.DataFrame, series: pd.DataFrame, sc: ScoringSettings) ->
     per_seed = score_seeds(forecasts, series, sc)
     keys = ["dataset", "unique_id", "model"]
     if per_seed.empty:
-        return pd.DataFrame(columns=[*keys, *COLUMNS, "var_trails"])
+        return pd.DataFrame(columns=[*keys, *COLUMNS, "var_trails", "vol_baseline", "vol_reference"])
     g = per_seed.groupby(keys, sort=False)
     out = g[[c for c in COLUMNS if c != "var_best_shift"]].mean()
     out["var_best_shift"] = g["var_best_shift"].agg(_mode)
@@ -139,7 +139,7 @@ def score(forecasts: pd.DataFrame, series: pd.DataFrame, sc: ScoringSettings) ->
     out["var_trails"] = pd.array(
         [trails(r, ref.get((r["dataset"], r["unique_id"]))) for r in out.to_dict("records")], dtype="boolean"
     )
-    return out
+    return out.assign(vol_baseline=sc.vol_baseline, vol_reference=sc.vol_reference)
 
 
 def trails(row: Mapping, ref_gain: float | None) -> bool | None:
@@ -150,9 +150,65 @@ def trails(row: Mapping, ref_gain: float | None) -> bool | None:
     return bool(row["var_best_shift"] >= 1 and (1.0 - gain) > TRAIL_FACTOR * max(1.0 - ref_gain, 0.0))
 
 
+def lag_curves(forecasts: pd.DataFrame, series: pd.DataFrame, max_shift: int) -> pd.DataFrame:
+    """MSE(σ̂²_t, p_{t−k}) per dataset × series × model × k (first horizon step, mean over seeds)."""
+    if "y_proxy" not in forecasts or "y_proxy" not in series:
+        return pd.DataFrame(columns=["dataset", "unique_id", "model", "k", "mse"])
+    fc, full = _with_positions(with_ids(forecasts).dropna(subset=["y_var", "y_proxy"]), with_ids(series))
+    parts = []
+    for key, g in fc.groupby(GROUP, sort=False):
+        d = g[g["h"] == g["h"].min()].sort_values("pos")
+        k, mse, _ = lag.scan(d["y_var"], d["pos"], full[key[:2]], max_shift)
+        parts.append(
+            pd.DataFrame({"dataset": key[0], "unique_id": key[1], "model": key[2], "k": k, "mse": mse})
+        )
+    if not parts:
+        return pd.DataFrame(columns=["dataset", "unique_id", "model", "k", "mse"])
+    curves = pd.concat(parts, ignore_index=True)
+    return curves.groupby(["dataset", "unique_id", "model", "k"], sort=False)["mse"].mean().reset_index()
+
+
 def with_volatility(
     by_series: pd.DataFrame, tables: Mapping[str, pd.DataFrame], sc: ScoringSettings
 ) -> pd.DataFrame:
     """``by_series`` with the volatility columns appended (NaN for level series and point models)."""
     vol = score(tables["forecasts"], tables["series"], sc)
     return by_series.merge(vol, on=["dataset", "unique_id", "model"], how="left")
+
+
+def _versus(stat: float, p: float, other: str, alpha: float) -> str:
+    if not (np.isfinite(stat) and np.isfinite(p)):
+        return f"not compared with {other}"
+    if p < alpha:
+        return f"{'better' if stat < 0 else 'worse'} than {other} (DM p = {p:.2g})"
+    return f"not distinguishable from {other} (DM p = {p:.2g})"
+
+
+def sentence(row: Mapping, alpha: float = 0.05) -> str:
+    """The plain-language verdict on one model's variance forecasts (one metrics row)."""
+    model, base, ref = row["model"], row["vol_baseline"], row["vol_reference"]
+    if not np.isfinite(row["qlike_proxy"]):
+        return f"{model}: no variance forecasts to score against the proxy."
+    parts = [f"{model}: QLIKE {row['qlike_proxy']:.3f} against the proxy"]
+    if model == base:
+        parts[0] += " — the volatility yardstick"
+    else:
+        parts.append(
+            _versus(row["dm_stat_qlike_vs_vol_baseline"], row["dm_pvalue_qlike_vs_vol_baseline"], base, alpha)
+        )
+    if model not in (base, ref):
+        parts.append(_versus(row["dm_stat_qlike_vs_vol_ref"], row["dm_pvalue_qlike_vs_vol_ref"], ref, alpha))
+    text = ", ".join(parts)
+    k, gain = row["var_best_shift"], row["var_shift_gain"]
+    if np.isfinite(k) and k >= 1 and np.isfinite(gain):
+        text += (
+            f"; its variance forecasts match the proxy of {k:.0f} day(s) earlier {1 - gain:.0%} better "
+            "than the same day's"
+        )
+        trail = row.get("var_trails")
+        known = trail is not None and not pd.isna(trail)
+        if known and bool(trail):
+            text += f", more than {TRAIL_FACTOR:g}× the gain {ref} shows: it trails realised volatility"
+        elif known and model != ref:
+            text += f", no more than {TRAIL_FACTOR:g}× {ref}'s gain (even the true variance shows one)"
+    return text + "."
