@@ -78,10 +78,11 @@ def with_proxy(coll: Collection, target: str, kind: str, setting: str = "varianc
         return coll
     by = f.groupby("unique_id", sort=False)
     prices = target == "returns"
+    note = (f"variance proxy: {kind} (the truth variance forecasts are scored against)",)
     if kind == "squared":
         r = 100.0 * np.log(f["y"]).groupby(f["unique_id"], sort=False).diff() if prices else f["y"]
         proxy = r.groupby(f["unique_id"], sort=False).transform(_squared_after_first if prices else squared)
-        return replace(coll, frame=f.assign(**{PROXY: proxy.to_numpy(float)}))
+        return replace(coll, frame=f.assign(**{PROXY: proxy.to_numpy(float)}), notes=coll.notes + note)
     missing = [c for c in OHLC if c not in f]
     if missing or not prices:
         have = "is already returns (no prices)" if not prices else f"has no {', '.join(missing)} column(s)"
@@ -93,7 +94,7 @@ def with_proxy(coll: Collection, target: str, kind: str, setting: str = "varianc
         )
     prev = by["y"].shift()
     proxy = RANGE[kind](prev, f["open"], f["high"], f["low"], f["y"])
-    return replace(coll, frame=f.assign(**{PROXY: np.asarray(proxy, dtype=float)}))
+    return replace(coll, frame=f.assign(**{PROXY: np.asarray(proxy, dtype=float)}), notes=coll.notes + note)
 
 
 def _squared_after_first(r: pd.Series) -> np.ndarray:
