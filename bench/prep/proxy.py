@@ -76,8 +76,10 @@ def with_proxy(coll: Collection, target: str, kind: str, setting: str = "varianc
     f = coll.frame
     if target != "returns" and not coll.returns:
         return coll
-    by = f.groupby("unique_id", sort=False)
     prices = target == "returns"
+    if prices and not (f["y"] > 0).all():
+        return coll  # not prices: ``to_target`` refuses them with its own message
+    by = f.groupby("unique_id", sort=False)
     note = (f"variance proxy: {kind} (the truth variance forecasts are scored against)",)
     if kind == "squared":
         r = 100.0 * np.log(f["y"]).groupby(f["unique_id"], sort=False).diff() if prices else f["y"]
