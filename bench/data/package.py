@@ -96,12 +96,12 @@ def _ohlc(name: str, module: str, label: str, tail: int | None, period: int) -> 
     return replace(ds, period=period, ohlc=ohlc.set_axis(ds.y.index))
 
 
-def sp500_ohlc(tail: int | None = 2501, period: int = 5) -> Dataset:
+def sp500_ohlc(tail: int | None = 2001, period: int = 5) -> Dataset:
     """S&P 500 daily close with open/high/low (index: Close = Adj Close), for the volatility duel."""
     return _ohlc("sp500_ohlc", "sp500", "S&P 500", tail, period)
 
 
-def nasdaq_ohlc(tail: int | None = 2501, period: int = 5) -> Dataset:
+def nasdaq_ohlc(tail: int | None = 2001, period: int = 5) -> Dataset:
     """NASDAQ Composite daily close with open/high/low, for the volatility duel (large overnight gaps)."""
     return _ohlc("nasdaq_ohlc", "nasdaq", "NASDAQ Composite", tail, period)
 

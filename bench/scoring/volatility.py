@@ -202,8 +202,8 @@ def sentence(row: Mapping, alpha: float = 0.05) -> str:
     k, gain = row["var_best_shift"], row["var_shift_gain"]
     if np.isfinite(k) and k >= 1 and np.isfinite(gain):
         text += (
-            f"; its variance forecasts match the proxy of {k:.0f} day(s) earlier {1 - gain:.0%} better "
-            "than the same day's"
+            f"; its variance forecasts match the proxy of {k:.0f} day{'' if k == 1 else 's'} earlier "
+            f"{1 - gain:.0%} better than the same day's"
         )
         trail = row.get("var_trails")
         known = trail is not None and not pd.isna(trail)
