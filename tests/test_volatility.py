@@ -265,3 +265,18 @@ def test_cli_range_proxy_without_price_columns_is_exit_2_naming_setting_and_colu
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert "variance_proxy=garman_klass" in proc.stderr and "no open, high, low" in proc.stderr
     assert not run_dir.exists()
+
+
+def test_the_proxy_is_part_of_the_task_cache_key(tmp_path):
+    from bench.engine.cache import task_key
+    from bench.engine.prepare import prepare
+    from bench.engine.suite import runs_of, task_parts, tasks
+
+    path = write_ohlc(tmp_path, n=200)
+
+    def keys(proxy: str) -> set[str]:
+        s = settings([*CSV, f"datasets.csv.path={path}", "models=[ewma]", f"variance_proxy={proxy}"])
+        return {task_key(task_parts(t)) for t in tasks(s, prepare(s), runs_of(s))}
+
+    assert keys("squared").isdisjoint(keys("garman_klass"))
+    assert keys("parkinson") == keys("parkinson")
