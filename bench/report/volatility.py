@@ -108,7 +108,7 @@ def lag_scan(curves: pd.DataFrame, colours: dict[str, str], title: str, path: Pa
     ax.axvline(0, color="#bbbbbb", ls=":", lw=1)
     ax.axhline(1, color="#bbbbbb", ls=":", lw=1)
     ax.set_xlabel("shift k (variance forecast compared with the proxy k days earlier)")
-    ax.set_ylabel("MSE(σ̂²_t, p_{t−k}) / MSE(σ̂²_t, p_t)")
+    ax.set_ylabel(r"MSE($\hat\sigma^2_t$, $p_{t-k}$) / MSE($\hat\sigma^2_t$, $p_t$)")
     ax.set_title(f"{title}: variance lag scan (★ = best shift)", fontsize=10)
     ax.grid(alpha=0.25)
     ax.legend(fontsize=8)
