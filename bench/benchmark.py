@@ -7,10 +7,12 @@ the stored frames back (``score_dir``), so ``make report`` on a stored run gives
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 
 import pandas as pd
 
+from bench.engine.build import model_capabilities
 from bench.engine.prepare import Prepared, pipeline_args, prepare
 from bench.engine.provenance import provenance
 from bench.engine.suite import execute, model_runs
@@ -46,6 +48,7 @@ def run_tables(s: Settings, out_dir: Path, prepared: list[Prepared] | None = Non
     info = {
         "settings": s.to_dict(),
         "datasets": run_info(s, prepared),
+        "models": {m.name: asdict(model_capabilities(m)) for m in s.models},  # read from each class
         "provenance": provenance({p.name: p.collection for p in prepared}),
         "cache": cache,
     }

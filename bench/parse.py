@@ -20,7 +20,6 @@ from bench.settings import (
     ModelSettings,
     OnError,
     ScaleKind,
-    Scope,
     ScoringSettings,
     Settings,
     SplitKind,
@@ -152,15 +151,13 @@ def parse_model(name: str, node: Mapping[str, Any]) -> ModelSettings:
         raise ConfigError(f"{key} is not a model config (it needs a _target_ class path)")
     require_all(node, key)
     params = {k: v for k, v in node.items() if k not in ("_target_", "_partial_")}
-    scope = check_choice(f"{key}.scope", params.get("scope", "local"), Scope)
-    return ModelSettings(
-        name=name,
-        target=str(node["_target_"]),
-        params=params,
-        seeded="seed" in params,
-        period_from_data="period" in params and params["period"] is None,
-        scope=scope,
-    )
+    if "scope" in params:
+        base = name.removesuffix("_global")
+        raise ConfigError(
+            f"{key}.scope={params['scope']}: a model's scope is its class now; the global nets are "
+            f"configs of their own (models=[..., {base}_global]; the local net is models=[..., {base}])"
+        )
+    return ModelSettings(name=name, target=str(node["_target_"]), params=params)
 
 
 def parse_dataset(

@@ -25,7 +25,6 @@ OnError = Literal["record", "raise"]
 Target = Literal["level", "returns"]
 VarianceProxy = Literal["squared", "parkinson", "garman_klass"]
 Backend = Literal["loky", "ray"]
-Scope = Literal["local", "global"]
 MISSING = "???"
 
 
@@ -84,14 +83,15 @@ class ExecutionSettings:
 
 @dataclass(frozen=True)
 class ModelSettings:
-    """One model: its class path, resolved parameters, and how the suite builds it."""
+    """One model: its class path and resolved parameters (nested ``_target_`` nodes included).
+
+    What the engine needs to know about the model (local or global, trained once per seed, takes the
+    dataset's period) is read from its class (``bench.models.base.capabilities``), not from here.
+    """
 
     name: str
     target: str
     params: dict[str, Any] = field(default_factory=dict)
-    seeded: bool = False  # has a ``seed`` parameter: trained once per entry of ``seeds``
-    period_from_data: bool = False  # ``period: null``: takes the dataset's period
-    scope: Scope = "local"
 
 
 @dataclass(frozen=True)

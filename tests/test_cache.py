@@ -79,7 +79,7 @@ def test_package_versions_names_the_numeric_stack():
     assert v["numpy"] == np.__version__
 
 
-def test_code_fingerprint_changes_with_result_code_only(tmp_path):
+def test_code_fingerprint_changes_with_the_fold_loops_code_only(tmp_path):
     for f in ("models/arima.py", "engine/runner.py", "report/render.py", "types.py"):
         (tmp_path / f).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / f).write_text(f"# {f}\n")
@@ -87,8 +87,55 @@ def test_code_fingerprint_changes_with_result_code_only(tmp_path):
     (tmp_path / "report" / "render.py").write_text("# a new report layout\n")
     assert code_fingerprint(tmp_path) == fp  # reports are rendered from stored forecasts
     (tmp_path / "models" / "arima.py").write_text("# a changed model\n")
+    assert code_fingerprint(tmp_path) == fp  # a model's code is keyed per model (model_code)
+    (tmp_path / "engine" / "runner.py").write_text("# a changed fold loop\n")
     assert code_fingerprint(tmp_path) != fp
     assert len(code_fingerprint()) == 64  # the installed package itself
+
+
+def _package(root, name: str, files: dict[str, str]) -> None:
+    for rel, text in files.items():
+        path = root / name / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+
+
+def test_model_code_covers_a_user_package_and_what_it_imports_from_itself(tmp_path, monkeypatch):
+    _package(tmp_path, "userpkg_a", {
+        "__init__.py": "",
+        "drift.py": "import numpy\nfrom userpkg_a import util\nfrom .maths import slope\nclass Drift: ...\n",
+        "util.py": "X = 1\n",
+        "maths.py": "def slope(): ...\n",
+        "unrelated.py": "Y = 2\n",
+    })  # fmt: skip
+    monkeypatch.syspath_prepend(str(tmp_path))
+    got = cache_mod.model_code(["userpkg_a.drift.Drift"])
+    assert set(got) == {"userpkg_a", "userpkg_a.drift", "userpkg_a.util", "userpkg_a.maths"}  # no numpy
+    (tmp_path / "userpkg_a" / "unrelated.py").write_text("Y = 3\n")
+    assert cache_mod.model_code(["userpkg_a.drift.Drift"]) == got
+    (tmp_path / "userpkg_a" / "maths.py").write_text("def slope(): return 1\n")
+    changed = cache_mod.model_code(["userpkg_a.drift.Drift"])
+    assert (
+        changed["userpkg_a.maths"] != got["userpkg_a.maths"]
+        and changed["userpkg_a.drift"] == got["userpkg_a.drift"]
+    )
+
+
+def test_model_code_of_a_top_level_module_takes_its_neighbours_only(tmp_path, monkeypatch):
+    (tmp_path / "usermod_b.py").write_text("import json\nimport usermod_b_helper\nclass M: ...\n")
+    (tmp_path / "usermod_b_helper.py").write_text("Z = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert set(cache_mod.model_code(["usermod_b.M"])) == {"usermod_b", "usermod_b_helper"}
+    assert cache_mod.targets_of(
+        {"_target_": "a.B", "net": {"_target_": "c.D", "k": [{"_target_": "e.F"}]}}
+    ) == ["a.B", "c.D", "e.F"]
+
+
+def test_bench_models_are_keyed_by_their_own_modules():
+    naive = cache_mod.model_code(["bench.models.naive.Naive"])
+    lstm = cache_mod.model_code(["bench.models.recurrent.LSTM"])
+    assert "bench.models.naive" in naive and "bench.models.recurrent" not in naive
+    assert {"bench.models.recurrent", "bench.models.torch_loop"} <= set(lstm)
 
 
 def test_round_trip_and_sharding(tmp_path):

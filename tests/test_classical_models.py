@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from statsmodels.tsa.forecasting.theta import ThetaModel
 
-from bench.models.base import ModelError
+from bench.models.base import ModelError, capabilities
 from bench.models.ets import ETS, Spec, candidates
 from bench.models.naive2 import Naive2
 from bench.models.theta import Theta
@@ -105,7 +105,7 @@ def test_deseasonalised_ses_reseasonalises_with_the_held_naive2_indices():
 
 @pytest.mark.parametrize("cls", [Naive2, Theta, ETS])
 def test_a_dataset_without_a_period_gives_the_non_seasonal_model(cls):
-    assert cls.period_optional
+    assert capabilities(cls).needs_period == "optional"
     y = 100 + np.cumsum(np.random.default_rng(3).normal(size=50))
     model = cls(period=None)
     assert model.period == 1

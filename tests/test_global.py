@@ -6,16 +6,18 @@ import numpy as np
 import pytest
 from hydra.utils import instantiate
 
-from bench.engine.global_runner import backtest_global
+from bench.engine.runner import backtest_many
+from bench.errors import ConfigError
 from bench.models import torch_loop
+from bench.models.base import capabilities
 from bench.models.global_base import GlobalForecaster
-from bench.models.global_recurrent import GlobalRecurrent, make
+from bench.models.global_recurrent import GlobalGRU, GlobalLSTM, GlobalRecurrent, GlobalRNN
 from bench.models.recurrent import GRU, LSTM, RNN
 from bench.prep.splits import SplitSpec, rolling_origin
 from bench.prep.transforms import build_pipeline
 from bench.types import Forecast
 
-from conftest import compose
+from conftest import compose, settings
 
 TINY = {"window": 6, "hidden_size": 6, "epochs": 3, "batch_size": 32, "lr": 1e-2, "device": "cpu"}
 FOLDS, H = 5, 2
@@ -34,7 +36,7 @@ def splits_of(ys: list[np.ndarray], min_train: int = 40) -> list[list]:
 
 
 def run(ys, seed=0, **kwargs):
-    return backtest_global(
+    return backtest_many(
         ys, splits_of(ys), lambda: GlobalRecurrent(**TINY, seed=seed), lambda: build_pipeline(diff=1), H,
         on_error=kwargs.pop("on_error", "raise"), **kwargs,
     )  # fmt: skip
@@ -69,14 +71,17 @@ def test_validation_is_the_chronological_tail_of_each_series(walks, monkeypatch)
     np.testing.assert_allclose(seen["X_val"][0], tails[0][:6])
 
 
-def test_factory_maps_scope_to_the_local_or_the_global_class():
-    assert [type(make(cell=c, **TINY)) for c in ("rnn", "gru", "lstm")] == [RNN, GRU, LSTM]
-    assert type(make(cell="gru", scope="global", **TINY)) is GlobalRecurrent
-    with pytest.raises(ValueError, match="scope must be one of"):
-        make(scope="both")
-    node = compose(["models=[lstm]", "datasets=[]", "models.lstm.scope=global"]).models.lstm
-    model = instantiate(node)()
-    assert type(model) is GlobalRecurrent and model.cell == "lstm" and model.scope == "global"
+def test_each_net_config_builds_its_class_and_scope_is_no_setting():
+    classes = {}
+    for name in ("rnn", "gru", "lstm", "rnn_global", "gru_global", "lstm_global"):
+        node = compose([f"models=[{name}]", "datasets=[]"]).models[name]
+        classes[name] = type(instantiate(node)(**TINY))
+    assert classes == {"rnn": RNN, "gru": GRU, "lstm": LSTM, "rnn_global": GlobalRNN,
+                       "gru_global": GlobalGRU, "lstm_global": GlobalLSTM}  # fmt: skip
+    assert capabilities(GlobalLSTM).scope == "global" and capabilities(LSTM).scope == "local"
+    assert capabilities(GlobalLSTM).stochastic and capabilities(LSTM).stochastic
+    with pytest.raises(ConfigError, match=r"models=\[\.\.\., lstm_global\]"):
+        settings(["datasets=[sine]", "models=[naive,lstm]", "+models.lstm.scope=global"])
 
 
 def test_data_after_an_origin_never_changes_any_series_forecast_made_there(walks):
@@ -136,7 +141,7 @@ class Recorder:
 def test_each_series_gets_its_own_pipeline_and_warm_start_reuses_the_model(walks):
     Recorder.made = 0
     holder: list[Recorder] = []
-    res = backtest_global(walks, splits_of(walks), lambda: holder.append(Recorder()) or holder[-1],
+    res = backtest_many(walks, splits_of(walks), lambda: holder.append(Recorder()) or holder[-1],
                           lambda: build_pipeline(diff=1), H, refit_every=2)  # fmt: skip
     assert Recorder.made == 1 and len(holder[0].fits) == 3  # folds 0, 2, 4 refit the same object
     for z, y, s in zip(holder[0].fits[0], walks, splits_of(walks), strict=True):
@@ -145,13 +150,13 @@ def test_each_series_gets_its_own_pipeline_and_warm_start_reuses_the_model(walks
         pipe, train = build_pipeline(diff=1), y[s[0].train]
         z = pipe.fit_transform(train)  # inverted with the series' own pipeline
         np.testing.assert_allclose(r[0].y_hat, pipe.inverse_forecast(np.full(H, z[-1]), train))
-    backtest_global(walks, splits_of(walks), Recorder, lambda: build_pipeline(diff=1), H, warm_start=False)
+    backtest_many(walks, splits_of(walks), Recorder, lambda: build_pipeline(diff=1), H, warm_start=False)
     assert Recorder.made == 1 + FOLDS
 
 
 def test_a_too_short_series_fails_alone_at_that_fold(walks):
     walks[2] = walks[2][:60]  # training parts 46, 49, …, 58 → 45, 48, … transformed; Recorder needs 50
-    res = backtest_global(walks, splits_of(walks), Recorder, lambda: build_pipeline(diff=1), H, refit_every=2)
+    res = backtest_many(walks, splits_of(walks), Recorder, lambda: build_pipeline(diff=1), H, refit_every=2)
     assert [r.status for r in res[2]] == ["failed", "failed", "ok", "ok", "ok"]
     assert "needs 50 points, got 45" in res[2][0].error
     assert res[2][1].error.startswith("left out since the last refit") and not res[2][1].refit
@@ -162,13 +167,13 @@ def test_series_with_different_fold_counts_are_refused(walks):
     splits = splits_of(walks)
     splits[0] = splits[0][:-1]
     with pytest.raises(ValueError, match="same number of folds"):
-        backtest_global(walks, splits, Recorder, lambda: build_pipeline(diff=1), H)
+        backtest_many(walks, splits, Recorder, lambda: build_pipeline(diff=1), H)
 
 
 def test_the_global_fold_loop_does_not_import_torch():
     import subprocess
     import sys
 
-    code = "import sys, bench.engine.global_runner; print('torch' in sys.modules)"
+    code = "import sys, bench.engine.runner; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

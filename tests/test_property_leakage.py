@@ -19,8 +19,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from bench.engine.global_runner import backtest_global
-from bench.engine.runner import FoldResult, backtest
+from bench.engine.runner import FoldResult, backtest, backtest_many
 from bench.models.global_recurrent import GlobalRecurrent
 from bench.prep.splits import SplitSpec, rolling_origin
 from bench.prep.transforms import build_pipeline
@@ -185,7 +184,7 @@ def test_global_loop_rewriting_one_series_after_an_origin_moves_no_earlier_forec
     changed[victim] = rewritten(ys[victim], cut, case.rewrite, case.seed)
 
     def run(values: list[np.ndarray]):
-        return backtest_global(
+        return backtest_many(
             values, splits,
             lambda: GlobalRecurrent(cell="gru", window=case.window, seed=0, device="cpu", **FAST_NEURAL),
             lambda: build_pipeline(**case.pipeline), case.spec.horizon,

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from bench.config import available, load_settings
+from bench.engine.build import model_capabilities
 from bench.reproduce.execute import RunResult
 from bench.reproduce.experiments import EXPERIMENTS
 from bench.reproduce.outcome import Outcome
@@ -50,7 +51,8 @@ def test_m3_makridakis_configs_follow_the_paper() -> None:
     assert nets.model("lstm").params["optimizer"] == "rmsprop"
     assert {nets.model(m).params["hidden_size"] for m in ("rnn", "lstm")} == {6}
     honest = load_settings(compose(["+experiment=m3_makridakis_honest"]))
-    assert honest.model("lstm_global").scope == "global" and honest.model("lstm").scope == "local"
+    assert model_capabilities(honest.model("lstm_global")).scope == "global"
+    assert model_capabilities(honest.model("lstm")).scope == "local"
 
 
 def test_leaky_sales_protocol_scales_with_the_test_months() -> None:

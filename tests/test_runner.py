@@ -87,7 +87,7 @@ def test_refit_every_updates_state_between_refits_with_params_held(random_walk):
         made.append(MeanOfHistory())
         return made[-1]
 
-    res = backtest(random_walk, splits, factory, _pipe, horizon=1, refit_every=3)
+    res = backtest(random_walk, splits, factory, _pipe, horizon=1, refit_every=3, warm_start=False)
     assert [r.refit for r in res] == [True, False, False, True, False, False]
     assert len(made) == 2 and [m.updates for m in made] == [2, 2]
     # Between refits the scaler is held: the forecast uses the fold-0 scaler on the longer history.

@@ -106,7 +106,7 @@ PROXY_MODELS = {"har": lambda: HAR(), "lstm_rv": lambda: LSTMRV(seed=1, **TINY_L
 def proxy_backtest(make, r, proxy, scale="standard", refit_every=3):
     splits = list(rolling_origin(len(r), SplitSpec(folds=8, horizon=2, step=5, refit_every=refit_every), 300))
     res = backtest(r, splits, make, lambda: build_pipeline(diff=0, scale=scale), 2,
-                   on_error="raise", proxy=proxy)  # fmt: skip
+                   refit_every=refit_every, on_error="raise", proxy=proxy)  # fmt: skip
     return splits, res
 
 
@@ -270,13 +270,13 @@ def test_cli_range_proxy_without_price_columns_is_exit_2_naming_setting_and_colu
 def test_the_proxy_is_part_of_the_task_cache_key(tmp_path):
     from bench.engine.cache import task_key
     from bench.engine.prepare import prepare
-    from bench.engine.suite import runs_of, task_parts, tasks
+    from bench.engine.suite import task_parts, tasks
 
     path = write_ohlc(tmp_path, n=200)
 
     def keys(proxy: str) -> set[str]:
         s = settings([*CSV, f"datasets.csv.path={path}", "models=[ewma]", f"variance_proxy={proxy}"])
-        return {task_key(task_parts(t)) for t in tasks(s, prepare(s), runs_of(s))}
+        return {task_key(task_parts(t)) for t in tasks(s, prepare(s))}
 
     assert keys("squared").isdisjoint(keys("garman_klass"))
     assert keys("parkinson") == keys("parkinson")

@@ -10,15 +10,18 @@ itself: pickle is not safe for files from elsewhere.
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import enum
 import functools
 import hashlib
+import importlib.util
 import json
 import math
 import os
 import pickle
 import tempfile
+import time
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -30,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 MAGIC = b"lagbench-cache 1\n"
+CHECKPOINT_EVERY = 2.0  # seconds between checkpoints of a running task (bounds their cost)
 PACKAGES = ("lagbench", "numpy", "pandas", "scipy", "statsmodels", "arch", "torch", "scikit-learn")
 
 
@@ -99,14 +103,15 @@ def _versions() -> tuple[tuple[str, str | None], ...]:
     return tuple(out)
 
 
-# The parts of lagbench whose code decides a task's result (scoring and reports work on stored
-# forecasts, so editing them must not throw the cache away).
-RESULT_CODE = ("data", "engine", "models", "prep", "types.py")
+# The parts of lagbench whose code decides every task's result whatever the model: the fold loop,
+# the transforms, the records. A model's own code enters its tasks' keys through ``module_closure``
+# (scoring and reports work on stored forecasts, so editing them never throws the cache away).
+ENGINE_CODE = ("engine", "prep", "types.py")
 
 
-def code_fingerprint(root: Path | None = None, parts: tuple[str, ...] = RESULT_CODE) -> str:
+def code_fingerprint(root: Path | None = None, parts: tuple[str, ...] = ENGINE_CODE) -> str:
     """sha256 over the source of ``parts`` of the ``bench`` package (paths and contents), so an
-    edited model or runner gets new keys even though the package version did not change."""
+    edited runner or transform gets new keys even though the package version did not change."""
     root = Path(__file__).resolve().parents[1] if root is None else Path(root)
     h = hashlib.sha256()
     for part in parts:
@@ -116,6 +121,102 @@ def code_fingerprint(root: Path | None = None, parts: tuple[str, ...] = RESULT_C
             h.update(f"{f.relative_to(root).as_posix()}\n".encode())
             h.update(hashlib.sha256(f.read_bytes()).digest())
     return h.hexdigest()
+
+
+def targets_of(node: Any) -> list[str]:
+    """Every ``_target_`` in a (nested) config: the model's class and any object it is built with."""
+    if isinstance(node, Mapping):
+        here = [str(node["_target_"])] if "_target_" in node else []
+        return here + [t for k, v in node.items() if k != "_target_" for t in targets_of(v)]
+    if isinstance(node, (list, tuple)):
+        return [t for v in node for t in targets_of(v)]
+    return []
+
+
+def model_code(targets: list[str]) -> dict[str, str]:
+    """sha256 of the source of every module that computes these targets: each target's module and
+    the modules it imports from its own package (or, for a top-level module, its own directory),
+    transitively — a user's ``my_pkg/drift.py`` and its helpers included, site-packages excluded."""
+    out: dict[str, str] = {}
+    for target in targets:
+        module = _module_of(target)
+        if module is not None:
+            for name, path in _closure(module):
+                out[name] = _file_hash(path)
+    return dict(sorted(out.items()))
+
+
+def _module_of(target: str) -> str | None:
+    """The longest importable module prefix of a dotted target (``a.b.C.method`` → ``a.b``)."""
+    parts = target.split(".")
+    for n in range(len(parts), 0, -1):
+        name = ".".join(parts[:n])
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            spec = None
+        if spec is not None and spec.origin not in (None, "built-in", "frozen"):
+            return name
+    return None
+
+
+@functools.cache
+def _closure(module: str) -> tuple[tuple[str, Path], ...]:
+    """(name, source file) of ``module`` and what it imports from its own package, transitively.
+
+    Cached per process: a user edits a module between runs, not during one.
+    """
+    spec = importlib.util.find_spec(module)
+    origin = Path(spec.origin)
+    top = module.split(".")[0]
+    home = origin.parent if "." not in module and spec.submodule_search_locations is None else None
+    seen: dict[str, Path] = {}
+    todo = [module]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        try:
+            sp = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            continue
+        if sp is None or sp.origin is None or not sp.origin.endswith(".py"):
+            continue
+        path = Path(sp.origin)
+        if home is not None and path.parent != home:
+            continue  # a top-level module's helpers live beside it
+        seen[name] = path
+        parents = [".".join(name.split(".")[:n]) for n in range(1, name.count(".") + 1)]
+        todo += parents if home is None else []  # a package's __init__ runs before its modules
+        todo += [m for m in _imported(path, name, sp.submodule_search_locations is not None)
+                 if m.split(".")[0] == top or (home is not None and "." not in m)]  # fmt: skip
+    return tuple(sorted(seen.items()))
+
+
+def _imported(path: Path, name: str, is_package: bool) -> list[str]:
+    """Absolute names of the modules a source file imports (``from x import y`` adds x.y too)."""
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, UnicodeDecodeError):
+        return []
+    package = name if is_package else name.rpartition(".")[0]
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out += [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: max(0, len(package.split(".")) - node.level + 1)]
+                base = ".".join([*anchor, base] if base else anchor)
+            if base:
+                out.append(base)
+                out += [f"{base}.{a.name}" for a in node.names if a.name != "*"]
+    return out
+
+
+def _file_hash(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 @dataclass
@@ -164,6 +265,15 @@ class TaskCache:
         self.stats.hits += count
         return obj
 
+    def checkpoint_path(self, key: str) -> Path | None:
+        """Where a running task saves its fold loop's state (None when the cache is off)."""
+        return self.root / "running" / f"{key}.pkl" if self.enabled else None
+
+    def drop_checkpoint(self, key: str | None) -> None:
+        """A finished task's checkpoint is no longer needed (its result is stored)."""
+        if self.enabled and key is not None:
+            self.root.joinpath("running", f"{key}.pkl").unlink(missing_ok=True)
+
     def put(self, key: str, obj: object) -> bool:
         """Store ``obj`` under ``key`` atomically; False (with a warning) when the disk refuses.
 
@@ -172,17 +282,54 @@ class TaskCache:
         if not self.enabled:
             return False
         path = self.path(key)
-        payload = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
-        header = {"key": key, "sha256": hashlib.sha256(payload).hexdigest(), "size": len(payload)}
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            _write_atomic(path, MAGIC + json.dumps(header).encode("ascii") + b"\n" + payload)
+            _store(path, key, obj)
         except OSError as exc:
             self.stats.write_errors += 1
             warnings.warn(f"task cache: could not write {path} ({exc}); result not cached", stacklevel=2)
             return False
         self.stats.writes += 1
         return True
+
+
+class Checkpoint:
+    """The state of a running task's fold loop, saved atomically under the task's key.
+
+    ``save`` writes at most every ``every`` seconds (the loop calls it at each scheduled refit; its
+    state at any of them resumes to identical results, so skipping some only costs redone folds).
+    ``path=None`` (cache off) saves and finds nothing. An entry that does not verify is ignored.
+    """
+
+    def __init__(self, path: Path | None, every: float | None = None) -> None:
+        self.path = None if path is None else Path(path)
+        self.every = CHECKPOINT_EVERY if every is None else every
+        self._last = time.monotonic()
+
+    def load(self) -> Any:
+        if self.path is None:
+            return None
+        try:
+            obj = _decode(self.path.read_bytes(), self.path.stem)
+        except FileNotFoundError:
+            return None
+        return None if obj is _BAD else obj
+
+    def save(self, state: Any) -> None:
+        if self.path is None or time.monotonic() - self._last < self.every:
+            return
+        try:
+            _store(self.path, self.path.stem, state, overwrite=True)
+        except OSError as exc:
+            warnings.warn(f"task checkpoint: could not write {self.path} ({exc})", stacklevel=2)
+        self._last = time.monotonic()
+
+
+def _store(path: Path, key: str, obj: object, overwrite: bool = False) -> None:
+    """Header (key, checksum, size) + pickled payload, written atomically; an unpicklable object raises."""
+    payload = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    header = {"key": key, "sha256": hashlib.sha256(payload).hexdigest(), "size": len(payload)}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _write_atomic(path, MAGIC + json.dumps(header).encode("ascii") + b"\n" + payload, overwrite)
 
 
 _BAD = object()
@@ -207,12 +354,13 @@ def _decode(blob: bytes, key: str) -> object:
         return _BAD
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
+def _write_atomic(path: Path, data: bytes, overwrite: bool = False) -> None:
     """Temporary file in the same dir, flushed and fsynced, then linked into place: a reader sees
     the whole entry or none, and a crash part-way leaves neither the entry nor the temporary file.
 
     The first writer wins (``os.link`` refuses an existing name): when two sweep jobs compute the
     same task at once, both end up with the one stored result, so their files agree to the byte.
+    ``overwrite`` (a checkpoint, which moves on): the new file replaces the old one.
     """
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem[:8]}.", suffix=".tmp", dir=path.parent)
     try:
@@ -220,6 +368,9 @@ def _write_atomic(path: Path, data: bytes) -> None:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
+        if overwrite:
+            os.replace(tmp, path)
+            return
         try:
             os.link(tmp, path)
         except FileExistsError:

@@ -1,24 +1,25 @@
 """The fold loop — the only one in lagbench: split → fit transform → fit model → predict → invert.
 
-Pure with respect to its inputs: it takes a value array, the splits and two factories and returns
-records, so the same loop serves the CLI, the tests and (later) parallel or resumable sweeps.
+Every run goes through :func:`run_folds`: a collection of series, all at their own fold i together
+(origins are counted back from each series' own end, so every series has the same number of folds).
+Who holds the models is a *fleet* (:mod:`bench.engine.fleets`): one model per member for a local model
+(a single series is a collection of one; several seeds or series may train side by side), or one
+model shared by every series for a global one. Each series gets its own transform, fitted on its own
+training part only; the test values never reach a model. The loop is pure with respect to its inputs
+(arrays, splits, factories in; records out) and can hand its complete state to a checkpoint callback
+at every scheduled refit, so a killed run resumes from the last one with identical results.
 """
 
 from __future__ import annotations
 
-import time
-import warnings
-from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from bench.engine.predictive import LevelForecast, invert
-from bench.models.base import Forecaster, ModelError, SeesDifferencing, SeesProxy, check_forecast
-from bench.prep.proxy import proxy_history
+from bench.engine.fleets import Fleet, FoldContext, Outcome, fleet_of
 from bench.prep.transforms import Chain
-from bench.types import Forecast, Split
+from bench.types import Split
 
 
 @dataclass(frozen=True)
@@ -39,103 +40,114 @@ class FoldResult:
     info: dict = field(default_factory=dict)  # what the fit chose: transform orders, model spec
 
 
-def backtest(
-    y: np.ndarray,
-    splits: Iterable[Split],
-    make_model: Callable[[], Forecaster],
+@dataclass
+class LoopState:
+    """Everything the loop needs to go on from fold ``fold``: the fleet (models and transforms as
+    fitted so far) and the records of the folds before. Picklable: a checkpoint is this object."""
+
+    fold: int
+    fleet: Fleet
+    results: list[list[FoldResult]]
+
+
+def run_folds(
+    ys: Sequence[np.ndarray],
+    splits: Sequence[Sequence[Split]],
+    fleet: Fleet,
     make_pipeline: Callable[[], Chain],
     horizon: int,
     refit_every: int = 1,
     level: float = 0.9,
     on_error: str = "record",
-    warm_start: bool = False,
+    checkpoint: Callable[[LoopState], None] | None = None,
+    resume: LoopState | None = None,
+    proxies: Sequence[np.ndarray | None] | None = None,
+) -> list[list[FoldResult]]:
+    """One list of :class:`FoldResult` per member of ``fleet`` (``fleet.series[k]`` is the index in
+    ``ys`` member k forecasts), one record per fold. ``proxies`` (one per series, or None): the
+    variance proxy of a returns series; a model that reads it (``SeesProxy``) gets its training
+    part — up to and including the origin — before every fit and update.
+
+    A model is refitted (transform and model, on the training part only) at every ``refit_every``-th
+    fold and after a failure; in between it reads the longer history with its parameters and the
+    transform's held. With warm starts a refit calls ``fit`` again on the same object, which may
+    start from its previous estimates — made on earlier data only. A failure is recorded on that
+    member's fold (unless ``on_error='raise'``) and never ends the loop. ``checkpoint`` receives the
+    loop's state before each scheduled refit; ``resume`` continues from such a state.
+    """
+    ys = [np.asarray(y, dtype=float) for y in ys]
+    if len(ys) != len(splits):
+        raise ValueError(f"got {len(ys)} series but splits for {len(splits)}")
+    n_folds = {len(s) for s in splits}
+    if len(n_folds) > 1:
+        raise ValueError(f"every series needs the same number of folds, got {sorted(n_folds)}")
+    state = resume or LoopState(0, fleet, [[] for _ in fleet.series])
+    ctx = FoldContext(make_pipeline, horizon, refit_every, level, on_error)
+    for i in range(state.fold, n_folds.pop() if n_folds else 0):
+        if checkpoint is not None and i > 0 and i % refit_every == 0:
+            state.fold = i
+            checkpoint(state)
+        fold = [s[i] for s in splits]
+        trains = [y[s.train] for y, s in zip(ys, fold, strict=True)]
+        seen = (
+            None
+            if proxies is None
+            else [p if p is None else p[s.train] for p, s in zip(proxies, fold, strict=True)]
+        )
+        for k, out in enumerate(state.fleet.step(i, trains, ctx, seen)):
+            state.results[k].append(fold_result(fold[state.fleet.series[k]], out))
+    return state.results
+
+
+def backtest_many(
+    ys: Sequence[np.ndarray],
+    splits: Sequence[Sequence[Split]],
+    make_model: Callable[[], object],
+    make_pipeline: Callable[[], Chain],
+    horizon: int,
+    refit_every: int = 1,
+    level: float = 0.9,
+    on_error: str = "record",
+    warm_start: bool = True,
+    proxies: Sequence[np.ndarray | None] | None = None,
+) -> list[list[FoldResult]]:
+    """Every series of a collection with one model factory: one model per series for a local
+    class, one shared model for a global one (read from the class's ``scope``)."""
+    fleet = fleet_of(make_model, len(ys), warm_start)
+    return run_folds(ys, splits, fleet, make_pipeline, horizon, refit_every, level, on_error, proxies=proxies)
+
+
+def backtest(
+    y: np.ndarray,
+    splits: Sequence[Split],
+    make_model: Callable[[], object],
+    make_pipeline: Callable[[], Chain],
+    horizon: int,
+    refit_every: int = 1,
+    level: float = 0.9,
+    on_error: str = "record",
+    warm_start: bool = True,
     proxy: np.ndarray | None = None,
 ) -> list[FoldResult]:
-    """Forecast ``horizon`` steps from every split's origin using only ``y[split.train]``.
-
-    The transform and the model are (re)fitted at every ``refit_every``-th fold; in between, the
-    model is conditioned on the longer history with its parameters and the transform's held. With
-    ``warm_start`` a refit calls ``fit`` again on the same model object, which may start from its
-    previous estimates — made on earlier data only, so nothing leaks. A model that raises, diverges
-    or returns non-finite values is recorded as failed (unless ``on_error='raise'``) and is rebuilt
-    from scratch at the next origin. A model that reads the variance proxy (``SeesProxy``) is
-    given ``proxy`` up to and including the origin, on the transformed scale, before every fit
-    and update.
-    """
-    y = np.asarray(y, dtype=float)
-    results: list[FoldResult] = []
-    model: Forecaster | None = None
-    pipe: Chain | None = None
-    for i, split in enumerate(splits):
-        train = y[split.train]
-        refit = model is None or i % refit_every == 0
-        start = time.perf_counter()
-        out, error, info = None, "", {}
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            try:
-                if refit:
-                    if model is None or not warm_start:
-                        model = make_model()
-                    pipe = Chain([]) if model.levels else make_pipeline()
-                    z = pipe.fit_transform(train)
-                    if isinstance(model, SeesDifferencing):
-                        model.set_differences(len(pipe.lags), pipe.zero_change)
-                if proxy is not None and isinstance(model, SeesProxy):
-                    model.set_proxy(proxy_history(proxy, split.train, pipe.steps))
-                if refit:
-                    model.fit(z)
-                else:
-                    model.update(pipe.transform(train))
-                fc = model.predict(horizon)
-                info = {**pipe.info(), **fc.info}
-                out = level_forecast(fc, pipe, train, horizon, level)
-            # Any model error must become a recorded failure so one bad fold never ends the run.
-            except Exception as exc:  # noqa: BLE001
-                if on_error == "raise":
-                    raise
-                model, pipe, out = None, None, None
-                error = describe_error(exc)
-        results.append(fold_result(split, refit, out, error, time.perf_counter() - start, caught, info))
-    return results
+    """One series: a collection of one (see :func:`run_folds`); ``proxy``: its variance proxy."""
+    return backtest_many(
+        [y], [splits], make_model, make_pipeline, horizon, refit_every, level, on_error, warm_start,
+        proxies=None if proxy is None else [np.asarray(proxy, dtype=float)],
+    )[0]  # fmt: skip
 
 
-def level_forecast(fc: Forecast, pipe: Chain, train: np.ndarray, horizon: int, level: float) -> LevelForecast:
-    """Check a model's forecast and invert it to the original scale; non-finite anywhere raises."""
-    out = invert(check_forecast(fc, horizon), pipe, train, level)
-    if not np.all(np.isfinite(out.mean)):
-        raise ModelError("forecast is not finite after inverting the transform")
-    return out
-
-
-def describe_error(exc: BaseException) -> str:
-    """The failure text stored in a record: exception type and message, bounded."""
-    return f"{type(exc).__name__}: {exc}"[:500]
-
-
-def fold_result(
-    split: Split,
-    refit: bool,
-    out: LevelForecast | None,
-    error: str,
-    seconds: float,
-    caught: list[warnings.WarningMessage],
-    info: dict | None = None,
-) -> FoldResult:
-    """One origin's record (shared by the local and the global fold loops)."""
-    arrays = {} if out is None else {"y_hat": out.mean, "y_var": out.var, "y_lo": out.lo, "y_hi": out.hi}
+def fold_result(split: Split, out: Outcome) -> FoldResult:
+    """One origin's record from what the fleet did there."""
+    fc = out.forecast
+    arrays = {} if fc is None else {"y_hat": fc.mean, "y_var": fc.var, "y_lo": fc.lo, "y_hi": fc.hi}
     return FoldResult(
         fold=split.fold,
         origin=split.origin,
-        refit=refit,
-        status="failed" if error else "ok",
-        error=error,
-        seconds=seconds,
-        warnings=_count(caught),
-        info=dict(info or {}),
+        refit=out.refit,
+        status="failed" if out.error else "ok",
+        error=out.error,
+        seconds=out.seconds,
+        warnings=dict(out.warnings),
+        info=dict(out.info),
         **arrays,
     )
-
-
-def _count(caught: list[warnings.WarningMessage]) -> dict[str, int]:
-    return dict(Counter(w.category.__name__ for w in caught))

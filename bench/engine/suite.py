@@ -1,25 +1,36 @@
-"""Execute a run: dataset × series-chunk × model × seed tasks through the fold loop → tables.
+"""Execute a run: dataset × series-chunk × model × seeds tasks through the fold loop → tables.
 
 Pure with respect to its inputs (settings and prepared datasets in, frames out); writing files and
 scoring happen elsewhere (``bench.benchmark``). Every task is independent and seeded, so worker
-processes give the same numbers as one, and results are assembled in task order either way.
+processes give the same numbers as one, and results are assembled in task order either way. A task
+is cached under a key made of everything that decides its numbers (data, settings, seeds, package
+versions, the code of the fold loop and of the model), and checkpoints its fold loop while it runs,
+so a killed run resumes inside a long task.
 """
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, replace
 from functools import partial
 from pathlib import Path
 
 import pandas as pd
-from hydra.utils import get_object
 from tqdm.auto import tqdm
 
 from bench.engine.backends import parallel_map
-from bench.engine.cache import TaskCache, code_fingerprint, data_fingerprint, package_versions, task_key
-from bench.engine.global_runner import backtest_global
+from bench.engine.build import ModelRun, check_protocol, model_capabilities, model_class
+from bench.engine.cache import (
+    Checkpoint,
+    TaskCache,
+    code_fingerprint,
+    data_fingerprint,
+    model_code,
+    package_versions,
+    targets_of,
+    task_key,
+)
+from bench.engine.fleets import Local, Shared
 from bench.engine.prepare import Prepared, pipeline_args
 from bench.engine.records import (
     FOLD_COLUMNS,
@@ -29,146 +40,156 @@ from bench.engine.records import (
     series_frame,
     skipped_frame,
 )
-from bench.engine.runner import FoldResult, backtest
+from bench.engine.runner import FoldResult, LoopState, run_folds
 from bench.errors import ConfigError
-from bench.models.base import Forecaster, SeesProxy
+from bench.models.base import SeesProxy
 from bench.prep.proxy import PROXY, check_affine
 from bench.prep.transforms import build_pipeline
 from bench.settings import ModelSettings, Settings
-from bench.types import Dataset
-
-
-@dataclass(frozen=True)
-class ModelRun:
-    """One model at one seed; ``period_from_data`` models get the dataset's period at build time."""
-
-    settings: ModelSettings
-    seed: int
-
-    @property
-    def name(self) -> str:
-        return self.settings.name
-
-    def make(self, period: int | None, dataset: str = "") -> Callable[[], Forecaster]:
-        m = self.settings
-        kwargs = dict(m.params)
-        if m.seeded:
-            kwargs["seed"] = self.seed
-        cls = get_object(m.target)
-        if m.period_from_data:
-            if not period and not getattr(cls, "period_optional", False):
-                raise ConfigError(
-                    f"model {m.name!r} takes its period from the dataset, but {dataset!r} has "
-                    f"none; set models.{m.name}.period=<int>"
-                )
-            kwargs["period"] = int(period) if period else None
-        return partial(cls, **kwargs)
-
-
-def runs_of(s: Settings) -> list[ModelRun]:
-    """Seeded models once per seed, others once."""
-    return [ModelRun(m, seed) for m in s.models for seed in (s.seeds if m.seeded else s.seeds[:1])]
 
 
 def check_models(s: Settings, prepared: list[Prepared], names: set[str] | None = None) -> None:
-    """Build each model (or those in ``names``) once per dataset, so a bad setting fails before any
-    fit instead of being recorded as a failure at every fold."""
+    """Build each model (or those in ``names``) once per dataset and check its protocol, so a bad
+    setting or a class the fold loop cannot use fails before any fit — not at every fold."""
     for m in s.models:
         if names is not None and m.name not in names:
             continue
+        cls = model_class(m)
         for p in prepared:
+            factory = ModelRun(m, s.seeds[0]).make(p.collection.period, p.name)
             try:
-                model = ModelRun(m, s.seeds[0]).make(p.collection.period, p.name)()
+                model = factory()
             except ConfigError:
                 raise
             except Exception as exc:  # noqa: BLE001 - any constructor error is a settings error
                 raise ConfigError(f"model {m.name!r} cannot be built from its settings: {exc}") from exc
+            check_protocol(m.name, cls, model, model_capabilities(m), p.spec.horizon, p.spec.refit_every > 1)
             if isinstance(model, SeesProxy):
                 chain = build_pipeline(**pipeline_args(p.settings.transform, p.collection.period))
                 check_affine(m.name, p.name, chain.describe(), chain.steps, PROXY in p.collection.frame)
 
 
-def model_runs(s: Settings, prepared: list[Prepared]) -> list[ModelRun]:
-    """Every model run, each model checked against every dataset."""
+def model_runs(s: Settings, prepared: list[Prepared]) -> list[ModelSettings]:
+    """Every model, each checked against every dataset (``validate=true`` stops here)."""
     check_models(s, prepared)
-    return runs_of(s)
+    return list(s.models)
 
 
 @dataclass(frozen=True)
 class Task:
-    """One chunk of a dataset's series for one model at one seed: a picklable unit of work."""
+    """One chunk of a dataset's series for one model at one or more seeds: a picklable unit of work.
+
+    Seeds share a task when the model trains several nets at once (``batchable``), so three seeds
+    cost little more than one; otherwise each seed is its own task.
+    """
 
     prepared: Prepared  # its collection holds only this chunk's series
-    run: ModelRun
+    model: ModelSettings
+    seeds: tuple[int, ...]
     level: float
     on_error: str
+    checkpoint: Path | None = None  # where the task's fold loop saves its state while it runs
 
     @property
     def n_series(self) -> int:
         return len(self.prepared.ids)
 
+    @property
+    def name(self) -> str:
+        return self.model.name
 
-def chunks(p: Prepared, size: int) -> Iterator[Prepared]:
+
+def chunks(p: Prepared, size: int) -> list[Prepared]:
     """The dataset cut into chunks of ``size`` evaluable series (frames sliced, ids in order)."""
     ids = p.ids
     frame = p.collection.frame
+    out = []
     for start in range(0, len(ids), size):
         part = ids[start : start + size]
         sub = frame[frame["unique_id"].isin(part)]
-        yield replace(p, collection=replace(p.collection, frame=sub), skipped={})
+        out.append(replace(p, collection=replace(p.collection, frame=sub), skipped={}))
+    return out
 
 
-def tasks(s: Settings, prepared: list[Prepared], runs: list[ModelRun]) -> list[Task]:
+def batch_size(m: ModelSettings, p: Prepared, seed: int) -> int:
+    """How many members a model trains at once on this dataset (1 unless its class is batchable)."""
+    if not model_capabilities(m).batchable:
+        return 1
+    return max(1, int(getattr(ModelRun(m, seed).make(p.collection.period, p.name)(), "batch_series", 1)))
+
+
+def tasks(s: Settings, prepared: list[Prepared]) -> list[Task]:
     level, on_error = s.scoring.interval_level, s.execution.on_error
     out = []
     for p in prepared:
-        local = list(chunks(p, s.execution.chunk_size))
-        whole = list(chunks(p, max(1, len(p.ids))))  # a global model sees every series at once
-        for run in runs:
-            out += [
-                Task(c, run, level, on_error) for c in (whole if run.settings.scope == "global" else local)
-            ]
+        for m in s.models:
+            caps = model_capabilities(m)
+            seeds = s.seeds if caps.stochastic else s.seeds[:1]
+            if caps.scope == "global":  # a global model sees every series at once
+                out += [Task(c, m, (seed,), level, on_error) for seed in seeds for c in chunks(p, len(p.ids))]
+                continue
+            batch = batch_size(m, p, seeds[0])
+            size = (
+                max(s.execution.chunk_size, -(-batch // len(seeds))) if batch > 1 else s.execution.chunk_size
+            )
+            groups = [tuple(seeds)] if batch > 1 else [(seed,) for seed in seeds]
+            out += [Task(c, m, g, level, on_error) for g in groups for c in chunks(p, size)]
     return out
 
 
 def run_task(task: Task) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Every series of the chunk through the fold loop: (forecasts, folds) frames."""
-    p, run = task.prepared, task.run
+    """Every series of the chunk through the fold loop: (forecasts, folds) frames.
+
+    Members are series × seeds. A global model runs every series in one loop per seed; a local one
+    runs each member alone, or ``batch_series`` members side by side when its class trains several
+    at once. Finished groups and the running loop's state go to the task's checkpoint, so a rerun
+    after a kill continues from the last scheduled refit with identical results.
+    """
+    p, m = task.prepared, task.model
     coll = p.collection
-    make_model = run.make(coll.period, p.name)
-    make_pipe = partial(build_pipeline, **pipeline_args(p.settings.transform, coll.period))
     series = list(coll.series(p.ids))
-    if run.settings.scope == "global":
-        ys = [ds.y.to_numpy() for ds in series]
-        per_series = backtest_global(
-            ys, [p.splits(len(y)) for y in ys], make_model, make_pipe, horizon=p.spec.horizon,
-            refit_every=p.spec.refit_every, level=task.level, on_error=task.on_error,
-            warm_start=p.settings.split.warm_start,
-        )  # fmt: skip
+    ys = [ds.y.to_numpy() for ds in series]
+    proxies = [None if ds.proxy is None else ds.proxy.to_numpy(dtype=float) for ds in series]
+    splits = [p.splits(len(y)) for y in ys]
+    make_pipe = partial(build_pipeline, **pipeline_args(p.settings.transform, coll.period))
+    makers = {seed: ModelRun(m, seed).make(coll.period, p.name) for seed in task.seeds}
+    warm = p.settings.split.warm_start
+    members = [(k, seed) for k in range(len(series)) for seed in task.seeds]
+    if model_capabilities(m).scope == "global":
+        groups = [[(k, seed) for k in range(len(series))] for seed in task.seeds]
     else:
-        per_series = [local_backtest(ds, p, make_model, make_pipe, task) for ds in series]
-    pairs = list(zip(series, per_series, strict=True))
-    fcs = [forecast_frame(ds, run.name, run.seed, r, p.spec.horizon) for ds, r in pairs]
-    folds = [fold_frame(ds, run.name, run.seed, r) for ds, r in pairs]
+        size = batch_size(m, p, task.seeds[0])
+        groups = [members[i : i + size] for i in range(0, len(members), size)]
+    ckpt = Checkpoint(task.checkpoint)
+    saved = ckpt.load() or {"done": {}, "group": None, "loop": None}
+    done: dict[int, list[list[FoldResult]]] = saved["done"]
+    for g, group in enumerate(groups):
+        if g in done:
+            continue
+        ks = sorted({k for k, _ in group})
+        if model_capabilities(m).scope == "global":
+            fleet = Shared(makers[group[0][1]], len(ks), warm)
+        else:
+            fleet = Local([makers[seed] for _, seed in group], [ks.index(k) for k, _ in group], warm)
+        resume: LoopState | None = saved["loop"] if saved["group"] == g else None
+
+        def save(state: LoopState, g: int = g) -> None:
+            ckpt.save({"done": done, "group": g, "loop": state})
+
+        done[g] = run_folds(
+            [ys[k] for k in ks], [splits[k] for k in ks], fleet, make_pipe, p.spec.horizon,
+            refit_every=p.spec.refit_every, level=task.level, on_error=task.on_error,
+            checkpoint=save if task.checkpoint else None, resume=resume,
+            proxies=[proxies[k] for k in ks],
+        )  # fmt: skip
+        ckpt.save({"done": done, "group": None, "loop": None})
+    results = {member: r for g, group in enumerate(groups) for member, r in zip(group, done[g], strict=True)}
+    fcs, folds = [], []
+    for k, seed in members:
+        ds, r = series[k], results[(k, seed)]
+        fcs.append(forecast_frame(ds, m.name, seed, r, p.spec.horizon))
+        folds.append(fold_frame(ds, m.name, seed, r))
     return _concat(fcs, FORECAST_COLUMNS), _concat(folds, FOLD_COLUMNS)
-
-
-def local_backtest(
-    ds: Dataset, p: Prepared, make_model: Callable, make_pipe: Callable, task: Task
-) -> list[FoldResult]:
-    """One series through the fold loop with its own model (and the series' variance proxy)."""
-    return backtest(
-        ds.y.to_numpy(),
-        p.splits(len(ds.y)),
-        make_model,
-        make_pipe,
-        horizon=p.spec.horizon,
-        refit_every=p.spec.refit_every,
-        level=task.level,
-        on_error=task.on_error,
-        warm_start=p.settings.split.warm_start,
-        proxy=None if ds.proxy is None else ds.proxy.to_numpy(dtype=float),
-    )
 
 
 def _concat(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
@@ -183,12 +204,14 @@ def _concat(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
 
 def task_parts(task: Task) -> dict:
     """Everything that decides a task's numbers (its cache key): data, split, transform, model,
-    seed, interval level and the code and package versions — never n_jobs, backend or paths."""
-    p, m = task.prepared, task.run.settings
+    seeds, interval level, package versions, the code of the fold loop and of the model (its
+    ``_target_`` modules and what they import from their own package) — never n_jobs or paths."""
+    p, m = task.prepared, task.model
     f = p.collection.frame
     index = pd.MultiIndex.from_frame(f[["unique_id", "ds"]])
+    stochastic = model_capabilities(m).stochastic
     return {
-        "schema": 1,
+        "schema": 2,
         "data": data_fingerprint(f["y"].to_numpy(dtype=float), index),
         # The proxy is stored with the forecasts and read by HAR / LSTM-RV: part of the data.
         "proxy": data_fingerprint(f[PROXY].to_numpy(dtype=float)) if PROXY in f else None,
@@ -197,11 +220,12 @@ def task_parts(task: Task) -> dict:
         "transform": asdict(p.settings.transform),
         "min_train": p.min_train,
         "model": {"target": m.target, "params": {k: v for k, v in m.params.items() if k != "seed"}},
-        "seed": task.run.seed if m.seeded else None,
+        "seeds": list(task.seeds) if stochastic else None,
         "level": task.level,
         "on_error": task.on_error,
         "versions": package_versions(),
         "code": code_fingerprint(),
+        "model_code": model_code([m.target, *targets_of(m.params)]),
     }
 
 
@@ -209,33 +233,40 @@ def execute(s: Settings, prepared: list[Prepared]) -> tuple[dict[str, pd.DataFra
     """Run every task not already in the cache; the tables ``forecasts``, ``folds`` (skipped
     series included) and ``series``, and what the cache did.
 
-    Each finished task is stored as it arrives, so an interrupted run loses only unfinished tasks.
-    A bad model setting still fails before any fit (``check_models``).
+    Each finished task is stored as it arrives, and a running one checkpoints its fold loop, so an
+    interrupted run loses little. A bad model setting still fails before any fit (``check_models``).
     """
-    runs = runs_of(s)
-    todo = tasks(s, prepared, runs)
     ex = s.execution
     cache = TaskCache(Path(ex.cache_dir), enabled=ex.cache)
+    todo = tasks(s, prepared)
     keys = [task_key(task_parts(t)) if ex.cache else None for t in todo]
+    todo = [
+        replace(t, checkpoint=cache.checkpoint_path(k)) if k else t for t, k in zip(todo, keys, strict=True)
+    ]
     done = {i: r for i, k in enumerate(keys) if k is not None and (r := cache.get(k)) is not None}
     missing = [i for i in range(len(todo)) if i not in done]
     # A cached task was checked when it was computed (same key, same settings): build only the rest.
-    check_models(s, prepared, {todo[i].run.name for i in missing})
-    with tqdm(total=sum(t.n_series for t in todo), desc="series", unit="series", disable=None) as bar:
-        bar.update(sum(todo[i].n_series for i in done))
+    check_models(s, prepared, {todo[i].name for i in missing})
+    with tqdm(
+        total=sum(t.n_series * len(t.seeds) for t in todo), desc="series", unit="series", disable=None
+    ) as bar:
+        bar.update(sum(todo[i].n_series * len(todo[i].seeds) for i in done))
         results = parallel_map(run_task, [todo[i] for i in missing], ex.n_jobs, ex.backend, ex.ray_address)
         for i, result in zip(missing, results, strict=True):
             task = todo[i]
-            bar.set_postfix_str(f"{task.prepared.name} × {task.run.name} (seed {task.run.seed})")
-            bar.update(task.n_series)
+            bar.set_postfix_str(f"{task.prepared.name} × {task.name}")
+            bar.update(task.n_series * len(task.seeds))
             if keys[i] is not None and cache.put(keys[i], result):
                 result = cache.get(keys[i], count=False) or result  # another job may have stored it first
+            cache.drop_checkpoint(keys[i])
             done[i] = result
     fcs = [done[i][0] for i in range(len(todo))]
     folds = [done[i][1] for i in range(len(todo))]
     for p in prepared:
         if p.skipped:
-            folds += [skipped_frame(p.name, p.skipped, r.name, r.seed) for r in runs]
+            for m in s.models:
+                seeds = s.seeds if model_capabilities(m).stochastic else s.seeds[:1]
+                folds += [skipped_frame(p.name, p.skipped, m.name, seed) for seed in seeds]
     tables = {
         "forecasts": _concat(fcs, FORECAST_COLUMNS),
         "folds": _concat(folds, FOLD_COLUMNS),

@@ -24,7 +24,7 @@ from statsmodels.tsa.arima.model import ARIMAResults
 
 from bench.models.arima_mle import Estimate, estimate, sm_model
 from bench.models.arima_search import Bounds, Scored, Spec, admissible, aicc, css, css_residuals, stepwise
-from bench.models.base import ModelError
+from bench.models.base import ModelError, NeedsPeriod
 from bench.models.kalman import KalmanState
 from bench.types import Forecast
 
@@ -82,7 +82,7 @@ class ARIMA:
 
     levels: ClassVar[bool] = False
     # ``period: null`` on a dataset without a period means "non-seasonal", not an error (for the suite).
-    period_optional: ClassVar[bool] = True
+    needs_period: ClassVar[NeedsPeriod] = "optional"  # null: the dataset's period; None/<=1: non-seasonal
 
     def __init__(
         self,

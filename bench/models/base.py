@@ -78,6 +78,8 @@ class ModelBase:
     - ``stochastic``: trained once per entry of ``seeds``; the constructor takes ``seed``.
     - ``needs_period``: ``optional`` / ``required`` → the constructor takes ``period``, filled with
       the dataset's period when the config leaves it null (``required`` refuses a dataset without one).
+    - ``batchable``: the class trains several instances at once (``fit_batch(models, zs)``, one
+      error or None per model), ``batch_series`` of them at a time (an instance attribute).
     - ``min_length``: fewest points of the series the model is given (transformed unless ``levels``)
       that it can be fitted on; a series shorter than that at the first origin is skipped for it.
     """
@@ -86,6 +88,7 @@ class ModelBase:
     scope: ClassVar[Scope] = "local"
     stochastic: ClassVar[bool] = False
     needs_period: ClassVar[NeedsPeriod] = "no"
+    batchable: ClassVar[bool] = False
     min_length: int = 3
 
 
@@ -97,6 +100,7 @@ class Capabilities:
     scope: Scope
     stochastic: bool
     needs_period: NeedsPeriod
+    batchable: bool = False
 
 
 def capabilities(cls: type) -> Capabilities:
@@ -106,6 +110,7 @@ def capabilities(cls: type) -> Capabilities:
         scope=getattr(cls, "scope", ModelBase.scope),
         stochastic=bool(getattr(cls, "stochastic", ModelBase.stochastic)),
         needs_period=getattr(cls, "needs_period", ModelBase.needs_period),
+        batchable=bool(getattr(cls, "batchable", ModelBase.batchable)),
     )
 
 

@@ -12,7 +12,7 @@ from statsmodels.tools._decorators import cache_readonly
 from statsmodels.tsa.exponential_smoothing.ets import ETSModel, ETSResults, ETSResultsWrapper
 
 from bench.models import ets_mle
-from bench.models.base import ModelError, as_series
+from bench.models.base import ModelError, NeedsPeriod, as_series
 from bench.prep.seasonality import indices_at, is_seasonal, multiplicative_indices
 from bench.types import Forecast
 
@@ -118,7 +118,7 @@ class ETS:
     """
 
     levels: ClassVar[bool] = True
-    period_optional: ClassVar[bool] = True  # period None (a dataset without one): non-seasonal
+    needs_period: ClassVar[NeedsPeriod] = "optional"  # None (a dataset without one): non-seasonal
 
     def __init__(
         self, period: int | None = 1, error: str = AUTO, trend: str | None = AUTO, damped: bool | str = AUTO,

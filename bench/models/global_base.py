@@ -1,7 +1,7 @@
 """The interface of a global model: one set of parameters fitted on every series of a collection.
 
 Kept beside :mod:`bench.models.base` (the local ``Forecaster``): the global fold loop in
-:mod:`bench.engine.global_runner` is the only caller. Each series is transformed by its own
+:mod:`bench.engine.fleets` (``Shared``) is the only caller. Each series is transformed by its own
 pipeline first, so the model sees series on comparable scales.
 """
 
@@ -19,7 +19,7 @@ from bench.types import Forecast
 class GlobalForecaster(Protocol):
     """fit on a list of series → predict one forecast per series, plus update between refits.
 
-    ``scope`` is ``"global"``: the suite sends such models to ``backtest_global``. ``check`` lets
+    ``scope`` is ``"global"``: the fold loop shares one such model over every series. ``check`` lets
     the runner drop a series that cannot be used at a fold (too short) before the shared fit, so
     that series fails alone.
     """

@@ -3,8 +3,9 @@
 The same :class:`~bench.models.recurrent.RecurrentNet`, settings and training loop as the local
 nets, so local vs global compares the pooling of series and nothing else. Each series contributes
 its one-step windows; validation is the chronological tail (``val_frac``) of *each* series' windows,
-so no series' late data trains the net while another's is used to stop it. ``make`` maps the
-``scope`` key of the rnn/gru/lstm configs to the local or the global class.
+so no series' late data trains the net while another's is used to stop it. The configs
+``rnn_global``, ``gru_global`` and ``lstm_global`` build :class:`GlobalRNN`, :class:`GlobalGRU` and
+:class:`GlobalLSTM`; ``rnn``, ``gru`` and ``lstm`` are the local nets.
 """
 
 from __future__ import annotations
@@ -16,12 +17,9 @@ import numpy as np
 
 from bench.models import torch_loop
 from bench.models.base import ModelError, as_series, require_length
-from bench.models.recurrent import GRU, LSTM, RNN, Cell, Recurrent, RecurrentSpec
+from bench.models.recurrent import RecurrentSpec
 from bench.prep.windowing import make_windows
 from bench.types import Forecast
-
-SCOPES = ("local", "global")
-_LOCAL: dict[str, type[Recurrent]] = {"rnn": RNN, "gru": GRU, "lstm": LSTM}
 
 
 class GlobalRecurrent(RecurrentSpec):
@@ -89,10 +87,22 @@ class GlobalRecurrent(RecurrentSpec):
         return [Forecast(mean=row) for row in out]
 
 
-def make(cell: Cell = "lstm", scope: str = "local", **kwargs: Any) -> Recurrent | GlobalRecurrent:
-    """The rnn/gru/lstm configs' target: ``scope: local`` → RNN/GRU/LSTM, ``global`` → GlobalRecurrent."""
-    if scope not in SCOPES:
-        raise ValueError(f"scope must be one of {list(SCOPES)}, got {scope!r}")
-    if cell not in _LOCAL:
-        raise ValueError(f"cell must be one of {sorted(_LOCAL)}, got {cell!r}")
-    return _LOCAL[cell](**kwargs) if scope == "local" else GlobalRecurrent(cell=cell, **kwargs)
+class GlobalRNN(GlobalRecurrent):
+    """One Elman RNN (tanh) over every series of a collection."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(cell="rnn", **kwargs)
+
+
+class GlobalGRU(GlobalRecurrent):
+    """One GRU over every series of a collection."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(cell="gru", **kwargs)
+
+
+class GlobalLSTM(GlobalRecurrent):
+    """One LSTM over every series of a collection."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(cell="lstm", **kwargs)

@@ -6,7 +6,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from bench.models.base import ModelError, as_series
+from bench.models.base import ModelError, NeedsPeriod, as_series
 from bench.prep.seasonality import indices_at, is_seasonal, multiplicative_indices
 from bench.types import Forecast
 
@@ -25,7 +25,7 @@ class Naive2:
     """
 
     levels: ClassVar[bool] = True
-    period_optional: ClassVar[bool] = True  # period None (a dataset without one): non-seasonal
+    needs_period: ClassVar[NeedsPeriod] = "optional"  # None (a dataset without one): non-seasonal
 
     def __init__(self, period: int | None = 12) -> None:
         period = 1 if period is None else period

@@ -73,9 +73,13 @@ class RecurrentSpec:
     epochs (optimizer and lr schedule rebuilt, same early stopping; null: train from scratch at
     every refit). ``device``: ``auto`` picks CUDA when available.
 
+    Trained once per seed (``stochastic``): the suite passes each entry of ``seeds`` as ``seed``.
+
     Deviation from Keras-based protocols (e.g. Makridakis et al. 2018): torch's gates are always
     sigmoid, so Keras' ``recurrent_activation`` (``hard_sigmoid`` in Keras 2.0–2.2) has no equivalent.
     """
+
+    stochastic: ClassVar[bool] = True
 
     def __init__(
         self,

@@ -6,6 +6,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from bench.models.base import NeedsPeriod
 from bench.types import Forecast
 
 
@@ -18,6 +19,7 @@ class SeasonalNaive:
     """
 
     levels: ClassVar[bool] = True
+    needs_period: ClassVar[NeedsPeriod] = "required"  # null: the dataset's period (it must have one)
 
     def __init__(self, period: int = 12) -> None:
         if int(period) < 1:

@@ -8,7 +8,7 @@ import numpy as np
 from statsmodels.tsa.forecasting.theta import ThetaModel, ThetaModelResults
 from statsmodels.tsa.holtwinters import ExponentialSmoothing
 
-from bench.models.base import ModelError, as_series
+from bench.models.base import ModelError, NeedsPeriod, as_series
 from bench.prep.seasonality import indices_at
 from bench.types import Forecast
 
@@ -28,7 +28,7 @@ class Theta:
     """
 
     levels: ClassVar[bool] = True
-    period_optional: ClassVar[bool] = True  # period None (a dataset without one): non-seasonal
+    needs_period: ClassVar[NeedsPeriod] = "optional"  # None (a dataset without one): non-seasonal
 
     def __init__(self, period: int | None = 1, theta: float = 2.0, deseasonalize: bool = True) -> None:
         period = 1 if period is None else period

@@ -22,9 +22,10 @@ import pandas as pd
 from omegaconf import DictConfig
 
 from bench.config import load_settings
+from bench.engine.build import ModelRun
 from bench.engine.prepare import pipeline_args, prepare
 from bench.engine.runner import backtest
-from bench.engine.suite import ModelRun, model_runs
+from bench.engine.suite import model_runs
 from bench.models.base import Forecaster
 from bench.models.naive import Naive
 from bench.prep.splits import SplitSpec
@@ -104,7 +105,7 @@ def setup(models: Sequence[str], folds: int, extra: Sequence[str]) -> tuple[Prep
         pipeline_args(prep.settings.transform, period),
         period,
     )
-    return p, {r.name: r for r in model_runs(s, [prep])}
+    return p, {m.name: ModelRun(m, s.seeds[0]) for m in model_runs(s, [prep])}
 
 
 def applicable(overrides: Sequence[str], models: Sequence[str]) -> list[str]:

@@ -135,8 +135,3 @@ def check_affine(model: str, dataset: str, describe: str, steps: Sequence[object
             f"maps onto the transformed scale, but dataset {dataset!r} uses {describe}; set "
             "transform.diff=0 and transform.log=false (transform.scale may stay) for returns"
         )
-
-
-def proxy_history(proxy: np.ndarray, train: slice, steps: Sequence[object]) -> np.ndarray:
-    """The proxy of the training part (up to and including the origin) on the transformed scale."""
-    return np.asarray(proxy, dtype=float)[train] * variance_factor(steps)

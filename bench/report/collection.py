@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -36,19 +38,23 @@ def collection_report(
     agg: pd.DataFrame,
     data: dict[str, pd.DataFrame],
     s: Settings,
+    caps: Mapping[str, Mapping[str, Any]],
     colours: dict[str, str],
     plot_dir: Path,
     report_dir: Path,
 ) -> list[str]:
     """Aggregate table, CD diagram, ratio spread, then overlay + lag scan of the chosen series only."""
     sc = s.scoring
-    nets = tuple(m.name for m in s.models if m.seeded) or NETS
+    nets = tuple(m.name for m in s.models if caps.get(m.name, {}).get("stochastic")) or NETS
     lines = across_series_section(
         name, per_series, agg, plot_dir, report_dir, baseline=sc.baseline, reference=sc.reference,
         alpha=sc.alpha, nets=nets, colours=colours,
     )  # fmt: skip
     folds = data["folds"]
-    lines += [time_per_series(folds, {m.name for m in s.models if m.scope == "global"}), ""]
+    lines += [
+        time_per_series(folds, {m.name for m in s.models if caps.get(m.name, {}).get("scope") == "global"}),
+        "",
+    ]
     skipped = folds[folds["status"] == "skipped"].drop_duplicates("unique_id")
     if len(skipped):
         lines += [f"- {len(skipped)} series too short to evaluate (listed in `folds.parquet`), e.g. "

@@ -34,7 +34,8 @@ def render(run_dir: Path) -> Path:
         lines += dataset_intro(name, meta)
         if meta.get("n_series", 1) > 1:
             per = by_series[by_series["dataset"] == name]
-            lines += collection_report(name, meta, per, m, data, st, colours, plot_dir, run_dir)
+            caps = info.get("models", {})
+            lines += collection_report(name, meta, per, m, data, st, caps, colours, plot_dir, run_dir)
         else:
             level, shift = st.scoring.interval_level, st.scoring.max_shift
             lines += series_section(name, meta, m, data, colours, plot_dir, run_dir, level, shift)

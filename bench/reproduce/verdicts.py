@@ -98,7 +98,7 @@ def m3_makridakis(o: Outcome) -> SummaryRow:
 def m3_monash(o: Outcome) -> SummaryRow:
     cfg = "m3_monash"
     best, b_v = _best(o, cfg, STATS, "mase")
-    net = o.value(cfg, "lstm", "mase")
+    net = o.value(cfg, "lstm_global", "mase")
     ahead = math.isfinite(net) and math.isfinite(b_v) and b_v < net
     verdict = (
         f"{'The statistical methods lead' if ahead else 'The statistical methods do not lead'}: best MASE "
