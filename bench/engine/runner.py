@@ -83,18 +83,20 @@ def run_folds(
         raise ValueError(f"every series needs the same number of folds, got {sorted(n_folds)}")
     state = resume or LoopState(0, fleet, [[] for _ in fleet.series])
     ctx = FoldContext(make_pipeline, horizon, refit_every, level, on_error)
+    if proxies is not None and all(p is None for p in proxies):
+        proxies = None  # no returns series here: the fleets are called as without proxies
     for i in range(state.fold, n_folds.pop() if n_folds else 0):
         if checkpoint is not None and i > 0 and i % refit_every == 0:
             state.fold = i
             checkpoint(state)
         fold = [s[i] for s in splits]
         trains = [y[s.train] for y, s in zip(ys, fold, strict=True)]
-        seen = (
-            None
-            if proxies is None
-            else [p if p is None else p[s.train] for p, s in zip(proxies, fold, strict=True)]
-        )
-        for k, out in enumerate(state.fleet.step(i, trains, ctx, seen)):
+        if proxies is None:
+            outs = state.fleet.step(i, trains, ctx)
+        else:
+            seen = [p if p is None else p[s.train] for p, s in zip(proxies, fold, strict=True)]
+            outs = state.fleet.step(i, trains, ctx, proxies=seen)
+        for k, out in enumerate(outs):
             state.results[k].append(fold_result(fold[state.fleet.series[k]], out))
     return state.results
 
