@@ -26,9 +26,12 @@ def main(cfg: DictConfig) -> None:
     from bench.config import load_settings
     from bench.store import point_latest
 
-    out_dir = Path(HydraConfig.get().runtime.output_dir)
+    hc = HydraConfig.get()
+    out_dir = Path(hc.runtime.output_dir)
+    overrides = [*hc.overrides.hydra, *hc.overrides.task]  # hydra.searchpath finds a user's baseline
+    config_dir = next((s.path for s in hc.runtime.config_sources if s.provider == "command-line"), None)
     try:
-        report = benchmark(load_settings(cfg), out_dir)
+        report = benchmark(load_settings(cfg, overrides, config_dir), out_dir)
     except KeyboardInterrupt:
         # Finished tasks are already in the cache (each stored atomically as it arrives); a run dir
         # without its report would look like a result, so none is kept. A rerun resumes.
@@ -62,14 +65,10 @@ def main(cfg: DictConfig) -> None:
 
 
 def cli() -> None:
-    """Check the names of chosen configs before Hydra composes them, then run."""
-    from bench.config import bad_override, unknown_choice, unknown_key
+    """Compose the command line once (Hydra's Compose API) and reword what Hydra would refuse, then run."""
+    from bench.config import check_command_line
 
-    args = sys.argv[1:]
-    multirun = any(a in ("-m", "--multirun") for a in args)
-    problem = bad_override(args, multirun) or unknown_choice(args)
-    if not multirun:  # a sweep's keys are checked once Hydra has expanded its values
-        problem = problem or unknown_key(args)
+    problem = check_command_line(sys.argv[1:])
     if problem:
         print(f"lagbench: {problem}", file=sys.stderr)
         sys.exit(2)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -34,12 +34,14 @@ class Forecast:
 
     ``var`` is the per-step predictive variance of the transformed series; ``paths`` (n_paths × h)
     are optional simulated future paths, which let the pipeline map multi-step intervals through
-    differencing and logs exactly.
+    differencing and logs exactly. ``df`` (per step, > 2, needs ``var``) makes the predictive a
+    Student-t with that variance instead of a Gaussian, so its intervals, CRPS and NLL use t tails.
     """
 
     mean: np.ndarray
     var: np.ndarray | None = None
     paths: np.ndarray | None = None
+    df: np.ndarray | None = None
     info: Mapping[str, Any] = field(default_factory=dict)  # what the fit chose (orders, components …)
 
 
@@ -106,3 +108,34 @@ class Collection:
         if ds.ohlc is not None:  # price columns ride along for the range-based variance proxies
             frame = frame.assign(**{c: ds.ohlc[c].to_numpy(dtype="float64") for c in ("open", "high", "low")})
         return cls(ds.name, frame, ds.period, ds.freq, ds.source, ds.notes, ds.returns)
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """What one dataset of a run held and how it was cut (``run.json``'s ``datasets``, fev-style
+    provenance): written with ``dataclasses.asdict``, read back by the report with :meth:`from_dict`."""
+
+    n: int  # observations: the series' own, or the collection's in all
+    n_series: int
+    n_evaluated: int
+    n_skipped: int  # too short for the splits
+    min_length: int
+    max_length: int
+    start: str
+    end: str
+    period: int | None
+    freq: str | None
+    source: str
+    returns: bool
+    notes: tuple[str, ...]
+    pipeline: str  # the shared transform's steps, e.g. "diff → scale(standard)"
+    folds: int  # origins per series
+    horizon: int
+    first_cutoff: str  # of the first series
+    last_cutoff: str
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> DatasetInfo:
+        """Inverse of ``asdict`` (keys of older ``run.json`` files beyond these fields are ignored)."""
+        values = {f.name: d[f.name] for f in fields(cls)}
+        return cls(**{**values, "notes": tuple(values["notes"])})

@@ -36,30 +36,30 @@ def ar1_diff() -> np.ndarray:
     return 100 + np.cumsum(d)
 
 
-def compose(overrides: list[str] | None = None):
+TEST_DEFAULTS = ["n_jobs=1", "cache=false"]
+
+
+def compose(overrides: list[str] | None = None, config_dir: Path | None = None):
     """The project's Hydra config composed as the CLI would (no run dir, no side effects)."""
-    from hydra import compose as hydra_compose
-    from hydra import initialize_config_dir
+    from bench.config import compose as compose_config
 
-    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
-        # One process in tests unless a test asks for more (worker start-up costs seconds).
-        # No task cache unless a test asks for one: a cache hit would make every rerun "identical".
-        return hydra_compose(config_name="config", overrides=["n_jobs=1", "cache=false", *(overrides or [])])
+    # One process in tests unless a test asks for more (worker start-up costs seconds).
+    # No task cache unless a test asks for one: a cache hit would make every rerun "identical".
+    return compose_config([*TEST_DEFAULTS, *(overrides or [])], config_dir)
 
 
-def settings(overrides: list[str] | None = None):
-    """Typed settings as the CLI parses them (baseline added when absent)."""
-    from bench.config import load_settings
+def settings(overrides: list[str] | None = None, config_dir: Path | None = None):
+    """Typed settings as the CLI parses them (baseline added when absent; typed overrides win)."""
+    from bench.config import settings_of
 
-    return load_settings(compose(overrides))
+    return settings_of([*TEST_DEFAULTS, *(overrides or [])], config_dir)
 
 
-def run_suite(cfg, out_dir: Path) -> dict:
+def run_suite(overrides: list[str], out_dir: Path) -> dict:
     """Every table of a run (frames and metrics) written into ``out_dir``, without the report."""
     from bench.benchmark import run_tables
-    from bench.config import load_settings
 
-    return run_tables(load_settings(cfg), out_dir)
+    return run_tables(settings(overrides), out_dir)
 
 
 def model_names() -> list[str]:

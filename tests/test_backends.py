@@ -22,12 +22,13 @@ def series(seed: int) -> np.ndarray:
 def task(make_model) -> partial:
     """One dataset × model over 6 origins: the same picklable unit of work the suite runs."""
     from bench.engine.runner import backtest
-    from bench.prep.splits import SplitSpec, rolling_origin
+    from bench.prep.splits import rolling_origin
     from bench.prep.transforms import build_pipeline
+    from bench.settings import SplitSettings
 
     return partial(
         backtest,
-        splits=list(rolling_origin(80, SplitSpec(folds=6), min_train=30)),
+        splits=list(rolling_origin(80, SplitSettings(folds=6), min_train=30)),
         make_model=make_model,
         make_pipeline=partial(build_pipeline, diff=1, scale="standard"),
         horizon=1,

@@ -73,15 +73,20 @@ def test_log_refuses_non_positive_data():
         build_pipeline(diff=1, log=True).fit(np.array([1.0, 2.0, 0.0, 3.0]))
 
 
+# Settings that need the dataset (its period) fail when the chain is built for it; the values
+# themselves are checked once, by the parser.
 BAD = [
-    dict(diff=3),
     dict(scale="zscore"),
     dict(seasonal_diff=1, period=None),
-    dict(diff="yes"),
-    dict(seasonal_diff=2, period=12),
-    dict(boxcox="ols"),
     dict(deseasonalize=True, period=None),
     dict(seasonal_diff="auto", period=1),
+]
+BAD_VALUES = [
+    dict(diff=3),
+    dict(diff="yes"),
+    dict(seasonal_diff=2),
+    dict(boxcox="ols"),
+    dict(log=True, boxcox="mle"),
 ]
 
 
@@ -89,6 +94,14 @@ BAD = [
 def test_impossible_transform_settings_are_config_errors(opts):
     with pytest.raises(ConfigError):
         build_pipeline(**opts).fit(_series())
+
+
+@pytest.mark.parametrize("opts", BAD_VALUES)
+def test_impossible_transform_values_are_refused_by_the_parser_naming_the_key(opts):
+    from bench.parse import parse_transform
+
+    with pytest.raises(ConfigError, match=f"transform.{next(iter(opts))}"):
+        parse_transform(opts)
 
 
 @pytest.mark.parametrize("kind", ["standard", "minmax", "robust"])

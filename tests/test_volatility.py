@@ -13,12 +13,12 @@ from bench.models.garch import ARIMAGARCH
 from bench.models.lstm_rv import LSTMRV
 from bench.models.volatility import EWMA, HAR, RollingVariance, har_design
 from bench.prep.proxy import garman_klass
-from bench.prep.splits import SplitSpec, rolling_origin
+from bench.prep.splits import rolling_origin
 from bench.prep.transforms import build_pipeline
 from bench.scoring import volatility as vol
-from bench.settings import ScoringSettings
+from bench.settings import ScoringSettings, SplitSettings
 
-from conftest import compose, run_suite, settings
+from conftest import run_suite, settings
 
 TINY_LSTM = {"window": 10, "hidden_size": 4, "epochs": 2, "batch_size": 64, "calibrate": 60}
 
@@ -104,7 +104,9 @@ PROXY_MODELS = {"har": lambda: HAR(), "lstm_rv": lambda: LSTMRV(seed=1, **TINY_L
 
 
 def proxy_backtest(make, r, proxy, scale="standard", refit_every=3):
-    splits = list(rolling_origin(len(r), SplitSpec(folds=8, horizon=2, step=5, refit_every=refit_every), 300))
+    splits = list(
+        rolling_origin(len(r), SplitSettings(folds=8, horizon=2, step=5, refit_every=refit_every), 300)
+    )
     res = backtest(r, splits, make, lambda: build_pipeline(diff=0, scale=scale), 2,
                    refit_every=refit_every, on_error="raise", proxy=proxy)  # fmt: skip
     return splits, res
@@ -214,10 +216,10 @@ CSV = ["datasets=[csv]", "datasets.csv.value_col=Close", "datasets.csv.open_col=
 
 def test_a_returns_run_stores_the_proxy_and_scores_variance_forecasts_against_it(tmp_path):
     path = write_ohlc(tmp_path)
-    cfg = compose(
-        [*CSV, f"datasets.csv.path={path}", "models=[ewma,arima_garch,har]", "variance_proxy=garman_klass"]
+    models = "models=[ewma,arima_garch,har]"
+    tables = run_suite(
+        [*CSV, f"datasets.csv.path={path}", models, "variance_proxy=garman_klass"], tmp_path / "run"
     )
-    tables = run_suite(cfg, tmp_path / "run")
     fc = tables["forecasts"]
     assert fc["y_proxy"].notna().all() and fc.loc[fc["model"] != "naive", "y_var"].notna().all()
     assert tables["series"]["y_proxy"].notna().all()

@@ -60,6 +60,31 @@ def random_walk(n: int = 500, sigma: float = 1.0, start: float = 100.0, seed: in
     return _dataset("random_walk", y, seed, f"random walk, ε ~ N(0, {sigma:g}²), y_0 = {start:g}")
 
 
+def random_walks(n_series: int = 60, n: int = 300, sigma: float = 1.0, seed: int = 0) -> Collection:
+    """``n_series`` independent Gaussian random walks of ``n`` points: a collection where nothing can
+    beat persistence, so any share of series where a model "beats naive" is the tests' false alarms."""
+    if n_series < 1:
+        raise ConfigError(f"random_walks needs n_series >= 1, not {n_series}")
+    n = _check_n(n)
+    rng = np.random.default_rng(seed)
+    steps = rng.normal(0, sigma, (int(n_series), n - 1))
+    parts = [
+        pd.DataFrame(
+            {
+                "unique_id": f"RW{i:03d}",
+                "ds": np.arange(n),
+                "y": 100.0 + np.concatenate([[0.0], np.cumsum(s)]),
+            }
+        )
+        for i, s in enumerate(steps)
+    ]
+    return Collection(
+        name="random_walks", frame=pd.concat(parts, ignore_index=True),
+        source=f"synthetic collection of {n_series} random walks, bench.data.synthetic, seed {seed}",
+        notes=(f"known truth: random walks, ε ~ N(0, {sigma:g}²): persistence is optimal on every series",),
+    )  # fmt: skip
+
+
 def ar1_path(n: int, phi: float, sigma: float, rng: np.random.Generator) -> np.ndarray:
     """A stationary zero-mean AR(1) path, started from its stationary distribution (no burn-in)."""
     if not -1 < phi < 1:

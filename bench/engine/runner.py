@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bench.engine.fleets import Fleet, FoldContext, Outcome, fleet_of
+from bench.engine.predictive import Predictive
 from bench.prep.transforms import Chain
 from bench.types import Split
 
@@ -38,6 +39,7 @@ class FoldResult:
     y_lo: np.ndarray | None = None
     y_hi: np.ndarray | None = None
     info: dict = field(default_factory=dict)  # what the fit chose: transform orders, model spec
+    dist: Predictive | None = None  # Student-t df or an ensemble: what the CRPS needs at record time
 
 
 @dataclass
@@ -141,7 +143,11 @@ def backtest(
 def fold_result(split: Split, out: Outcome) -> FoldResult:
     """One origin's record from what the fleet did there."""
     fc = out.forecast
-    arrays = {} if fc is None else {"y_hat": fc.mean, "y_var": fc.var, "y_lo": fc.lo, "y_hi": fc.hi}
+    arrays = (
+        {}
+        if fc is None
+        else {"y_hat": fc.mean, "y_var": fc.var, "y_lo": fc.lo, "y_hi": fc.hi, "dist": fc.dist}
+    )
     return FoldResult(
         fold=split.fold,
         origin=split.origin,

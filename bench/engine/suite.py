@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import asdict, dataclass, replace
-from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -31,7 +30,7 @@ from bench.engine.cache import (
     task_key,
 )
 from bench.engine.fleets import Local, Shared
-from bench.engine.prepare import Prepared, pipeline_args
+from bench.engine.prepare import Prepared
 from bench.engine.records import (
     FOLD_COLUMNS,
     FORECAST_COLUMNS,
@@ -44,7 +43,6 @@ from bench.engine.runner import FoldResult, LoopState, run_folds
 from bench.errors import ConfigError
 from bench.models.base import SeesProxy
 from bench.prep.proxy import PROXY, check_affine
-from bench.prep.transforms import build_pipeline
 from bench.settings import ModelSettings, Settings
 
 
@@ -65,7 +63,7 @@ def check_models(s: Settings, prepared: list[Prepared], names: set[str] | None =
                 raise ConfigError(f"model {m.name!r} cannot be built from its settings: {exc}") from exc
             check_protocol(m.name, cls, model, model_capabilities(m), p.spec.horizon, p.spec.refit_every > 1)
             if isinstance(model, SeesProxy):
-                chain = build_pipeline(**pipeline_args(p.settings.transform, p.collection.period))
+                chain = p.pipeline.build()
                 check_affine(m.name, p.name, chain.describe(), chain.steps, PROXY in p.collection.frame)
 
 
@@ -151,7 +149,7 @@ def run_task(task: Task) -> tuple[pd.DataFrame, pd.DataFrame]:
     ys = [ds.y.to_numpy() for ds in series]
     proxies = [None if ds.proxy is None else ds.proxy.to_numpy(dtype=float) for ds in series]
     splits = [p.splits(len(y)) for y in ys]
-    make_pipe = partial(build_pipeline, **pipeline_args(p.settings.transform, coll.period))
+    make_pipe = p.pipeline.build
     makers = {seed: ModelRun(m, seed).make(coll.period, p.name) for seed in task.seeds}
     warm = p.settings.split.warm_start
     members = [(k, seed) for k in range(len(series)) for seed in task.seeds]
@@ -216,7 +214,8 @@ def task_parts(task: Task) -> dict:
         # The proxy is stored with the forecasts and read by HAR / LSTM-RV: part of the data.
         "proxy": data_fingerprint(f[PROXY].to_numpy(dtype=float)) if PROXY in f else None,
         "period": p.collection.period,
-        "split": asdict(p.settings.split),
+        # select_origins only decides which origins a sweep report picks on: not a task's numbers
+        "split": {k: v for k, v in asdict(p.settings.split).items() if k != "select_origins"},
         "transform": asdict(p.settings.transform),
         "min_train": p.min_train,
         "model": {"target": m.target, "params": {k: v for k, v in m.params.items() if k != "seed"}},

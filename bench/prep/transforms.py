@@ -7,13 +7,12 @@ anything remembered from a longer series, so data after an origin cannot reach a
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
 from bench.errors import ConfigError
 from bench.prep.autodiff import AutoDifference, AutoSeasonalDifference
-from bench.prep.boxcox import METHODS as BOXCOX_METHODS
 from bench.prep.boxcox import BoxCox
 from bench.prep.deseasonalize import Deseasonalize
 from bench.prep.steps import (
@@ -25,8 +24,18 @@ from bench.prep.steps import (
     first_non_positive,
     invert_steps,
 )
+from bench.settings import TransformSettings
 
-__all__ = ["Chain", "Difference", "Log", "Scale", "Transform", "build_pipeline", "first_non_positive"]
+__all__ = [
+    "Chain",
+    "Difference",
+    "Log",
+    "PipelineSpec",
+    "Scale",
+    "Transform",
+    "build_pipeline",
+    "first_non_positive",
+]
 
 
 def _step_lags(step: object) -> list[int]:
@@ -107,16 +116,6 @@ def _max_lost(step: Transform) -> int:
     return int(getattr(step, "max_lost", 0))
 
 
-def _allowed(key: str, value: object, allowed: tuple) -> ConfigError:
-    shown = ", ".join(repr(a) if isinstance(a, str) else str(a) for a in allowed)
-    return ConfigError(f"transform.{key} must be one of {shown}, not {value!r}")
-
-
-def _is(value: object, options: tuple) -> bool:
-    # bool is an int in Python: keep True from passing for 1 where a mode name is expected.
-    return any(value == o and type(value) is type(o) for o in options)
-
-
 def build_pipeline(
     diff: int | str = 1,
     scale: str = "standard",
@@ -129,22 +128,11 @@ def build_pipeline(
     """Build the shared chain: log/boxcox → deseasonalize → seasonal diff → diff → scale.
 
     ``diff`` ∈ {0, 1, 2, "auto"} (KPSS at 5 %, up to 2); ``seasonal_diff`` ∈ {0, 1, "auto"} at lag
-    ``period`` (STL seasonal strength ≥ 0.64); ``boxcox`` ∈ {False, "guerrero", "mle"} (True means
-    "guerrero"); ``deseasonalize``: classical multiplicative indices where the 90 % test says
-    seasonal. Automatic choices are made per series at every refit, on its training part.
+    ``period`` (STL seasonal strength ≥ 0.64); ``boxcox`` ∈ {False, "guerrero", "mle"};
+    ``deseasonalize``: classical multiplicative indices where the 90 % test says seasonal. Automatic
+    choices are made per series at every refit, on its training part. The values are checked once,
+    by ``bench.parse``; only what needs the dataset (its period) is checked here.
     """
-    if not _is(diff, (0, 1, 2, "auto")):
-        raise _allowed("diff", diff, (0, 1, 2, "auto"))
-    if not _is(seasonal_diff, (0, 1, "auto")) and seasonal_diff is not False:
-        raise _allowed("seasonal_diff", seasonal_diff, (0, 1, "auto"))
-    if boxcox is True:
-        boxcox = "guerrero"
-    if boxcox is not False and boxcox not in BOXCOX_METHODS and boxcox is not None:
-        raise _allowed("boxcox", boxcox, (False, *BOXCOX_METHODS))
-    if log and boxcox:
-        raise ConfigError("transform.log and transform.boxcox exclude each other; set one of them")
-    if not isinstance(deseasonalize, bool):
-        raise _allowed("deseasonalize", deseasonalize, (False, True))
     for key, value in (("seasonal_diff", seasonal_diff), ("deseasonalize", deseasonalize)):
         if value and (not period or int(period) < 2):
             raise ConfigError(f"transform.{key}={value!r} needs the dataset's period (>= 2), got {period}")
@@ -164,3 +152,15 @@ def build_pipeline(
     if scale and str(scale).lower() not in ("none", "null"):
         steps.append(Scale(kind=str(scale)))
     return Chain(steps)
+
+
+@dataclass(frozen=True)
+class PipelineSpec:
+    """One dataset's shared transform: its parsed settings and the dataset's period. ``build()``
+    makes a fresh, unfitted chain (once per fold); picklable, so it travels to worker processes."""
+
+    transform: TransformSettings
+    period: int | None = None
+
+    def build(self) -> Chain:
+        return build_pipeline(**asdict(self.transform), period=self.period)
