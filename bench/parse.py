@@ -32,6 +32,7 @@ from bench.settings import (
     SplitSettings,
     Target,
     TransformSettings,
+    VarianceProxy,
     check_choice,
     fewest_errors,
 )
@@ -41,9 +42,10 @@ TOP_LEVEL = {
     "n_jobs", "on_error", "alpha", "max_shift", "echo_threshold", "traceback", "baseline", "reference",
     "backend", "ray_address", "chunk_size", "cache", "cache_dir", "validate", "metrics", "conformal",
     "spa",
+    "variance_proxy", "vol_baseline", "vol_reference",
     "debug",  # the debug group's node (conf/debug/): the model configs read it, nothing else does
 }  # fmt: skip
-RESERVED = {"_target_", "_partial_", "split", "transform"}
+RESERVED = {"_target_", "_partial_", "split", "transform", "target", "variance_proxy"}
 
 
 def as_int(key: str, value: Any, minimum: int | None = None, *, allow_none: bool = False) -> int | None:
@@ -221,6 +223,17 @@ def layered(
     return values, keys
 
 
+def own_or_run(
+    name: str, node: Mapping[str, Any], field: str, run: Any, given: frozenset[str], tp: Any
+) -> Any:
+    """A dataset's own ``target`` / ``variance_proxy`` beats the run's, as in :func:`layered`: unless
+    the command line typed the run's (``variance_proxy=squared``) and not the dataset's."""
+    mine = f"datasets.{name}.{field}"
+    if field in node and (mine in given or field not in given):
+        return check_choice(mine, node[field], tp)
+    return run
+
+
 def unknown(node: Mapping[str, Any], tp: type, key: str, name: Callable[[str], str] | None = None) -> None:
     known = set(tp.__dataclass_fields__)
     extra = sorted(set(node) - known)
@@ -252,6 +265,8 @@ def parse_dataset(
     split: Mapping[str, Any],
     transform: Mapping[str, Any],
     given: frozenset[str] = frozenset(),
+    target: str = "level",
+    variance_proxy: str = "squared",
 ) -> DatasetSettings:
     """One dataset; ``split``/``transform`` are the run's, layered with its own (:func:`layered`)."""
     key = f"datasets.{name}"
@@ -268,6 +283,8 @@ def parse_dataset(
         params=params,
         split=parse_split(sp, "split", sp_keys),
         transform=parse_transform(tr, "transform", tr_keys),
+        y_target=own_or_run(name, node, "target", target, given, Target),
+        variance_proxy=own_or_run(name, node, "variance_proxy", variance_proxy, given, VarianceProxy),
     )
 
 
@@ -374,6 +391,8 @@ def parse_settings(
             "echo_threshold", raw.get("echo_threshold", 0.2), 0.0, math.inf, open_lo=False
         ),
         interval_level=as_float("interval_level", raw.get("interval_level", 0.9), 0.0, 1.0),
+        vol_baseline=str(raw.get("vol_baseline", "ewma")),
+        vol_reference=str(raw.get("vol_reference", "arima_garch")),
         metrics=parse_metrics(raw.get("metrics")),
         spa=parse_spa(raw.get("spa") or {}),
     )
@@ -394,15 +413,21 @@ def parse_settings(
             f"add it, e.g. models=[{scoring.baseline},{','.join(models)}], or set baseline=<one of them>"
         )
     given = typed_keys(overrides)
+    target = check_choice("target", raw.get("target", "level"), Target)
+    proxy = check_choice("variance_proxy", raw.get("variance_proxy", "squared"), VarianceProxy)
     return Settings(
-        datasets=tuple(parse_dataset(str(n), node, split, transform, given) for n, node in datasets.items()),
+        datasets=tuple(
+            parse_dataset(str(n), node, split, transform, given, target, proxy)
+            for n, node in datasets.items()
+        ),
         split=parse_split(split),
         transform=parse_transform(transform),
         models=parsed_models,
         seeds=tuple(as_int(f"seeds[{i}]", s) for i, s in enumerate(seeds)),
         seed=as_int("seed", raw.get("seed", 0)),
         window=as_int("window", raw.get("window", 20), 1),
-        target=check_choice("target", raw.get("target", "level"), Target),
+        target=target,
+        variance_proxy=proxy,
         scoring=scoring,
         execution=execution,
         conformal=parse_conformal(raw.get("conformal"), scoring.interval_level),

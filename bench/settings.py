@@ -25,6 +25,7 @@ ScaleKind = Literal["standard", "minmax", "robust", "none"]
 BoxCox = Literal[False, "guerrero", "mle"]
 OnError = Literal["record", "raise"]
 Target = Literal["level", "returns"]
+VarianceProxy = Literal["squared", "parkinson", "garman_klass"]
 Backend = Literal["loky", "ray"]
 MISSING = "???"
 
@@ -91,6 +92,8 @@ class ScoringSettings:
     max_shift: int = 5
     echo_threshold: float = 0.2
     interval_level: float = 0.9
+    vol_baseline: str = "ewma"  # the volatility yardstick of returns datasets (DM on QLIKE against it)
+    vol_reference: str = "arima_garch"  # the volatility model to beat (DM on QLIKE against it)
     metrics: tuple[str, ...] = DEFAULT_METRICS  # import paths, each ``f(rows) -> {column: value}``
     spa: SpaSettings = SpaSettings()
 
@@ -148,6 +151,8 @@ class DatasetSettings:
     params: dict[str, Any]
     split: SplitSettings
     transform: TransformSettings
+    y_target: Target = "level"  # level | returns: the top-level ``target`` unless the dataset sets its own
+    variance_proxy: VarianceProxy = "squared"  # likewise (returns only): the proxy variance forecasts meet
 
 
 @dataclass(frozen=True)
@@ -158,6 +163,7 @@ class Settings:
     seed: int = 0
     window: int = 20
     target: Target = "level"
+    variance_proxy: VarianceProxy = "squared"
     scoring: ScoringSettings = ScoringSettings()
     execution: ExecutionSettings = ExecutionSettings()
     conformal: ConformalSettings = ConformalSettings()

@@ -57,6 +57,8 @@ class Dataset:
     notes: tuple[str, ...] = field(default_factory=tuple)
     returns: bool = False  # a (near zero-mean) return series: QLIKE of variance forecasts applies
     unique_id: str = ""  # the series' id inside its collection; "" means the dataset's name
+    ohlc: pd.DataFrame | None = None  # open, high, low prices on y's index (y is the close)
+    proxy: pd.Series | None = None  # the variance proxy per observation (returns series only)
 
     @property
     def uid(self) -> str:
@@ -74,7 +76,7 @@ class Collection:
     """
 
     name: str
-    frame: pd.DataFrame  # columns unique_id (str), ds, y (float); sorted by unique_id then ds
+    frame: pd.DataFrame  # unique_id (str), ds, y (float) [+ open, high, low, y_proxy]; by unique_id, ds
     period: int | None = None
     freq: str | None = None
     source: str = ""
@@ -91,16 +93,20 @@ class Collection:
         groups = dict(tuple(self.frame.groupby("unique_id", sort=False)))
         for uid in self.ids if ids is None else ids:
             g = groups[uid]
-            y = pd.Series(g["y"].to_numpy(dtype="float64"), index=pd.Index(g["ds"]), name="y")
+            index = pd.Index(g["ds"])
+            y = pd.Series(g["y"].to_numpy(dtype="float64"), index=index, name="y")
+            proxy = pd.Series(g["y_proxy"].to_numpy(dtype="float64"), index=index) if "y_proxy" in g else None
             yield Dataset(
                 name=self.name, y=y, period=self.period, freq=self.freq, source=self.source,
-                notes=self.notes, returns=self.returns, unique_id=str(uid),
+                notes=self.notes, returns=self.returns, unique_id=str(uid), proxy=proxy,
             )  # fmt: skip
 
     @classmethod
     def of(cls, ds: Dataset) -> Collection:
         """A single series as a collection of one (its id: the dataset's name unless set)."""
         frame = pd.DataFrame({"unique_id": ds.uid, "ds": ds.y.index, "y": ds.y.to_numpy(dtype="float64")})
+        if ds.ohlc is not None:  # price columns ride along for the range-based variance proxies
+            frame = frame.assign(**{c: ds.ohlc[c].to_numpy(dtype="float64") for c in ("open", "high", "low")})
         return cls(ds.name, frame, ds.period, ds.freq, ds.source, ds.notes, ds.returns)
 
 

@@ -16,6 +16,7 @@ import pandas as pd
 from hydra.utils import get_object
 
 from bench.errors import ConfigError, InputDataError
+from bench.prep.proxy import with_proxy
 from bench.prep.splits import SeriesTooShortError, rolling_origin
 from bench.prep.transforms import PipelineSpec, first_non_positive
 from bench.settings import DatasetSettings, Settings, SplitSettings
@@ -118,7 +119,7 @@ def min_train(s: Settings, ds: DatasetSettings, lost: int) -> int:
 
 def prepare_one(s: Settings, ds: DatasetSettings) -> Prepared:
     coll, single = as_collection(load(ds), ds.name)
-    coll = with_dates(to_target(coll, s.target))
+    coll = with_dates(to_target(with_proxy(coll, ds.y_target, ds.variance_proxy), ds.y_target))
     if ds.transform.log:
         require_positive(coll, "transform.log", "transform.log=false")
     if ds.transform.boxcox:

@@ -22,14 +22,14 @@ from bench.types import Collection, Dataset
 
 FORECAST_COLUMNS = [
     "dataset", "unique_id", "model", "seed", "fold", "cutoff", "ds", "h",
-    "y", "y_hat", "y_origin", "y_var", "y_lo", "y_hi", "y_df", "crps", "y_interval",
+    "y", "y_hat", "y_origin", "y_var", "y_lo", "y_hi", "y_df", "crps", "y_interval", "y_proxy",
 ]  # fmt: skip
 MODEL, CONFORMAL, NONE = "model", "conformal", ""  # y_interval: where a row's interval came from
 FOLD_COLUMNS = [
     "dataset", "unique_id", "model", "seed", "fold", "cutoff", "refit", "status", "error",
     "seconds", "n_warnings", "warnings", "choices",
 ]  # fmt: skip
-SERIES_COLUMNS = ["dataset", "unique_id", "ds", "y", "period", "returns"]
+SERIES_COLUMNS = ["dataset", "unique_id", "ds", "y", "period", "returns", "y_proxy"]
 SKIPPED = "skipped"  # status of a series too short to evaluate (one row per model and seed)
 
 
@@ -67,6 +67,8 @@ def forecast_frame(ds: Dataset, model: str, seed: int, results: list[FoldResult]
             "y_df": df,
             "crps": crps,
             "y_interval": np.where(has_interval, MODEL, NONE),
+            # The variance proxy at the target (returns only): the truth of a variance forecast.
+            "y_proxy": np.nan if ds.proxy is None else ds.proxy.to_numpy(dtype=float)[target],
         }  # fmt: skip
     )[FORECAST_COLUMNS]
 
@@ -134,6 +136,7 @@ def series_frame(coll: Collection) -> pd.DataFrame:
             "y": f["y"].astype(float),
             "period": coll.period or 1,
             "returns": coll.returns,
+            "y_proxy": f["y_proxy"].astype(float) if "y_proxy" in f else np.nan,
         },  # fmt: skip
         columns=SERIES_COLUMNS,
     )

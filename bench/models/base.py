@@ -49,6 +49,19 @@ class SeesDifferencing(Protocol):
     def set_differences(self, n: int, zero_change: float = 0.0) -> None: ...
 
 
+@runtime_checkable
+class SeesProxy(Protocol):
+    """A model that reads the variance proxy's history (HAR, LSTM-RV), not only the series.
+
+    The runner calls ``set_proxy`` before every ``fit`` and ``update`` with the proxy of the
+    training part — up to and including the origin, aligned with the series it is given — mapped
+    onto the transformed scale (× the scalers' factor²), so a variance forecast made from it is on
+    the scale the runner inverts. Returns datasets only; the suite refuses such a model elsewhere.
+    """
+
+    def set_proxy(self, proxy: np.ndarray) -> None: ...
+
+
 Scope = Literal["local", "global"]
 NeedsPeriod = Literal["no", "optional", "required"]
 

@@ -12,6 +12,7 @@ from bench.report import plots
 from bench.report.intervals import interval_section
 from bench.report.markdown import HEADLINE, metric_table
 from bench.report.tries import series_tries_lines
+from bench.report.volatility import volatility_section
 from bench.settings import ScoringSettings
 from bench.types import DatasetInfo
 
@@ -40,6 +41,7 @@ def series_section(
     lines += [f"- {text}" for text in m["verdict_text"].fillna("")] + [""]
     lines += series_tries_lines(m, scoring) if scoring is not None else []
     lines += interval_section(m, f, level, alpha, conformal)
+    lines += volatility_section(name, m, data, colours, plot_dir, report_dir, max_shift, plot_name or name)
     lines += choices(data["folds"])
     lines += problems(data["folds"])
     if f.empty:
