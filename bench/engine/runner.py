@@ -78,6 +78,7 @@ def run_folds(
     loop's state before each scheduled refit; ``resume`` continues from such a state.
     """
     ys = [np.asarray(y, dtype=float) for y in ys]
+    splits = [list(s) for s in splits]  # any iterable of splits per series (generators too)
     if len(ys) != len(splits):
         raise ValueError(f"got {len(ys)} series but splits for {len(splits)}")
     n_folds = {len(s) for s in splits}
