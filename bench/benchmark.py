@@ -12,14 +12,15 @@ from pathlib import Path
 
 import pandas as pd
 
+from bench.engine import conformal
 from bench.engine.build import model_capabilities
-from bench.engine.prepare import Prepared, pipeline_args, prepare
+from bench.engine.prepare import Prepared, prepare
 from bench.engine.provenance import provenance
 from bench.engine.suite import execute, model_runs
-from bench.prep.transforms import build_pipeline
 from bench.scoring.stored import score_dir
 from bench.settings import Settings
 from bench.store import write_parquet, write_text
+from bench.types import DatasetInfo
 
 TABLES = ("forecasts", "folds", "series")
 
@@ -42,12 +43,15 @@ def run_tables(s: Settings, out_dir: Path, prepared: list[Prepared] | None = Non
     """Execute, write the frames and ``run.json``, score from the files: every table, no report."""
     prepared = prepare(s) if prepared is None else prepared
     tables, cache = execute(s, prepared)
+    if s.conformal.enabled:  # after every fold loop: intervals from each run's own earlier errors
+        level = s.scoring.interval_level
+        tables["forecasts"] = conformal.apply(tables["forecasts"], level, s.conformal.needed(level))
     out_dir = Path(out_dir)
     for name in TABLES:
         write_parquet(tables[name], out_dir / f"{name}.parquet")
     info = {
         "settings": s.to_dict(),
-        "datasets": run_info(s, prepared),
+        "datasets": {name: asdict(d) for name, d in run_info(prepared).items()},
         "models": {m.name: asdict(model_capabilities(m)) for m in s.models},  # read from each class
         "provenance": provenance({p.name: p.collection for p in prepared}),
         "cache": cache,
@@ -56,7 +60,7 @@ def run_tables(s: Settings, out_dir: Path, prepared: list[Prepared] | None = Non
     return {**tables, **score_dir(out_dir)}
 
 
-def run_info(s: Settings, prepared: list[Prepared]) -> dict:
+def run_info(prepared: list[Prepared]) -> dict[str, DatasetInfo]:
     """What was run on what, per dataset, stored beside the results (fev-style provenance)."""
     out = {}
     for p in prepared:
@@ -64,28 +68,26 @@ def run_info(s: Settings, prepared: list[Prepared]) -> dict:
         first = next(coll.series(p.ids[:1]))
         splits = p.splits(len(first.y))
         lengths = f.groupby("unique_id", sort=False).size()
-        out[p.name] = {
-            "n": int(len(first.y)) if p.single else int(lengths.sum()),
-            "n_series": int(len(lengths)),
-            "n_evaluated": len(p.ids),
-            "n_skipped": len(p.skipped),
-            "min_length": int(lengths.min()),
-            "max_length": int(lengths.max()),
-            "start": str(f["ds"].min()),
-            "end": str(f["ds"].max()),
-            "period": coll.period,
-            "freq": coll.freq,
-            "source": coll.source,
-            "returns": coll.returns,
-            "notes": list(coll.notes),
-            "pipeline": build_pipeline(**pipeline_args(p.settings.transform, coll.period)).describe(),
-            "folds": len(splits),
-            "horizon": p.spec.horizon,
-            "first_cutoff": str(first.y.index[splits[0].origin]),
-            "last_cutoff": str(first.y.index[splits[-1].origin]),
-            "split": p.settings.split.__dict__,
-            "transform": p.settings.transform.__dict__,
-        }
+        out[p.name] = DatasetInfo(
+            n=int(len(first.y)) if p.single else int(lengths.sum()),
+            n_series=int(len(lengths)),
+            n_evaluated=len(p.ids),
+            n_skipped=len(p.skipped),
+            min_length=int(lengths.min()),
+            max_length=int(lengths.max()),
+            start=str(f["ds"].min()),
+            end=str(f["ds"].max()),
+            period=coll.period,
+            freq=coll.freq,
+            source=coll.source,
+            returns=coll.returns,
+            notes=tuple(coll.notes),
+            pipeline=p.pipeline.build().describe(),
+            folds=len(splits),
+            horizon=p.spec.horizon,
+            first_cutoff=str(first.y.index[splits[0].origin]),
+            last_cutoff=str(first.y.index[splits[-1].origin]),
+        )
     return out
 
 

@@ -1,17 +1,26 @@
-"""The Hydra boundary: the composed ``DictConfig`` becomes plain data here and nowhere else.
+"""The Hydra boundary: configs are composed by Hydra and become plain data here and nowhere else.
 
-Below this module nothing reads a ``DictConfig``: :func:`load_settings` resolves interpolations,
-adds the baseline model when the run did not ask for it (every ratio is against it), and parses
-the result into :class:`bench.settings.Settings`.
+:func:`compose` is the one way lagbench composes its config outside ``@hydra.main`` (tests,
+``make perf``, ``make reproduce``). :func:`load_settings` resolves interpolations, adds the baseline
+model when the run did not ask for it (found by Hydra, so a user's config dir may define it), and
+parses the result, told which settings the command line typed, into :class:`bench.settings.Settings`.
+:func:`check_command_line` composes the command line once with Hydra's Compose API before Hydra runs
+it and rewords Hydra's own errors (unknown config, unknown key, bad override) into one paragraph.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import yaml
+from hydra import compose as hydra_compose
+from hydra import initialize_config_dir
+from hydra.core.global_hydra import GlobalHydra
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.errors import HydraException, MissingConfigException
 from omegaconf import DictConfig, OmegaConf, open_dict
 from omegaconf.errors import OmegaConfBaseException
 
@@ -20,122 +29,123 @@ from bench.parse import parse_settings
 from bench.settings import Settings
 
 CONF = Path(__file__).resolve().parents[1] / "conf"
+SEARCHPATH = "hydra.searchpath"
 
 
-def available(group: str) -> list[str]:
-    """Names of the configs in ``conf/<group>/`` (what ``models=[…]`` / ``datasets=[…]`` accept)."""
-    return sorted(p.stem for p in (CONF / group).glob("*.yaml"))
+@contextmanager
+def hydra_context() -> Iterator[None]:
+    """Hydra's global state: the running app's inside ``@hydra.main`` (its search path, ``--config-dir``
+    included), else one made for the package's ``conf/`` and dropped afterwards."""
+    if GlobalHydra.instance().is_initialized():
+        yield
+        return
+    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
+        yield
 
 
-GROUPS = {"models": "models", "datasets": "datasets", "experiment": "experiment"}
+def compose(
+    overrides: Sequence[str] = (), config_dir: str | Path | None = None, config_name: str = "config"
+) -> DictConfig:
+    """The run's config as ``python -m bench.run [--config-dir DIR] OVERRIDES`` composes it (no run dir).
 
-
-def unknown_choice(args: list[str]) -> str | None:
-    """One paragraph for the first ``models=[…]`` / ``datasets=[…]`` / ``+experiment=…`` override that
-    names a config that does not exist (Hydra's own message lists its search path instead)."""
-    for arg in args:
-        key, sep, value = arg.lstrip("+~").partition("=")
-        group = GROUPS.get(key)
-        if not sep or group is None or not (CONF / group).is_dir():
-            continue
-        names = re.findall(r"[^\[\],\s'\"]+", value)
-        have = available(group)
-        for name in names:
-            if name not in have:
-                return (
-                    f"{key}={value}: there is no {group[:-1] if group.endswith('s') else group} "
-                    f"named {name!r}; available: {', '.join(have)} (configs in conf/{group}/)"
-                )
-    return None
-
-
-def bad_override(args: list[str], multirun: bool) -> str | None:
-    """One paragraph for the first override Hydra's grammar refuses, or a sweep outside ``-m``
-    (Hydra's own messages are several lines and exit code 1)."""
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-    from hydra.errors import OverrideParseException
-
-    parser = OverridesParser.create()
-    for arg in args:
-        if arg.startswith("-") or "=" not in arg:
-            continue
-        try:
-            (override,) = parser.parse_overrides([arg])
-        except OverrideParseException as exc:
-            why = " ".join(str(exc).split()).split(" See https://")[0]
-            return (
-                f"{arg!r} is not a valid override ({why}); write key=value, quoting values with "
-                "brackets, commas or spaces, e.g. 'models=[naive,lstm]'"
-            )
-        if override.is_sweep_override() and not multirun:
-            return f"{arg} lists several values (a sweep): add -m to run one job per value"
-    return None
-
-
-def unknown_key(args: list[str]) -> str | None:
-    """One paragraph for the first plain ``key=value`` override whose key the config does not have.
-
-    Hydra's own message for it is several lines and exit code 1; this names the key, what the
-    config there takes, and the ``+key=value`` form that adds a new key on purpose.
+    ``hydra.searchpath=[file://…]`` among the overrides and ``config_dir`` add a user's configs.
     """
-    top = yaml.safe_load((CONF / "config.yaml").read_text())
-    for arg in args:
-        key, sep, _ = arg.partition("=")
-        if not sep or key[:1] in "+~-" or any(c in key for c in "@/") or key in GROUPS:
-            continue  # additions, deletions, packages, config groups
-        if key.split(".")[0] == "hydra":
-            continue
-        parts = key.split(".")
-        node: Any = top
-        where = ""
-        if parts[0] in ("models", "datasets") and len(parts) > 1:
-            path = CONF / parts[0] / f"{parts[1]}.yaml"
-            chosen = _chosen(args, top, parts[0])
-            if not path.exists() or parts[1] not in chosen:
-                return (
-                    f"{key}: {parts[0]}.{parts[1]} is not in this run ({parts[0]}=[{','.join(chosen)}]); "
-                    f"add it to {parts[0]}=[…] or drop the override"
-                )
-            node, where, parts = yaml.safe_load(path.read_text()) or {}, f"{parts[0]}.{parts[1]}", parts[2:]
-        for part in parts:
-            if not isinstance(node, dict) or part not in node or part == "defaults":
-                keys = node if isinstance(node, dict) else {}
-                takes = sorted(k for k in keys if k not in ("defaults", "_partial_"))
-                return (
-                    f"unknown setting {key} (in {arg!r}); {where or 'the config'} takes: "
-                    f"{', '.join(takes) or 'no sub-settings'}; to add a new key on purpose write +{arg}"
-                )
-            node, where = node[part], f"{where}.{part}" if where else part
-    return None
+    with hydra_context():
+        return hydra_compose(config_name=config_name, overrides=with_config_dir(overrides, config_dir))
 
 
-def _chosen(args: list[str], top: dict, group: str) -> list[str]:
-    """The configs of ``group`` this command line selects (its last override, as Hydra applies them,
-    else the defaults)."""
-    for arg in reversed(args):
-        key, sep, value = arg.lstrip("+~").partition("=")
-        if sep and key == group:
-            return re.findall(r"[^\[\],\s'\"]+", value)
-    for entry in top.get("defaults", []):
-        if isinstance(entry, dict) and group in entry:
-            return list(entry[group])
-    return []
+def key_of(override: str) -> str:
+    """The key an override sets, without ``+``/``++``/``~`` (``+split.folds=3`` → ``split.folds``)."""
+    return override.split("=", 1)[0].lstrip("+~")
 
 
-def with_baseline(cfg: DictConfig) -> bool:
-    """Put the baseline model first in ``cfg.models`` if absent; True when it had to be added."""
+def search_dirs(overrides: Sequence[str]) -> list[str]:
+    """The entries of the last ``hydra.searchpath=[…]`` override (Hydra applies the last one)."""
+    given = [o for o in overrides if key_of(o) == SEARCHPATH]
+    if not given:
+        return []
+    (parsed,) = OverridesParser.create().parse_overrides([given[-1]])
+    value = parsed.value()
+    return [str(v) for v in value] if isinstance(value, list) else [str(value)]
+
+
+def with_config_dir(overrides: Sequence[str], config_dir: str | Path | None) -> list[str]:
+    """``overrides`` with ``config_dir`` first on ``hydra.searchpath`` (where ``--config-dir`` puts it:
+    after the package's ``conf/``, before the other search-path entries)."""
+    if config_dir is None:
+        return list(overrides)
+    dirs = [f"file://{Path(config_dir).resolve()}", *search_dirs(overrides)]
+    quoted = ",".join("'" + d.replace("\\", "\\\\").replace("'", "\\'") + "'" for d in dirs)
+    return [*(o for o in overrides if key_of(o) != SEARCHPATH), f"{SEARCHPATH}=[{quoted}]"]
+
+
+def group_options(
+    group: str, overrides: Sequence[str] = (), config_dir: str | Path | None = None
+) -> list[str]:
+    """Names Hydra knows in a config group (``models``, ``datasets``, …), user search-path dirs included."""
+    searchpath = [o for o in with_config_dir(overrides, config_dir) if key_of(o) == SEARCHPATH]
+    with hydra_context():
+        loader = GlobalHydra.instance().config_loader()
+        return sorted(loader.get_group_options(group, config_name=None, overrides=searchpath))
+
+
+def config_dirs(group: str, overrides: Sequence[str] = (), config_dir: str | Path | None = None) -> str:
+    """Where ``group``'s configs are looked for, for messages: ``conf/models/`` and any user dirs."""
+    if group.startswith("hydra/"):
+        return "Hydra and its installed plugins"
+    dirs = [f"conf/{group}/"]
+    for entry in search_dirs(with_config_dir(overrides, config_dir)):
+        dirs.append(f"{entry.removeprefix('file://').rstrip('/')}/{group}/")
+    return " and ".join(dirs)
+
+
+def with_baseline(
+    cfg: DictConfig, overrides: Sequence[str] = (), config_dir: str | Path | None = None
+) -> bool:
+    """Put the baseline model first in ``cfg.models`` if absent; True when it had to be added.
+
+    Its config is composed by Hydra, on the run's search path: a user's config dir may define it.
+    """
     baseline = str(cfg.get("baseline", "naive"))
     if baseline in (cfg.get("models") or {}):
         return False
-    path = CONF / "models" / f"{baseline}.yaml"
-    if not path.exists():
+    searchpath = [o for o in with_config_dir(overrides, config_dir) if key_of(o) == SEARCHPATH]
+    try:
+        with hydra_context():
+            node = hydra_compose(
+                config_name=None, overrides=[*searchpath, f"+models@models.{baseline}={baseline}"]
+            )
+    except (HydraException, OmegaConfBaseException) as exc:
+        known = group_options("models", overrides, config_dir)
         raise ConfigError(
-            f"baseline={baseline} is not a model config; choose one of: {', '.join(available('models'))}"
-        )
+            f"baseline={baseline} is not a model config; choose one of: {', '.join(known)} "
+            f"(configs in {config_dirs('models', overrides, config_dir)})"
+        ) from exc
     with open_dict(cfg):
         others = dict(cfg.get("models") or {})
-        cfg.models = {baseline: OmegaConf.load(path), **others}
+        cfg.models = {baseline: node.models[baseline], **others}
     return True
+
+
+def check_packages(cfg: DictConfig, overrides: Sequence[str] = ()) -> None:
+    """A model or dataset YAML without its ``# @package models.<name>`` line puts its keys straight
+    into ``models`` (Hydra's default package for a group): name the file and the missing line."""
+    for group in ("models", "datasets"):
+        node = cfg.get(group)
+        if not isinstance(node, DictConfig) or "_target_" not in node:
+            continue
+        chosen = [n for o in overrides if key_of(o) == group for n in names(o.split("=", 1)[1])]
+        name = next((n for n in chosen if n not in node), "<name>")
+        stray = ", ".join(k for k in node if not isinstance(node[k], DictConfig))
+        raise ConfigError(
+            f"{group}: the config {group}/{name}.yaml put its keys ({stray}) straight into {group}; "
+            f"its first line must be '# @package {group}.{name}' (as in every file of conf/{group}/)"
+        )
+
+
+def names(value: str) -> list[str]:
+    """Config names in an override's value (``[naive,lstm]`` → naive, lstm)."""
+    return re.findall(r"[^\[\],\s'\"]+", value)
 
 
 def to_plain(cfg: DictConfig) -> dict[str, Any]:
@@ -147,6 +157,128 @@ def to_plain(cfg: DictConfig) -> dict[str, Any]:
         raise ConfigError(f"the setting {key} cannot be resolved: {' '.join(str(exc).split())}") from exc
 
 
-def load_settings(cfg: DictConfig) -> Settings:
-    added = with_baseline(cfg)
-    return parse_settings(to_plain(cfg), baseline_added=added)
+def load_settings(
+    cfg: DictConfig, overrides: Sequence[str] = (), config_dir: str | Path | None = None
+) -> Settings:
+    """Typed settings of a composed config; ``overrides`` are the command line's (what the user typed
+    beats a dataset's own ``split``/``transform``; ``hydra.searchpath`` finds the baseline)."""
+    check_packages(cfg, overrides)
+    added = with_baseline(cfg, overrides, config_dir)
+    typed = [o for o in overrides if not key_of(o).startswith("hydra")]
+    return parse_settings(to_plain(cfg), baseline_added=added, overrides=typed)
+
+
+def settings_of(overrides: Sequence[str] = (), config_dir: str | Path | None = None) -> Settings:
+    """Compose and parse in one step, as ``python -m bench.run OVERRIDES`` does."""
+    return load_settings(compose(overrides, config_dir), overrides, config_dir)
+
+
+def check_command_line(argv: Sequence[str]) -> str | None:
+    """One paragraph for the first thing on ``python -m bench.run ARGV`` Hydra would refuse, else None.
+
+    Composes once with Hydra's Compose API (``--config-dir`` and ``hydra.searchpath`` honoured, an
+    experiment's ``override /models`` applied). Under ``-m`` each sweep value is composed with the
+    other sweeps at their first value; the values of settings are checked when each job runs.
+    """
+    from hydra._internal.utils import get_args_parser
+
+    args = get_args_parser().parse_args(list(argv))  # Hydra's own flags; it exits 2 on a bad one
+    if args.help or args.hydra_help or args.cfg or args.info or args.shell_completion or args.config_path:
+        return None  # Hydra's own commands, or another primary config dir: Hydra reports on them
+    parser, overrides, sweeps = OverridesParser.create(), list(args.overrides), {}
+    for i, arg in enumerate(overrides):
+        try:
+            (parsed,) = parser.parse_overrides([arg])
+        except HydraException as exc:
+            why = " ".join(str(exc).split()).split(" See https://")[0]
+            return (
+                f"{arg!r} is not a valid override ({why}); write key=value, quoting values with "
+                "brackets, commas or spaces, e.g. 'models=[naive,lstm]'"
+            )
+        if parsed.is_sweep_override():
+            if not args.multirun:
+                return f"{arg} lists several values (a sweep): add -m to run one job per value"
+            try:
+                sweeps[i] = list(parsed.sweep_string_iterator())
+            except HydraException:
+                return None  # glob/interval sweeps: Hydra expands them, each job is checked as it runs
+    if args.config_dir is not None and not Path(args.config_dir).is_dir():
+        return f"--config-dir {args.config_dir}: no such directory (a dir holding models/, datasets/, …)"
+    for entry in search_dirs(overrides):
+        if entry.startswith("file://") and not Path(entry.removeprefix("file://")).is_dir():
+            return f"{SEARCHPATH}: {entry} is not a directory; list existing config dirs, e.g. [file:///abs/conf]"
+    keys = {i: overrides[i].split("=", 1)[0] for i in sweeps}  # with their +/~ prefixes
+    first = [f"{keys[i]}={sweeps[i][0]}" if i in sweeps else o for i, o in enumerate(overrides)]
+    variants = [first]
+    for i, values in sweeps.items():
+        variants += [[*first[:i], f"{keys[i]}={v}", *first[i + 1 :]] for v in values[1:]]
+    for variant in variants:
+        problem = composition_problem(variant, args.config_dir, args.config_name or "config")
+        if problem:
+            return problem
+    return None
+
+
+def composition_problem(overrides: list[str], config_dir: str | None, config_name: str) -> str | None:
+    """Compose; Hydra's error, if any, as one paragraph naming the override, the name or key, and
+    what is allowed there."""
+    try:
+        cfg = compose(overrides, config_dir, config_name)
+    except MissingConfigException as exc:
+        return _unknown_config(exc, overrides, config_dir)
+    except (HydraException, OmegaConfBaseException) as exc:
+        text = " ".join(str(exc).split()).split(" Config search path:")[0]
+        cause = exc.__cause__
+        where = re.match(r"Could not override '([^']+)'\.", str(exc))
+        if where and "not in struct" in str(cause):
+            missing = getattr(cause, "full_key", where.group(1))
+            return _unknown_key(where.group(1), missing, overrides, config_dir, config_name)
+        nothing = re.match(r"Could not (override|delete) '([^']+)'\. No match in the defaults list", str(exc))
+        if nothing:
+            arg = next((o for o in overrides if key_of(o) == nothing.group(2)), nothing.group(2))
+            return f"{arg}: the run selects no {nothing.group(2)} config to {nothing.group(1)}" + (
+                f"; write +{arg} to add one" if nothing.group(1) == "override" else ""
+            )
+        return f"the command line cannot be composed: {text}"
+    try:
+        check_packages(cfg, overrides)
+    except ConfigError as exc:
+        return str(exc)
+    return None
+
+
+def _unknown_config(exc: MissingConfigException, overrides: list[str], config_dir: str | None) -> str:
+    group, _, name = str(exc.missing_cfg_file).rpartition("/")
+    kind = {"models": "model", "datasets": "dataset"}.get(group, group)
+    have = list(exc.options or []) or group_options(group, overrides, config_dir)
+    known = f"available: {', '.join(have)} (configs in {config_dirs(group, overrides, config_dir)})"
+    for arg in overrides:
+        key, _, value = arg.partition("=")
+        if key.lstrip("+~").split("@")[0] == group and name in names(value):
+            return f"{arg}: there is no {kind} named {name!r}; {known}"
+    source = re.match(r"In '([^']+)'", str(exc))
+    where = source.group(1) if source else "config"
+    return f"the config {where} selects {group}/{name}, which does not exist; {known}"
+
+
+def _unknown_key(
+    key: str, missing: str, overrides: list[str], config_dir: str | None, config_name: str
+) -> str:
+    arg = next((o for o in overrides if key_of(o) == key), key)
+    parent = missing.rpartition(".")[0]
+    try:
+        cfg: Any = compose([o for o in overrides if o != arg], config_dir, config_name)
+    except (HydraException, OmegaConfBaseException):
+        cfg = None
+    if cfg is not None and parent in ("models", "datasets"):
+        chosen = ",".join(cfg.get(parent) or {})
+        return (
+            f"{key}: {missing} is not in this run ({parent}=[{chosen}]); add it to {parent}=[…] "
+            "or drop the override"
+        )
+    node = OmegaConf.select(cfg, parent) if cfg is not None and parent else cfg
+    takes = sorted(k for k in node if k != "_partial_") if isinstance(node, DictConfig) else []
+    return (
+        f"unknown setting {key} (in {arg!r}); {parent or 'the config'} takes: "
+        f"{', '.join(takes) or 'no sub-settings'}; to add a new key on purpose write +{arg}"
+    )

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields, is_dataclass
+from types import UnionType
 from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
 from bench.errors import ConfigError
@@ -23,6 +25,7 @@ ScaleKind = Literal["standard", "minmax", "robust", "none"]
 BoxCox = Literal[False, "guerrero", "mle"]
 OnError = Literal["record", "raise"]
 Target = Literal["level", "returns"]
+VarianceProxy = Literal["squared", "parkinson", "garman_klass"]
 Backend = Literal["loky", "ray"]
 MISSING = "???"
 
@@ -39,6 +42,9 @@ class SplitSettings:
     refit_every: int = 1
     min_train: int = 30
     warm_start: bool = True  # refits start from the previous fit's estimates (earlier data only)
+    # A sweep picks each model's best configuration on the first N origins and scores it on the rest
+    # (the sweep report's held-out number); the engine ignores it. None = no held-out selection.
+    select_origins: int | None = None
 
 
 @dataclass(frozen=True)
@@ -53,9 +59,32 @@ class TransformSettings:
     scale: ScaleKind = "standard"
 
 
+# The scorer's metric functions, in the order of their columns: a name without a dot is one of
+# ``bench.scoring.scores`` (BUILTIN_METRICS), any other an import path. The verdicts, the seed
+# aggregation and the collection table read the columns of the REQUIRED_METRICS.
+BUILTIN_METRICS = "bench.scoring.scores"
+DEFAULT_METRICS = tuple(
+    f"{BUILTIN_METRICS}.{f}"
+    for f in ("point", "relative", "diebold_mariano", "horizon", "lag_scan", "change", "interval",
+              "nll", "qlike", "crps", "interval_score")
+)  # fmt: skip
+REQUIRED_METRICS = DEFAULT_METRICS[:6]
+
+
+@dataclass(frozen=True)
+class SpaSettings:
+    """Counting the tries (``spa.*``): the bootstrap behind Hansen's SPA test and the Model Confidence
+    Set (``bench.scoring.multiple``). Fixed here so the same stored forecasts give the same p-values."""
+
+    block_length: int | Auto = "auto"  # mean block of the stationary bootstrap; auto: see multiple.py
+    reps: int = 1000
+    seed: int = 0
+    mcs_level: float = 0.9  # the MCS holds the best model with this probability
+
+
 @dataclass(frozen=True)
 class ScoringSettings:
-    """Yardstick, reference and the thresholds of the verdicts."""
+    """Yardstick, reference, the thresholds of the verdicts and the metric functions."""
 
     baseline: str = "naive"
     reference: str = "arima"
@@ -63,6 +92,27 @@ class ScoringSettings:
     max_shift: int = 5
     echo_threshold: float = 0.2
     interval_level: float = 0.9
+    vol_baseline: str = "ewma"  # the volatility yardstick of returns datasets (DM on QLIKE against it)
+    vol_reference: str = "arima_garch"  # the volatility model to beat (DM on QLIKE against it)
+    metrics: tuple[str, ...] = DEFAULT_METRICS  # import paths, each ``f(rows) -> {column: value}``
+    spa: SpaSettings = SpaSettings()
+
+
+@dataclass(frozen=True)
+class ConformalSettings:
+    """Conformal intervals for models without a predictive distribution (``conformal.*``)."""
+
+    enabled: bool = True
+    min_errors: int | Auto = "auto"  # earlier errors an origin needs; auto = fewest_errors(level)
+
+    def needed(self, level: float) -> int:
+        return fewest_errors(level) if self.min_errors == "auto" else int(self.min_errors)
+
+
+def fewest_errors(level: float) -> int:
+    """The fewest calibration errors that give both finite-sample conformal ranks at ``level``:
+    ⌊(n+1)·α/2⌋ ≥ 1 with α = 1 − level, i.e. n ≥ 2/α − 1 (19 at 90 %)."""
+    return max(1, math.ceil(2.0 / (1.0 - level) - 1e-9) - 1)
 
 
 @dataclass(frozen=True)
@@ -93,13 +143,16 @@ class ModelSettings:
 
 @dataclass(frozen=True)
 class DatasetSettings:
-    """One dataset: its loader and the split/transform it is evaluated with (own overrides merged)."""
+    """One dataset: its loader and the split/transform it is evaluated with: the run's, its YAML's
+    own values over them, what the command line typed over both (``bench.parse.layered``)."""
 
     name: str
     target: str
     params: dict[str, Any]
     split: SplitSettings
     transform: TransformSettings
+    y_target: Target = "level"  # level | returns: the top-level ``target`` unless the dataset sets its own
+    variance_proxy: VarianceProxy = "squared"  # likewise (returns only): the proxy variance forecasts meet
 
 
 @dataclass(frozen=True)
@@ -110,11 +163,15 @@ class Settings:
     seed: int = 0
     window: int = 20
     target: Target = "level"
+    variance_proxy: VarianceProxy = "squared"
     scoring: ScoringSettings = ScoringSettings()
     execution: ExecutionSettings = ExecutionSettings()
+    conformal: ConformalSettings = ConformalSettings()
+    split: SplitSettings | None = None  # the run's own (top-level); None in runs stored before it was
+    transform: TransformSettings | None = None  # recorded (each dataset's, layered, is in ``datasets``)
     baseline_added: bool = False  # the baseline was not asked for: the suite added it (said in the report)
     validate: bool = False  # check config and data, fit nothing
-    debug: bool = False
+    traceback: bool = False  # Python tracebacks for input errors instead of one paragraph
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Settings:
@@ -157,7 +214,7 @@ def _build(tp: Any, value: Any) -> Any:
     if origin is tuple and isinstance(value, (list, tuple)):
         (inner, *_) = get_args(tp)
         return tuple(_build(inner, v) for v in value)
-    if origin is Union:
+    if origin in (Union, UnionType):  # Optional[...] and X | None
         for arm in get_args(tp):
             if is_dataclass(arm) and isinstance(value, Mapping):
                 return _build(arm, value)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -34,15 +34,15 @@ class Forecast:
 
     ``var`` is the per-step predictive variance of the transformed series; ``paths`` (n_paths × h)
     are optional simulated future paths, which let the pipeline map multi-step intervals through
-    differencing and logs exactly. ``df``: Student-t degrees of freedom per step where that step's
-    predictive distribution is a Student-t (NaN at steps where it is not, e.g. sampled paths).
+    differencing and logs exactly. ``df`` (per step, > 2, needs ``var``) makes the predictive a
+    Student-t with that variance instead of a Gaussian, so its intervals, CRPS and NLL use t tails.
     """
 
     mean: np.ndarray
     var: np.ndarray | None = None
     paths: np.ndarray | None = None
-    info: Mapping[str, Any] = field(default_factory=dict)  # what the fit chose (orders, components …)
     df: np.ndarray | None = None
+    info: Mapping[str, Any] = field(default_factory=dict)  # what the fit chose (orders, components …)
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,8 @@ class Dataset:
     notes: tuple[str, ...] = field(default_factory=tuple)
     returns: bool = False  # a (near zero-mean) return series: QLIKE of variance forecasts applies
     unique_id: str = ""  # the series' id inside its collection; "" means the dataset's name
+    ohlc: pd.DataFrame | None = None  # open, high, low prices on y's index (y is the close)
+    proxy: pd.Series | None = None  # the variance proxy per observation (returns series only)
 
     @property
     def uid(self) -> str:
@@ -74,7 +76,7 @@ class Collection:
     """
 
     name: str
-    frame: pd.DataFrame  # columns unique_id (str), ds, y (float); sorted by unique_id then ds
+    frame: pd.DataFrame  # unique_id (str), ds, y (float) [+ open, high, low, y_proxy]; by unique_id, ds
     period: int | None = None
     freq: str | None = None
     source: str = ""
@@ -91,14 +93,49 @@ class Collection:
         groups = dict(tuple(self.frame.groupby("unique_id", sort=False)))
         for uid in self.ids if ids is None else ids:
             g = groups[uid]
-            y = pd.Series(g["y"].to_numpy(dtype="float64"), index=pd.Index(g["ds"]), name="y")
+            index = pd.Index(g["ds"])
+            y = pd.Series(g["y"].to_numpy(dtype="float64"), index=index, name="y")
+            proxy = pd.Series(g["y_proxy"].to_numpy(dtype="float64"), index=index) if "y_proxy" in g else None
             yield Dataset(
                 name=self.name, y=y, period=self.period, freq=self.freq, source=self.source,
-                notes=self.notes, returns=self.returns, unique_id=str(uid),
+                notes=self.notes, returns=self.returns, unique_id=str(uid), proxy=proxy,
             )  # fmt: skip
 
     @classmethod
     def of(cls, ds: Dataset) -> Collection:
         """A single series as a collection of one (its id: the dataset's name unless set)."""
         frame = pd.DataFrame({"unique_id": ds.uid, "ds": ds.y.index, "y": ds.y.to_numpy(dtype="float64")})
+        if ds.ohlc is not None:  # price columns ride along for the range-based variance proxies
+            frame = frame.assign(**{c: ds.ohlc[c].to_numpy(dtype="float64") for c in ("open", "high", "low")})
         return cls(ds.name, frame, ds.period, ds.freq, ds.source, ds.notes, ds.returns)
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """What one dataset of a run held and how it was cut (``run.json``'s ``datasets``, fev-style
+    provenance): written with ``dataclasses.asdict``, read back by the report with :meth:`from_dict`."""
+
+    n: int  # observations: the series' own, or the collection's in all
+    n_series: int
+    n_evaluated: int
+    n_skipped: int  # too short for the splits
+    min_length: int
+    max_length: int
+    start: str
+    end: str
+    period: int | None
+    freq: str | None
+    source: str
+    returns: bool
+    notes: tuple[str, ...]
+    pipeline: str  # the shared transform's steps, e.g. "diff → scale(standard)"
+    folds: int  # origins per series
+    horizon: int
+    first_cutoff: str  # of the first series
+    last_cutoff: str
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> DatasetInfo:
+        """Inverse of ``asdict`` (keys of older ``run.json`` files beyond these fields are ignored)."""
+        values = {f.name: d[f.name] for f in fields(cls)}
+        return cls(**{**values, "notes": tuple(values["notes"])})

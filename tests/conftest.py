@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from omegaconf import OmegaConf
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
@@ -15,8 +16,8 @@ ROOT = Path(__file__).resolve().parents[1]
 CONF = ROOT / "conf"
 SHARED_DATA = ROOT.parent / "shared" / "data"
 
-# Small, fast settings for neural models wherever a test instantiates them from the YAMLs.
-FAST_NEURAL = {"epochs": 3, "hidden_size": 4, "batch_size": 32}
+# The nets' size under debug=fast, for the tests that build a net by hand (configs take `debug=fast`).
+FAST_NEURAL = dict(OmegaConf.load(CONF / "debug" / "fast.yaml").debug)
 
 
 @pytest.fixture
@@ -36,30 +37,30 @@ def ar1_diff() -> np.ndarray:
     return 100 + np.cumsum(d)
 
 
-def compose(overrides: list[str] | None = None):
+TEST_DEFAULTS = ["n_jobs=1", "cache=false"]
+
+
+def compose(overrides: list[str] | None = None, config_dir: Path | None = None):
     """The project's Hydra config composed as the CLI would (no run dir, no side effects)."""
-    from hydra import compose as hydra_compose
-    from hydra import initialize_config_dir
+    from bench.config import compose as compose_config
 
-    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
-        # One process in tests unless a test asks for more (worker start-up costs seconds).
-        # No task cache unless a test asks for one: a cache hit would make every rerun "identical".
-        return hydra_compose(config_name="config", overrides=["n_jobs=1", "cache=false", *(overrides or [])])
+    # One process in tests unless a test asks for more (worker start-up costs seconds).
+    # No task cache unless a test asks for one: a cache hit would make every rerun "identical".
+    return compose_config([*TEST_DEFAULTS, *(overrides or [])], config_dir)
 
 
-def settings(overrides: list[str] | None = None):
-    """Typed settings as the CLI parses them (baseline added when absent)."""
-    from bench.config import load_settings
+def settings(overrides: list[str] | None = None, config_dir: Path | None = None):
+    """Typed settings as the CLI parses them (baseline added when absent; typed overrides win)."""
+    from bench.config import settings_of
 
-    return load_settings(compose(overrides))
+    return settings_of([*TEST_DEFAULTS, *(overrides or [])], config_dir)
 
 
-def run_suite(cfg, out_dir: Path) -> dict:
+def run_suite(overrides: list[str], out_dir: Path) -> dict:
     """Every table of a run (frames and metrics) written into ``out_dir``, without the report."""
     from bench.benchmark import run_tables
-    from bench.config import load_settings
 
-    return run_tables(load_settings(cfg), out_dir)
+    return run_tables(settings(overrides), out_dir)
 
 
 def model_names() -> list[str]:
@@ -88,3 +89,19 @@ class FailsOnOneFold:
         from bench.types import Forecast
 
         return Forecast(mean=np.full(h, self.last))
+
+
+@pytest.fixture(scope="module")
+def private_ray():
+    """A private local Ray of 2 CPUs (even when a cluster runs here), no dashboard, nothing reported.
+
+    Its workers inherit this environment: PYTHONPATH lets them import the tests' functions.
+    """
+    ray = pytest.importorskip("ray", reason="ray is not installed (pip install -c constraints.txt -e .[ray])")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("RAY_USAGE_STATS_ENABLED", "0")
+        path = [str(ROOT / "tests"), *filter(None, [os.environ.get("PYTHONPATH")])]
+        mp.setenv("PYTHONPATH", os.pathsep.join(path))
+        ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
+    yield ray
+    ray.shutdown()

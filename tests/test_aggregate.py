@@ -160,3 +160,15 @@ def test_ranks_and_win_rates_are_consistent(seed: int) -> None:
     # the same numbers whatever the row order
     shuffled = aggregate(f.sample(frac=1.0, random_state=seed), reference="ets").set_index("model")
     pd.testing.assert_frame_equal(shuffled.loc[out.index], out, check_like=True)
+
+
+def test_crps_is_averaged_over_series_and_its_ratios_geometrically() -> None:
+    f = hand_frame()
+    assert aggregate(f)[["crps_mean", "avg_rel_crps"]].isna().all().all()  # no CRPS: blank, not an error
+    lstm = f["model"] == "lstm"
+    f = f.assign(crps=np.where(lstm, [1.0, 2.0, 3.0, NAN] * 3, 1.0), rel_crps=np.where(lstm, 0.5, 1.0))
+    f.loc[lstm & (f["unique_id"] == "a"), "rel_crps"] = 2.0
+    out = aggregate(f).set_index("model")
+    assert out.loc["lstm", "crps_mean"] == pytest.approx(2.0)
+    assert out.loc["lstm", "avg_rel_crps"] == pytest.approx((2.0 * 0.5**3) ** 0.25)
+    assert out.loc["naive", "avg_rel_crps"] == 1.0

@@ -233,12 +233,13 @@ def test_auto_drops_the_constant_once_the_transform_differenced_twice():
 
 def test_the_runner_tells_arima_how_often_the_transform_differenced():
     from bench.engine.runner import backtest
-    from bench.prep.splits import SplitSpec, rolling_origin
+    from bench.prep.splits import rolling_origin
     from bench.prep.transforms import build_pipeline
+    from bench.settings import SplitSettings
 
     rng = np.random.default_rng(0)
     y = np.cumsum(np.cumsum(rng.standard_normal(160) * 0.1 + 0.05))
-    splits = list(rolling_origin(len(y), SplitSpec(folds=2)))
+    splits = list(rolling_origin(len(y), SplitSettings(folds=2)))
     out = backtest(y, splits, lambda: ARIMA(order="auto", period=1), lambda: build_pipeline(2, "standard"), 1)
     assert [r.info["constant"] for r in out] == [False, False] and [r.info["d"] for r in out] == [2, 2]
 
@@ -261,12 +262,13 @@ def test_a_scaled_transform_does_not_change_arimas_forecasts(scale):
     forecasts ran away. The runner passes ``Chain.zero_change``; the forecasts equal those made on
     the unscaled differences, search included."""
     from bench.engine.runner import backtest
-    from bench.prep.splits import SplitSpec, rolling_origin
+    from bench.prep.splits import rolling_origin
     from bench.prep.transforms import build_pipeline
+    from bench.settings import SplitSettings
 
     rng = np.random.default_rng(4)
     y = 50 + np.cumsum(rng.standard_normal(150) + 0.3)  # a random walk with a small drift
-    splits = list(rolling_origin(len(y), SplitSpec(folds=1, horizon=12)))
+    splits = list(rolling_origin(len(y), SplitSettings(folds=1, horizon=12)))
 
     def run(kind: str) -> list:
         return backtest(y, splits, lambda: ARIMA(order="auto", period=1), lambda: build_pipeline(1, kind), 12)

@@ -126,12 +126,16 @@ def test_inverse_of_the_transformed_continuation_returns_it(seed, n_train, h, bo
 
 
 def test_bad_auto_settings_name_the_key_value_and_allowed_values():
-    with pytest.raises(ConfigError, match=r"transform.diff must be one of 0, 1, 2, 'auto', not 'yes'"):
-        build_pipeline(diff="yes")
-    with pytest.raises(ConfigError, match=r"transform.boxcox must be one of False, 'guerrero', 'mle'"):
-        build_pipeline(boxcox="ols")
-    with pytest.raises(ConfigError, match="exclude each other"):
-        build_pipeline(log=True, boxcox="mle")
+    from bench.parse import parse_transform
+
+    with pytest.raises(ConfigError, match=r"transform.diff=yes is not allowed; choose one of: 0, 1, 2, auto"):
+        parse_transform({"diff": "yes"})
+    with pytest.raises(
+        ConfigError, match=r"transform.boxcox=ols is not allowed; choose one of: false, guerrero, mle"
+    ):
+        parse_transform({"boxcox": "ols"})
+    with pytest.raises(ConfigError, match="transform.log=true and transform.boxcox=mle exclude each other"):
+        parse_transform({"log": True, "boxcox": "mle"})
 
 
 def test_the_fold_loop_runs_with_every_automatic_step():
@@ -139,11 +143,12 @@ def test_the_fold_loop_runs_with_every_automatic_step():
 
     from bench.engine.runner import backtest
     from bench.models.arima import ARIMA
-    from bench.prep.splits import SplitSpec, rolling_origin
+    from bench.prep.splits import rolling_origin
+    from bench.settings import SplitSettings
 
     y = _seasonal_mult(144, seed=2)
     make_pipe = partial(build_pipeline, **FULL)
-    spec = SplitSpec(folds=4, horizon=3, refit_every=2)
+    spec = SplitSettings(folds=4, horizon=3, refit_every=2)
     splits = list(rolling_origin(len(y), spec, min_train=100))
     res = backtest(y, splits, lambda: ARIMA(order=[1, 0], n_paths=100), make_pipe, 3, 2, on_error="raise")
     assert all(r.status == "ok" and np.all(np.isfinite(r.y_hat)) for r in res)

@@ -17,10 +17,11 @@ from bench.engine import suite
 from bench.engine.cache import Checkpoint, TaskCache, task_key
 from bench.engine.fleets import fleet_of
 from bench.engine.runner import LoopState, run_folds
-from bench.prep.splits import SplitSpec, rolling_origin
+from bench.prep.splits import rolling_origin
 from bench.prep.transforms import build_pipeline
+from bench.settings import SplitSettings
 
-from conftest import CONF, FAST_NEURAL, compose, settings
+from conftest import CONF, compose, settings
 
 FOLDS, H, EVERY = 6, 2, 2
 NAMES = sorted(p.stem for p in (CONF / "models").glob("*.yaml"))  # local and global
@@ -29,10 +30,7 @@ NAMES = sorted(p.stem for p in (CONF / "models").glob("*.yaml"))  # local and gl
 def factory(name: str):
     from hydra.utils import instantiate
 
-    node = compose([f"models=[{name}]", "datasets=[]", "window=6"]).models[name]
-    for key, value in FAST_NEURAL.items():
-        if key in node:
-            node[key] = value
+    node = compose([f"models=[{name}]", "datasets=[]", "window=6", "debug=fast"]).models[name]
     if "period" in node and node.period is None:
         node.period = 5
     if "window" in node and node.window > 10:
@@ -58,7 +56,7 @@ def assert_same_results(a, b) -> None:
 def test_resuming_from_a_mid_run_checkpoint_gives_the_uninterrupted_results(name, random_walk):
     ys = [random_walk, random_walk[:-7] * 1.5 + 3.0]
     splits = [
-        list(rolling_origin(len(y), SplitSpec(folds=FOLDS, horizon=H, step=3), min_train=40)) for y in ys
+        list(rolling_origin(len(y), SplitSettings(folds=FOLDS, horizon=H, step=3), min_train=40)) for y in ys
     ]
     make = factory(name)
 

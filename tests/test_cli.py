@@ -15,11 +15,9 @@ from conftest import ROOT
 TINY = [
     "datasets=[sine]",
     "models=[naive,arima,lstm]",
-    "seeds=[0]",
     "split.folds=5",
     "window=8",
-    "models.lstm.epochs=2",
-    "models.lstm.hidden_size=4",
+    "debug=fast",
 ]
 
 
@@ -85,3 +83,23 @@ def test_cli_without_the_baseline_runs_it_and_says_so(tmp_path):
     assert proc.returncode == 0, proc.stderr
     report = (run_dir / "report.md").read_text()
     assert "the baseline naive was added" in report and "| naive |" in report
+
+
+def test_the_lagbench_command_is_python_m_bench_run_from_any_directory(tmp_path):
+    """The console script of the installed package (`[project.scripts]`), started where a user works."""
+    lagbench = Path(sys.executable).with_name("lagbench")
+    assert lagbench.is_file(), f"{lagbench} is missing: reinstall (make install) to get the console script"
+    args = ["datasets=[sine]", "models=[naive]", "split.folds=3", "cache=false"]
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+    proc = subprocess.run(
+        [lagbench, *args], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert proc.returncode == 0, proc.stderr
+    # Hydra's default run dir and results/latest, under the directory it was started in.
+    run_dir = Path(proc.stdout.split("report: ")[1].strip()).parent
+    assert run_dir.parent == tmp_path / "results" and (tmp_path / "results" / "latest").resolve() == run_dir
+    forecasts = pd.read_parquet(run_dir / "forecasts.parquet")
+    assert forecasts["model"].unique().tolist() == ["naive"] and len(forecasts) == 3
+    # The same checks before Hydra starts: one paragraph, exit 2.
+    bad = subprocess.run([lagbench, "models=[foo]"], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert bad.returncode == 2 and bad.stderr.startswith("lagbench: ") and "'foo'" in bad.stderr

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pandas.testing as pdt
 
-from conftest import compose, run_suite
+from conftest import run_suite
 
 PANEL = [
     "datasets=[panel]", "models=[naive,arima,linear]", "split.folds=5", "window=6",
@@ -15,7 +15,7 @@ PANEL = [
 
 
 def test_every_frame_carries_unique_id_and_short_series_are_skipped_not_fatal(tmp_path):
-    t = run_suite(compose(PANEL), tmp_path)
+    t = run_suite(PANEL, tmp_path)
     for name in ("forecasts", "folds", "series", "metrics_by_series"):
         assert "unique_id" in t[name].columns, name
     folds = t["folds"]
@@ -32,7 +32,7 @@ def test_every_frame_carries_unique_id_and_short_series_are_skipped_not_fatal(tm
 
 
 def test_metrics_csv_holds_the_across_series_aggregate(tmp_path):
-    t = run_suite(compose(PANEL), tmp_path)
+    t = run_suite(PANEL, tmp_path)
     m = pd.read_csv(tmp_path / "metrics.csv").set_index("model")
     assert (m["kind"] == "collection").all() and set(m.index) == {"naive", "arima", "linear"}
     evaluated = t["metrics_by_series"]["unique_id"].nunique()
@@ -43,6 +43,6 @@ def test_metrics_csv_holds_the_across_series_aggregate(tmp_path):
 
 
 def test_collection_numbers_do_not_depend_on_workers_or_chunking(tmp_path):
-    one = run_suite(compose([*PANEL, "n_jobs=1"]), tmp_path / "one")["forecasts"]
-    two = run_suite(compose([*PANEL, "n_jobs=2", "chunk_size=2"]), tmp_path / "two")["forecasts"]
+    one = run_suite([*PANEL, "n_jobs=1"], tmp_path / "one")["forecasts"]
+    two = run_suite([*PANEL, "n_jobs=2", "chunk_size=2"], tmp_path / "two")["forecasts"]
     pdt.assert_frame_equal(one, two)

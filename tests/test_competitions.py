@@ -12,7 +12,8 @@ import pytest
 from bench.data.competitions import entries, m1, m3, tourism
 from bench.engine.prepare import load
 from bench.errors import ConfigError
-from bench.prep.splits import SplitSpec, rolling_origin
+from bench.prep.splits import rolling_origin
+from bench.settings import SplitSettings
 
 from conftest import settings
 
@@ -67,7 +68,7 @@ def test_series_is_the_in_sample_part_followed_by_the_competition_test_part():
 
 def test_eighteen_one_step_origins_score_exactly_the_m3_monthly_test_part():
     c = m3("monthly", max_series=5)
-    spec = SplitSpec(folds=18, horizon=1)
+    spec = SplitSettings(folds=18, horizon=1)
     for ds in c.series():
         n_train = int(c.meta.loc[ds.uid, "n_train"])
         splits = list(rolling_origin(len(ds.y), spec, min_train=30))

@@ -29,6 +29,8 @@ BAD = {
     "models.arima.order=3": ["models.arima is not in this run", "models=[naive]"],
     "n_jobs=[1": ["'n_jobs=[1' is not a valid override", "quoting"],
     "window=10,20": ["window=10,20 lists several values", "add -m"],
+    "metrics=[point,nope.mod.fn]": ["metrics entry 'nope.mod.fn'", "cannot be imported", "crps"],
+    "spa.block_length=0": ["spa.block_length=0", "auto or a whole number >= 1"],
 }
 # checked by the command line before Hydra composes (names of configs, keys, override grammar)
 PRECHECK = {"models=[foo]", "datasets=[nope]", "split.bogus=3", "models.naive.window=3",
@@ -45,6 +47,19 @@ MORE = {
     "split.kind=sliding": ["split.kind=sliding", "split.train_size"],
     "on_error=skip": ["on_error=skip", "record, raise"],
     "+split.bogus=3": ["unknown setting split.bogus", "split takes"],
+    "conformal.min_errors=5": ["conformal.min_errors=5", "interval_level=0.9", ">= 19"],
+    "conformal.enabled=1": ["conformal.enabled", "true or false"],
+    "+conformal.bogus=1": ["unknown setting conformal.bogus", "enabled, min_errors"],
+    "metrics=[point,crps]": ["metrics must keep relative", "diebold_mariano", "mypkg.scores.my_metric"],
+    "metrics=[point,relative,diebold_mariano,horizon,lag_scan,change,crps,crps]": ["crps more than once"],
+    "metrics=[point,relative,diebold_mariano,horizon,lag_scan,change,bench.scoring.scores.Rows.diag]": [
+        "is not a function"
+    ],
+    "spa.reps=10": ["spa.reps=10", ">= 100"],
+    "spa.block_length=big": ["spa.block_length=big", "auto or a whole number >= 1"],
+    "spa.mcs_level=1": ["spa.mcs_level=1", "(0, 1)"],
+    "split.select_origins=0": ["split.select_origins=0", ">= 1"],
+    "+spa.bogus=1": ["unknown setting spa.bogus", "spa takes", "block_length"],
 }
 
 

@@ -18,7 +18,10 @@ from bench.errors import ConfigError
 
 from conftest import CONF, compose, settings
 
-COLLECTIONS = ("bench.data.competitions.", "bench.data.panel.", "bench.data.synthetic.panel")
+COLLECTIONS = (
+    "bench.data.competitions.", "bench.data.panel.", "bench.data.synthetic.panel",
+    "bench.data.synthetic.random_walks",
+)  # fmt: skip
 BUILTINS = sorted(
     p.stem
     for p in (CONF / "datasets").glob("*.yaml")
@@ -63,6 +66,16 @@ def test_builtin_dataset_loads_offline_as_a_clean_float_series(name, no_network)
     assert ds.source and "\n" not in ds.source
     assert ds.period is None or ds.period >= 2
     assert all(isinstance(n, str) and n for n in ds.notes)
+
+
+def test_random_walks_is_a_seeded_collection_of_independent_walks():
+    c = load(settings(["datasets=[random_walks]"]).datasets[0])
+    assert c.frame["unique_id"].nunique() == 60 and c.frame.groupby("unique_id").size().eq(300).all()
+    steps = c.frame.groupby("unique_id")["y"].diff().dropna()
+    assert abs(steps.mean()) < 0.05 and 0.95 < steps.std() < 1.05
+    again = synthetic.random_walks(seed=0).frame
+    pd.testing.assert_frame_equal(c.frame, again)
+    assert not synthetic.random_walks(seed=1).frame["y"].equals(again["y"])
 
 
 def test_sales_is_the_seed_article_series():

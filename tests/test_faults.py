@@ -22,7 +22,7 @@ from statsmodels.tsa.arima.model import ARIMA as SMARIMA
 
 from bench.types import Forecast
 
-from conftest import ROOT, compose, run_suite
+from conftest import ROOT, run_suite
 
 FOLDS = 5  # sine has 300 points: origins 294..298, training parts of 295..299 values
 
@@ -88,10 +88,10 @@ def test_every_kind_of_fault_is_recorded_on_its_fold_and_counted_per_model(tmp_p
     model = "+models.{0}._target_={1}", "+models.{0}._partial_=true"
     extra = [m.format("flaky", "conftest.FailsOnOneFold") for m in model] + ["+models.flaky.fail_len=296"]
     extra += [m.format("nan", "test_faults.NaNOnOneFold") for m in model] + ["+models.nan.nan_len=297"]
-    extra += ["models.lstm.lr=1e6", "models.lstm.epochs=3", "models.lstm.hidden_size=4", "seeds=[0]"]
-    cfg = compose(["datasets=[sine]", "models=[naive,arima_fixed,arima,lstm]", f"split.folds={FOLDS}",
-                   "split.refit_every=1", "window=5", *extra])  # fmt: skip
-    tables = run_suite(cfg, tmp_path)
+    extra += ["models.lstm.lr=1e6", "debug=fast"]
+    args = ["datasets=[sine]", "models=[naive,arima_fixed,arima,lstm]", f"split.folds={FOLDS}",
+            "split.refit_every=1", "window=5", *extra]  # fmt: skip
+    tables = run_suite(args, tmp_path)
     folds = tables["folds"]
     failed = folds[folds["status"] != "ok"]
     by_model = failed.groupby("model").size().reindex(folds["model"].unique(), fill_value=0).to_dict()
@@ -128,10 +128,10 @@ def test_a_fold_failing_between_refits_rebuilds_the_model_at_the_next_origin(tmp
     """A failure between refits drops the model; the next origin refits from scratch (not resumed
     from a broken state) and later forecasts equal those of a run where nothing failed."""
     base = ["datasets=[sine]", "models=[naive,linear]", f"split.folds={FOLDS}", "split.refit_every=1"]
-    clean = run_suite(compose(base), tmp_path / "clean")["forecasts"]
+    clean = run_suite(base, tmp_path / "clean")["forecasts"]
     flaky = ["+models.flaky._target_=conftest.FailsOnOneFold", "+models.flaky._partial_=true",
              "+models.flaky.fail_len=296"]  # fmt: skip
-    faulty = run_suite(compose([*base, *flaky]), tmp_path / "faulty")["forecasts"]
+    faulty = run_suite([*base, *flaky], tmp_path / "faulty")["forecasts"]
     keep = ["model", "cutoff", "h", "y_hat"]
     pdt.assert_frame_equal(
         clean.query("model != 'flaky'")[keep].reset_index(drop=True),
@@ -141,11 +141,11 @@ def test_a_fold_failing_between_refits_rebuilds_the_model_at_the_next_origin(tmp
 
 
 def test_on_error_raise_stops_at_the_first_fault(tmp_path):
-    cfg = compose(["datasets=[sine]", "models=[naive]", f"split.folds={FOLDS}", "on_error=raise",
+    args = ["datasets=[sine]", "models=[naive]", f"split.folds={FOLDS}", "on_error=raise",
                    "+models.flaky._target_=conftest.FailsOnOneFold", "+models.flaky._partial_=true",
-                   "+models.flaky.fail_len=296"])  # fmt: skip
+                   "+models.flaky.fail_len=296"]  # fmt: skip
     with pytest.raises(RuntimeError, match="deliberate failure"):
-        run_suite(cfg, tmp_path)
+        run_suite(args, tmp_path)
 
 
 def test_an_interrupted_run_exits_cleanly_keeping_finished_tasks_and_no_partial_file(tmp_path):
@@ -167,10 +167,10 @@ def test_an_interrupted_run_exits_cleanly_keeping_finished_tasks_and_no_partial_
     assert 2 <= finished < 6, "the interrupt must land mid-run"
     assert not list(tmp_path.rglob("*.tmp")), "no temporary file survives an interrupt"
     assert not run_dir.exists(), "no run dir without its report"
-    tables = run_suite(compose(args), tmp_path / "resumed")
+    tables = run_suite(args, tmp_path / "resumed")
     info = json.loads((tmp_path / "resumed" / "run.json").read_text())["cache"]
     assert info["computed"] == 6 - finished and info["corrupt"] == 0  # the rest came from the cache
-    fresh = run_suite(compose([*args[:-2], "cache=false"]), tmp_path / "fresh")
+    fresh = run_suite([*args[:-2], "cache=false"], tmp_path / "fresh")
     pdt.assert_frame_equal(tables["forecasts"], fresh["forecasts"])
 
 
@@ -218,10 +218,10 @@ def test_a_worker_killed_mid_run_ends_the_command_and_a_rerun_resumes_to_identic
     assert "a worker process died" in err and "run the same command to resume" in err
     finished = len(list(cache.rglob("*.pkl")))
     assert 1 <= finished < 8 and not list(tmp_path.rglob("*.tmp")) and not run_dir.exists()
-    resumed = run_suite(compose([*args, "n_jobs=1"]), tmp_path / "resumed")
+    resumed = run_suite([*args, "n_jobs=1"], tmp_path / "resumed")
     info = json.loads((tmp_path / "resumed" / "run.json").read_text())["cache"]
     assert info["computed"] == 8 - finished and info["corrupt"] == 0  # the rest came from the cache
-    fresh = run_suite(compose([*args[:-2], "cache=false", "n_jobs=1"]), tmp_path / "fresh")
+    fresh = run_suite([*args[:-2], "cache=false", "n_jobs=1"], tmp_path / "fresh")
     pdt.assert_frame_equal(resumed["forecasts"], fresh["forecasts"])
 
 

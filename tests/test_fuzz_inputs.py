@@ -18,7 +18,7 @@ from bench.data.errors import DataError
 from bench.data.panel import load_panel_csv
 from bench.engine.prepare import prepare
 from bench.errors import ConfigError, InputDataError
-from bench.prep.splits import SeriesTooShortError, SplitSpec, rolling_origin
+from bench.prep.splits import SeriesTooShortError
 
 from conftest import settings
 
@@ -128,12 +128,6 @@ def test_a_window_longer_than_the_series_names_the_window(tmp_path):
     with pytest.raises(SeriesTooShortError) as err:
         prepare(run_settings(path, "window=200"))
     assert "60 observations" in str(err.value) and "window" in str(err.value)
-
-
-@pytest.mark.parametrize("spec", [SplitSpec(horizon=0), SplitSpec(folds=0), SplitSpec(step=0)])
-def test_zero_horizon_folds_or_step_are_config_errors_below_the_parser_too(spec):
-    with pytest.raises(ConfigError, match="split.folds, split.horizon, split.step and split.refit_every"):
-        list(rolling_origin(100, spec))
 
 
 @FUZZ

@@ -103,13 +103,21 @@ def test_multi_step_paths_are_deterministic_and_match_the_mean(garch):
     assert model.predict(1).paths is None
 
 
-@pytest.mark.parametrize("kwargs", [{"dist": "t"}, {"mean": "Constant"}, {"mean": "Zero"}])
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"dist": "t"}, {"mean": "Constant"}, {"mean": "Zero"}, {"dist": "skewt"}, {"o": 1},
+     {"vol": "EGARCH", "o": 1, "n_paths": 200}],
+)  # fmt: skip
 def test_other_specifications_fit_and_forecast(garch, kwargs):
     fc = ARIMAGARCH(**kwargs).fit(garch[:600]).predict(2)
     assert np.all(np.isfinite(fc.mean)) and np.all(fc.var > 0)
 
 
-@pytest.mark.parametrize("kwargs", [{"dist": "skewt"}, {"mean": "HAR"}, {"lags": 0}, {"p": 0}])
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"dist": "ged"}, {"mean": "HAR"}, {"lags": 0}, {"p": 0}, {"o": -1}, {"vol": "FIGARCH"},
+     {"vol": "EGARCH", "n_paths": 0}],
+)  # fmt: skip
 def test_bad_configuration_is_a_clear_error(kwargs):
     with pytest.raises(ValueError, match="ARIMAGARCH"):
         ARIMAGARCH(**kwargs)
@@ -133,9 +141,10 @@ def test_yaml_instantiates_a_working_model(garch):
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{}, {"dist": "t"}, {"mean": "Constant", "p": 2}, {"mean": "Zero", "q": 2}, {"lags": 2}],
-    ids=["arx-normal", "t", "const-p2", "zero-q2", "ar2"],
-)
+    [{}, {"dist": "t"}, {"mean": "Constant", "p": 2}, {"mean": "Zero", "q": 2}, {"lags": 2},
+     {"o": 1}, {"o": 1, "dist": "skewt"}, {"vol": "EGARCH"}, {"vol": "EGARCH", "o": 1, "q": 2}],
+    ids=["arx-normal", "t", "const-p2", "zero-q2", "ar2", "gjr", "gjr-skewt", "egarch", "egarch-o1-q2"],
+)  # fmt: skip
 def test_recursive_update_matches_arch_fixed_parameter_filter(garch, kwargs):
     model = ARIMAGARCH(**kwargs).fit(garch[:800])
     for stop in (801, 830, 900):
@@ -154,3 +163,17 @@ def test_a_warm_started_refit_equals_a_fresh_estimation(garch):
     assert warm.scale_ == fresh.scale_
     assert warm._res.loglikelihood == pytest.approx(fresh._res.loglikelihood, abs=1e-3)
     np.testing.assert_allclose(warm.params, fresh.params, rtol=0.02, atol=1e-3)
+
+
+@pytest.mark.parametrize("kwargs", [{"o": 1}, {"vol": "EGARCH", "o": 1}], ids=["gjr", "egarch"])
+def test_a_warm_started_asymmetric_refit_finds_the_fresh_estimate(garch, kwargs):
+    warm = ARIMAGARCH(**kwargs).fit(garch[:900])
+    warm.fit(garch[:1000])
+    fresh = ARIMAGARCH(**kwargs).fit(garch[:1000])
+    assert warm._res.loglikelihood == pytest.approx(fresh._res.loglikelihood, abs=1e-2)
+
+
+def test_default_choices_text_is_unchanged_and_variants_name_themselves():
+    assert ARIMAGARCH().info == {"mean": "ARX", "lags": 1, "p": 1, "q": 1, "dist": "normal"}
+    assert ARIMAGARCH(vol="EGARCH").info["vol"] == "EGARCH"
+    assert ARIMAGARCH(o=1).info["o"] == 1

@@ -13,8 +13,9 @@ from bench.models.base import capabilities
 from bench.models.global_base import GlobalForecaster
 from bench.models.global_recurrent import GlobalGRU, GlobalLSTM, GlobalRecurrent, GlobalRNN
 from bench.models.recurrent import GRU, LSTM, RNN
-from bench.prep.splits import SplitSpec, rolling_origin
+from bench.prep.splits import rolling_origin
 from bench.prep.transforms import build_pipeline
+from bench.settings import SplitSettings
 from bench.types import Forecast
 
 from conftest import compose, settings
@@ -31,7 +32,7 @@ def walks() -> list[np.ndarray]:
 
 
 def splits_of(ys: list[np.ndarray], min_train: int = 40) -> list[list]:
-    spec = SplitSpec(folds=FOLDS, horizon=H, step=3)
+    spec = SplitSettings(folds=FOLDS, horizon=H, step=3)
     return [list(rolling_origin(len(y), spec, min_train=min_train)) for y in ys]
 
 

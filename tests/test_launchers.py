@@ -1,6 +1,6 @@
-"""Hydra launcher plugins (optional extras): the same command line on joblib, Submitit and Ray.
+"""Hydra launcher plugins: the same command line on joblib and Submitit, and a sweep whose jobs use Ray.
 
-Each test skips, saying why, when its plugin is not installed (`pip install -e .[slurm]` / `.[ray]`).
+Each test skips, saying why, when its extra is not installed (`pip install -e .[slurm]` / `.[ray]`).
 The real multiruns check that the sweep report, gathered from files at the end, sees jobs that ran
 in other processes.
 """
@@ -73,15 +73,13 @@ def test_submitit_local_multirun_gets_the_sweep_report(tmp_path):
 
 
 @pytest.mark.slow
-def test_ray_multirun_gets_the_sweep_report(tmp_path):
-    pytest.importorskip("ray", reason="ray is not installed (pip install -e .[ray])")
-    pytest.importorskip("hydra_plugins.hydra_ray_launcher", reason="hydra-ray-launcher is not installed")
-    # A private local Ray: 2 CPUs, no dashboard, nothing reported anywhere.
-    launcher = ["hydra/launcher=ray", "+hydra.launcher.ray.init.num_cpus=2",
-                "+hydra.launcher.ray.init.include_dashboard=false"]  # fmt: skip
+def test_a_joblib_sweep_whose_jobs_run_their_tasks_on_a_ray_cluster(private_ray, tmp_path):
+    """The README's recipe: the joblib launcher runs the jobs, each job joins one Ray cluster by address."""
+    address = private_ray.get_runtime_context().gcs_address
+    launcher = ["hydra/launcher=joblib", "hydra.launcher.n_jobs=2", "backend=ray", f"ray_address={address}"]
     proc = multirun(launcher, tmp_path)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    # Ray prefixes its workers' output with the remote function and pid: the jobs ran there.
-    assert "(_run_job pid=" in proc.stdout + proc.stderr
+    # Each of the two jobs joined this cluster rather than starting a Ray of its own.
+    assert (proc.stdout + proc.stderr).count(f"Connecting to existing Ray cluster at address: {address}") == 2
     assert f"sweep report: {tmp_path / 'report.md'}" in proc.stdout
     assert_aggregated(tmp_path)

@@ -67,10 +67,14 @@ def test_likelihood_net_forecasts_mean_variance_and_paths(name, noisy):
     assert fc.mean[0] == pytest.approx(model.likelihood.mean(raw)[0]) == model.one_step(last_window(noisy, 6))
     assert fc.var[0] == pytest.approx(model.likelihood.var(raw)[0])
     np.testing.assert_allclose(fc.mean[1:], fc.paths[:, 1:].mean(axis=0))
+    assert fc.df is None  # four steps: only the first is a Student-t, the paths carry the rest
+    one = check_forecast(model.predict(1), 1)
     if name == "student_t":
-        assert fc.df[0] > 2 and np.all(np.isnan(fc.df[1:]))
+        assert (
+            one.df.shape == (1,) and one.df[0] == pytest.approx(model.likelihood.df(raw)[0]) and one.df[0] > 2
+        )
     else:
-        assert fc.df is None
+        assert one.df is None
 
 
 def test_one_step_forecasts_carry_variance_and_paths(noisy):

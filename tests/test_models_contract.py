@@ -10,20 +10,17 @@ import pytest
 from hydra.utils import instantiate
 
 from bench.engine.runner import backtest
-from bench.prep.splits import SplitSpec, rolling_origin
+from bench.prep.splits import rolling_origin
 from bench.prep.transforms import build_pipeline
+from bench.settings import SplitSettings
 
-from conftest import FAST_NEURAL, compose, model_names
+from conftest import compose, model_names
 
 FOLDS, H = 6, 2
 
 
 def factory(name: str):
-    cfg = compose([f"models=[{name}]", "datasets=[]", "window=6"])
-    node = cfg.models[name]
-    for key, value in FAST_NEURAL.items():
-        if key in node:
-            node[key] = value
+    node = compose([f"models=[{name}]", "datasets=[]", "window=6", "debug=fast"]).models[name]
     if "period" in node and node.period is None:  # the suite passes the dataset's period
         node.period = 5
     if "window" in node and node.window > 10:  # presets with their own long window (rnn_tata)
@@ -33,7 +30,7 @@ def factory(name: str):
 
 def run(y: np.ndarray, name: str, seed: int = 0):
     make = factory(name)
-    splits = list(rolling_origin(len(y), SplitSpec(folds=FOLDS, horizon=H, step=3), min_train=40))
+    splits = list(rolling_origin(len(y), SplitSettings(folds=FOLDS, horizon=H, step=3), min_train=40))
     kwargs = {"seed": seed} if "seed" in compose([f"models=[{name}]", "datasets=[]"]).models[name] else {}
     res = backtest(y, splits, lambda: make(**kwargs), lambda: build_pipeline(diff=1), H,
                    on_error="raise")  # fmt: skip

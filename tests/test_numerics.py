@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from bench.errors import InputDataError
 from bench.prep.transforms import build_pipeline
 
-from conftest import compose, run_suite
+from conftest import run_suite
 
 CHAINS = hsettings(max_examples=80, deadline=None, derandomize=True, database=None,
                    suppress_health_check=[HealthCheck.too_slow])  # fmt: skip
@@ -96,10 +96,8 @@ def scaled_run(tmp_path, scale: float, name: str) -> dict[str, pd.DataFrame]:
     path = tmp_path / f"{name}.csv"
     pd.DataFrame({"y": y}).to_csv(path, index=False, float_format="%.17g")
     data = ["datasets=[csv]", f"datasets.csv.path={path}", "datasets.csv.value_col=y"]
-    cfg = compose(
-        [f"models=[{','.join(MODELS)}]", *data, "split.folds=12", "split.refit_every=4", "window=5"]
-    )
-    return run_suite(cfg, tmp_path / name)
+    args = [f"models=[{','.join(MODELS)}]", *data, "split.folds=12", "split.refit_every=4", "window=5"]
+    return run_suite(args, tmp_path / name)
 
 
 @pytest.fixture(scope="module")

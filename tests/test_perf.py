@@ -6,10 +6,8 @@ import json
 
 import numpy as np
 
-from bench.perf.core import PerfOptions, write_table
+from bench.perf.core import REFERENCE_MODEL, PerfOptions, write_table
 from bench.perf.measure import measure
-
-from conftest import FAST_NEURAL
 
 TINY = PerfOptions(
     repeats=1,
@@ -21,11 +19,11 @@ TINY = PerfOptions(
     refit_every=2,
     blas_folds=1,
     blas_jobs=(1,),
-    overrides=tuple(f"models.lstm.{k}={v}" for k, v in FAST_NEURAL.items()),
+    overrides=("debug=fast",),
 )
 
 
-def test_quick_perf_table_has_every_row_with_a_positive_finite_ratio(tmp_path):
+def test_quick_perf_table_has_every_row_and_each_ratio_is_of_the_timings_it_names(tmp_path):
     df, notes = measure(TINY)
     expected = [
         "runner.bare_loop", "runner.backtest", "runner.factory_call", "runner.overhead",
@@ -34,12 +32,22 @@ def test_quick_perf_table_has_every_row_with_a_positive_finite_ratio(tmp_path):
         "blas.arima.threads1", "blas.arima.threads2",
     ]  # fmt: skip
     assert df["name"].tolist() == expected
-    assert set(df["reference"]) <= set(df["name"])  # every ratio is against a row of the same run
-    for col in ("median_s", "min_s", "max_s", "ratio"):
-        assert np.all(np.isfinite(df[col])) and np.all(df[col] > 0), col
+    rows = df.set_index("name")
+    # ratio = this row's median / the median of the row it names (every reference is a row of this run).
+    for name, r in rows.iterrows():
+        assert r["ratio"] == r["median_s"] / rows.loc[r["reference"], "median_s"], name
+    assert (rows.loc[rows.index == rows["reference"], "ratio"] == 1.0).all()
+    assert rows.loc["refit.lstm.every2", "reference"] == "refit.lstm.every1"
+    assert rows.loc["runner.overhead", "reference"] == f"fold.{REFERENCE_MODEL}"
+    # Every repeat is in the row: min <= median <= max over n timings; the runner's ms loops run 5x.
     assert (df["min_s"] <= df["median_s"]).all() and (df["median_s"] <= df["max_s"]).all()
-    assert (df.loc[df["name"] == df["reference"], "ratio"] == 1.0).all()
+    assert np.all(np.isfinite(df[["median_s", "min_s", "max_s", "ratio"]]))
+    n = rows["n"].to_dict()
+    assert {n[k] for k in expected if k.startswith("runner.")} == {5 * TINY.repeats}
+    assert {n[k] for k in expected if not k.startswith("runner.")} == {TINY.repeats}
+    assert rows.loc["refit.lstm.every1", "per"] == f"{TINY.refit_folds} folds"
     assert any("OPENBLAS_NUM_THREADS=2" in n for n in notes)
 
     doc = json.loads(write_table(df, notes, TINY, tmp_path / "perf.json").read_text())
     assert [r["name"] for r in doc["rows"]] == expected and doc["settings"]["repeats"] == 1
+    assert doc["settings"]["overrides"] == ["debug=fast"]

@@ -83,7 +83,9 @@ def test_validate_checks_the_protocol_too(capsys):
 def test_the_capabilities_of_a_run_are_stored_with_it(tmp_path):
     import json
 
-    run_suite(__import__("conftest").compose(["datasets=[sine]", "models=[naive,lstm]", "split.folds=2",
-                                               "models.lstm.epochs=1", "seeds=[0]"]), tmp_path)  # fmt: skip
+    run_suite(
+        ["datasets=[sine]", "models=[naive,lstm]", "split.folds=2", "debug=fast"],
+        tmp_path,
+    )
     caps = json.loads((tmp_path / "run.json").read_text())["models"]
     assert caps["lstm"]["stochastic"] and caps["lstm"]["scope"] == "local" and caps["naive"]["levels"]

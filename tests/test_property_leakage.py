@@ -10,19 +10,24 @@ Examples are derandomised (the same ones on every run) and few per model, to kee
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
+import pandas as pd
 import pytest
 from hydra.utils import instantiate
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
+from bench.engine import conformal
+from bench.engine.records import forecast_frame
 from bench.engine.runner import FoldResult, backtest, backtest_many
 from bench.models.global_recurrent import GlobalRecurrent
-from bench.prep.splits import SplitSpec, rolling_origin
+from bench.prep.splits import required_length, rolling_origin
 from bench.prep.transforms import build_pipeline
+from bench.settings import SplitSettings
+from bench.types import Dataset
 
 from conftest import FAST_NEURAL, compose, model_names
 
@@ -35,10 +40,7 @@ LEAK = hsettings(
 
 @functools.cache
 def model_node(name: str):
-    node = compose([f"models=[{name}]", "datasets=[]"]).models[name]
-    for key, value in FAST_NEURAL.items():
-        if key in node:
-            node[key] = value
+    node = compose([f"models=[{name}]", "datasets=[]", "debug=fast"]).models[name]
     if "period" in node and node.period is None:  # the suite passes the dataset's period
         node.period = PERIOD
     return node
@@ -72,7 +74,7 @@ class Case:
     seed: int
     window: int
     pipeline: dict
-    spec: SplitSpec
+    spec: SplitSettings
     warm_start: bool
     cut_fold: int
     rewrite: tuple[float, float]
@@ -92,7 +94,7 @@ def cases(draw) -> Case:
     )
     kind = draw(st.sampled_from(["expanding", "sliding"]))
     folds = draw(st.integers(3, 5))
-    spec = SplitSpec(
+    spec = SplitSettings(
         folds=folds, horizon=draw(st.integers(1, 3)), step=draw(st.integers(1, 2)), kind=kind,
         train_size=MIN_TRAIN + draw(st.integers(0, 5)) if kind == "sliding" else None,
         refit_every=draw(st.integers(1, 5)),
@@ -125,10 +127,15 @@ def assert_same(a: FoldResult, b: FoldResult, where: str) -> None:
         if x is not None:
             np.testing.assert_array_equal(x, y, err_msg=f"{where}: {field} leaked")
     assert a.info == b.info, f"{where}: fitted choices leaked"
+    for field in ("df", "members"):  # the distribution the stored CRPS is computed from
+        x, y = (None if r.dist is None else getattr(r.dist, field) for r in (a, b))
+        assert (x is None) == (y is None), f"{where}: dist.{field}"
+        if x is not None:
+            np.testing.assert_array_equal(x, y, err_msg=f"{where}: dist.{field} leaked")
 
 
-def n_needed(spec: SplitSpec) -> int:
-    return spec.required_length(MIN_TRAIN) + 5
+def n_needed(spec: SplitSettings) -> int:
+    return required_length(spec, MIN_TRAIN) + 5
 
 
 @pytest.mark.parametrize("name", model_names())
@@ -158,10 +165,46 @@ def test_rewriting_the_data_after_an_origin_never_moves_a_forecast_made_at_or_be
 
 def moved(pairs: list[tuple[FoldResult, FoldResult]]) -> bool:
     """Some origin after the cut sees the rewrite (else the comparison above proves nothing); a
-    fold that fails on the rewritten data only (e.g. a Box-Cox λ < 0 forecast beyond −1/λ) counts."""
+    fold that fails on the rewritten data only (e.g. a Box-Cox λ < 0 forecast beyond −1/λ) counts,
+    and so does a moved variance (a volatility model holds its mean between refits)."""
     return any(
-        a.status != b.status or (a.status == "ok" and not np.array_equal(a.y_hat, b.y_hat)) for a, b in pairs
+        a.status != b.status
+        or (a.status == "ok" and not (np.array_equal(a.y_hat, b.y_hat) and _same_var(a, b)))
+        for a, b in pairs
     )
+
+
+def _same_var(a: FoldResult, b: FoldResult) -> bool:
+    return (a.y_var is None and b.y_var is None) or np.array_equal(a.y_var, b.y_var, equal_nan=True)
+
+
+@pytest.mark.parametrize("name", ["naive", "linear"])
+@LEAK
+@given(case=cases())
+def test_rewriting_the_data_after_an_origin_never_moves_a_conformal_interval_made_at_or_before_it(name, case):
+    """Conformal intervals come from the run's own errors whose targets are known at the origin: the
+    recorded rows (fold loop → records → conformal step) at origins before the cut stay identical."""
+    spec = replace(case.spec, folds=30)
+    y = series(case.kind, case.seed, n_needed(spec))
+    splits = list(rolling_origin(len(y), spec, min_train=MIN_TRAIN))
+    make = factory(name, case.window)
+
+    def rows(values: np.ndarray) -> pd.DataFrame:
+        res = backtest(
+            values, splits, make, lambda: build_pipeline(**case.pipeline), spec.horizon,
+            refit_every=spec.refit_every, warm_start=case.warm_start, on_error="record",
+        )  # fmt: skip
+        fc = forecast_frame(Dataset("d", pd.Series(values)), name, 0, res, spec.horizon)
+        return conformal.apply(fc, level=0.8, min_errors=9).set_index(["cutoff", "h"])
+
+    cut = splits[15 + case.cut_fold].origin + 1
+    before, after = rows(y), rows(rewritten(y, cut, case.rewrite, case.seed))
+    early = before.index.get_level_values("cutoff") < cut
+    cols = ["y_hat", "y_lo", "y_hi", "y_interval"]
+    pd.testing.assert_frame_equal(before.loc[early, cols], after.loc[early, cols])
+    assert (before.loc[early, "y_interval"] == "conformal").sum() >= 3, "no conformal interval compared"
+    late = ~early & (before["y_interval"] == "conformal")
+    assert not np.allclose(before.loc[late, "y_lo"], after.loc[late, "y_lo"]), "no later interval moved"
 
 
 @LEAK

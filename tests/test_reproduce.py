@@ -8,8 +8,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
-from bench.config import available, load_settings
+from bench.config import group_options
 from bench.engine.build import model_capabilities
 from bench.reproduce.execute import RunResult
 from bench.reproduce.experiments import EXPERIMENTS
@@ -17,40 +18,61 @@ from bench.reproduce.outcome import Outcome
 from bench.reproduce.pages import claims_table, page
 from bench.reproduce.verdicts import SUMMARIES
 
-from conftest import SHARED_DATA, compose
+from conftest import FAST_NEURAL, SHARED_DATA, settings
 
 CONFIGS = sorted({p.config for e in EXPERIMENTS.values() for p in e.protocols})
 
 
 def test_every_experiment_config_is_used_and_exists() -> None:
-    assert set(CONFIGS) == set(available("experiment"))
+    assert set(CONFIGS) == set(group_options("experiment"))
     assert set(SUMMARIES) == set(EXPERIMENTS)
 
 
 @pytest.mark.parametrize("config", CONFIGS)
 def test_experiment_config_composes_and_parses(config: str) -> None:
-    s = load_settings(compose([f"+experiment={config}"]))
+    s = settings([f"+experiment={config}"])
     assert s.scoring.baseline in {m.name for m in s.models}
     claims = [c for e in EXPERIMENTS.values() for c in e.claims if c.config == config]
     assert {c.model for c in claims} <= {m.name for m in s.models}
 
 
+def effective(s, key: str) -> list:
+    """Where a ``key=value`` override lands in the parsed settings (one value per dataset for a split)."""
+    top, *rest = key.split(".")
+    if top == "models":
+        return [s.model(rest[0]).params[rest[1]]]
+    if top == "datasets":
+        return [next(d for d in s.datasets if d.name == rest[0]).params[rest[1]]]
+    if top == "split":
+        return [getattr(d.split, rest[0]) for d in s.datasets]
+    return [list(getattr(s, top))]
+
+
 @pytest.mark.parametrize("config", CONFIGS)
-def test_quick_overrides_compose(config: str) -> None:
+def test_every_quick_override_takes_effect_and_changes_the_full_run(config: str) -> None:
+    """``--quick`` claims a smaller run: each of its overrides must reach the settings (not be ignored,
+    e.g. under a dataset's own split) and must differ from the full run's value (not be dead)."""
     (quick,) = [p.quick for e in EXPERIMENTS.values() for p in e.protocols if p.config == config]
-    load_settings(compose([f"+experiment={config}", *quick]))
+    full = settings([f"+experiment={config}"])
+    small = settings([f"+experiment={config}", *quick])
+    assert quick
+    for override in quick:
+        key, value = override.split("=", 1)
+        wanted = yaml.safe_load(value)
+        assert effective(small, key) == [wanted] * len(effective(small, key)), override
+        assert wanted not in effective(full, key), f"{override} is what the full run does already"
 
 
 def test_m3_makridakis_configs_follow_the_paper() -> None:
-    src = load_settings(compose(["+experiment=m3_makridakis_source"]))
+    src = settings(["+experiment=m3_makridakis_source"])
     (ds,) = src.datasets
     assert (ds.split.folds, ds.split.horizon, ds.split.refit_every) == (18, 1, 18)
     assert ds.params["min_len"] == 81 and ds.params["max_len"] == 126
-    nets = load_settings(compose(["+experiment=m3_makridakis_source_nets"]))
+    nets = settings(["+experiment=m3_makridakis_source_nets"])
     assert nets.window == 3 and nets.datasets[0].transform.scale == "minmax"
     assert nets.model("lstm").params["optimizer"] == "rmsprop"
     assert {nets.model(m).params["hidden_size"] for m in ("rnn", "lstm")} == {6}
-    honest = load_settings(compose(["+experiment=m3_makridakis_honest"]))
+    honest = settings(["+experiment=m3_makridakis_honest"])
     assert model_capabilities(honest.model("lstm_global")).scope == "global"
     assert model_capabilities(honest.model("lstm")).scope == "local"
 
@@ -60,8 +82,8 @@ def test_leaky_sales_protocol_scales_with_the_test_months() -> None:
     in-sample predictions (the leak the page labels) — and the scores are the stated formulas."""
     from bench.reproduce.sales_article import NUM_STEPS, TEST_WINDOWS, leaky_run
 
-    model = load_settings(compose(["+experiment=sales_lstm_vs_arima_honest"])).model("lstm_sales")
-    fast = {"epochs": 2, "hidden_size": 4, "head": [], "num_layers": 1}
+    model = settings(["+experiment=sales_lstm_vs_arima_honest"]).model("lstm_sales")
+    fast = {**FAST_NEURAL, "head": [], "num_layers": 1}  # the article's epochs would beat debug=fast
     y = 100 + np.cumsum(np.random.default_rng(3).normal(1, 5, 45))
     a = leaky_run(y, model, seed=0, **fast)
     y2 = y.copy()
@@ -136,9 +158,7 @@ def test_a_finished_run_is_read_back_as_it_was_written(tmp_path: Path) -> None:
 
     assert read_back(tmp_path / "none") is None
     overrides = (
-        "models.rnn.epochs=2",
-        "models.rnn.hidden_size=4",
-        "seeds=[0]",
+        "debug=fast",
         "split.folds=5",
         "cache=false",
         "n_jobs=1",

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pandas.testing as pdt
 
-from conftest import ROOT, compose, run_suite
+from conftest import ROOT, run_suite
 
 BASE = ["datasets=[sine,sales]", "models=[naive,arima,linear]", "split.folds=4", "window=5"]
 
@@ -27,8 +27,8 @@ def cache_info(run_dir: Path) -> dict:
 
 
 def test_a_rerun_reuses_every_task_and_gives_identical_files(tmp_path):
-    first = run_suite(compose(cached(tmp_path)), tmp_path / "a")
-    again = run_suite(compose(cached(tmp_path)), tmp_path / "b")
+    first = run_suite(cached(tmp_path), tmp_path / "a")
+    again = run_suite(cached(tmp_path), tmp_path / "b")
     assert cache_info(tmp_path / "a")["computed"] == cache_info(tmp_path / "a")["tasks"] == 6
     assert cache_info(tmp_path / "b")["computed"] == 0 and cache_info(tmp_path / "b")["hits"] == 6
     pdt.assert_frame_equal(first["forecasts"], again["forecasts"])
@@ -36,23 +36,23 @@ def test_a_rerun_reuses_every_task_and_gives_identical_files(tmp_path):
 
 
 def test_a_changed_setting_recomputes_only_the_tasks_it_touches(tmp_path):
-    run_suite(compose(cached(tmp_path)), tmp_path / "a")
-    run_suite(compose(cached(tmp_path, ["models.linear.alpha=3.0"])), tmp_path / "b")
+    run_suite(cached(tmp_path), tmp_path / "a")
+    run_suite(cached(tmp_path, ["models.linear.alpha=3.0"]), tmp_path / "b")
     assert cache_info(tmp_path / "b")["computed"] == 2  # linear on two datasets; naive and arima reused
 
 
 def test_a_corrupt_entry_is_detected_and_recomputed(tmp_path):
-    first = run_suite(compose(cached(tmp_path)), tmp_path / "a")
+    first = run_suite(cached(tmp_path), tmp_path / "a")
     entry = sorted((tmp_path / "cache").rglob("*.pkl"))[0]
     entry.write_bytes(entry.read_bytes()[:-20])
-    again = run_suite(compose(cached(tmp_path)), tmp_path / "b")
+    again = run_suite(cached(tmp_path), tmp_path / "b")
     info = cache_info(tmp_path / "b")
     assert info["corrupt"] == 1 and info["computed"] == 1
     pdt.assert_frame_equal(first["forecasts"], again["forecasts"])  # every task's rows are back
 
 
 def test_a_run_killed_mid_way_resumes_to_the_uninterrupted_result(tmp_path):
-    args = [*BASE, "models=[naive,arima,linear,lstm]", "models.lstm.epochs=3", "seeds=[0,1]", "n_jobs=1"]
+    args = [*BASE, "models=[naive,arima,linear,lstm]", "debug=fast", "seeds=[0,1]", "n_jobs=1"]
     cache = tmp_path / "cache"
     env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
 

@@ -5,8 +5,9 @@ import pytest
 
 from bench.engine.runner import backtest
 from bench.models.naive import Naive
-from bench.prep.splits import SplitSpec, rolling_origin
+from bench.prep.splits import rolling_origin
 from bench.prep.transforms import build_pipeline
+from bench.settings import SplitSettings
 from bench.types import Forecast
 
 
@@ -15,7 +16,7 @@ def _pipe():
 
 
 def _splits(n, folds=8, horizon=1, **kw):
-    return list(rolling_origin(n, SplitSpec(folds=folds, horizon=horizon, **kw), min_train=10))
+    return list(rolling_origin(n, SplitSettings(folds=folds, horizon=horizon, **kw), min_train=10))
 
 
 def test_naive_forecast_equals_last_observed_value(random_walk):

@@ -9,7 +9,10 @@ import pandas as pd
 import pytest
 
 from bench.scoring import frame as sc
+from bench.scoring import lag
 from bench.scoring import verdict as vd
+from bench.scoring.scores import Rows
+from bench.settings import DEFAULT_METRICS, ScoringSettings
 
 Rule = Callable[[np.ndarray, int], np.ndarray]  # (history, h) -> h forecasts
 
@@ -171,12 +174,17 @@ def test_verdict_sentence_describes_right_shift_lag() -> None:
     )
 
 
-def test_verdict_sentence_mentions_seed_spread_against_arima() -> None:
+def test_verdict_sentence_of_seeds_gives_the_ensembles_test_and_counts_the_seeds() -> None:
     base = {"model": "lstm", "n": 50, "verdict": vd.NO_BETTER, "dm_pvalue": 0.2, "rel_mse": 0.95,
             "best_shift": 0, "diag_h": 1, "echo_ratio": 0.7, "lagging": False,
-            "n_seeds": 3}  # fmt: skip
-    assert vd.verdict_sentence({**base, "beats_ref": False}).endswith(
-        "; mean of 3 seeds; does not beat arima by more than its seed spread."
+            "n_seeds": 3, "ens_rel_mse": 0.93, "seeds_beat": 1}  # fmt: skip
+    text = vd.verdict_sentence({**base, "beats_ref": False})
+    assert text.startswith(
+        "lstm: no better than persistence (mean forecast of 3 seeds: DM p = 0.20, MSE ratio 0.93)"
+    )
+    assert text.endswith(
+        "; each seed alone: MSE ratio 0.95 on average, significantly better in 1 of 3; "
+        "does not beat arima by more than its seed spread."
     )
     assert "beats arima by more than its seed spread" in vd.verdict_sentence({**base, "beats_ref": True})
     assert "arima" not in vd.verdict_sentence({**base, "beats_ref": np.nan})
@@ -245,10 +253,43 @@ def test_interval_metrics_only_for_models_with_variance() -> None:
     table = sc.score(fc, series)
     assert row(table, "g")["width"] == pytest.approx(3.29)
     assert 0.5 < row(table, "g")["coverage"] <= 1.0 and np.isfinite(row(table, "g")["nll"])
-    assert row(table, "naive")[["coverage", "width", "nll", "qlike"]].isna().all()
+    assert row(table, "naive")[["coverage", "width", "nll", "qlike", "crps", "winkler"]].isna().all()
+    w = 3.29 + 20 * np.mean(np.maximum(np.abs(fc.loc[g, "y"] - fc.loc[g, "y_hat"]) - 1.645, 0))
+    assert row(table, "g")["winkler"] == pytest.approx(w)
 
 
-def test_seeds_are_averaged_with_std_and_disagreeing_verdicts_are_not_trusted() -> None:
+def double_mae(r: Rows) -> dict[str, float]:
+    """A user's metric, named by import path in ``metrics``."""
+    return {"double_mae": 2.0 * float(np.mean(np.abs(r.y - r.y_hat)))}
+
+
+def test_a_user_metric_by_import_path_adds_a_column_and_changes_no_other() -> None:
+    fc, series = backtest(random_walk(80), {"naive": naive, "echo": echo}, folds=30)
+    plain = sc.score(fc, series)
+    mine = sc.score(fc, series, ScoringSettings(metrics=(*DEFAULT_METRICS, "test_scoring.double_mae")))
+    assert mine.columns.get_loc("double_mae") == mine.columns.get_loc("pinball") + 1  # metric order
+    assert "double_mae_std" in mine and len(mine.columns) == len(plain.columns) + 2
+    pd.testing.assert_frame_equal(mine[plain.columns], plain)
+    assert row(mine, "echo")["double_mae"] == pytest.approx(2 * row(plain, "echo")["mae"])
+
+
+def test_dm_on_crps_says_whether_a_distribution_beats_persistence() -> None:
+    fc, series = backtest(random_walk(200), {"naive": naive, "sharp": naive, "vague": naive}, folds=120)
+    rng = np.random.default_rng(0)
+    base = rng.gamma(2.0, 1.0, size=120)
+    crps = {"naive": base, "sharp": 0.6 * base + 0.05 * rng.random(120), "vague": 1.5 * base}
+    for model, values in crps.items():
+        fc.loc[fc["model"] == model, "crps"] = values
+    table = sc.score(fc, series)
+    sharp, vague, yard = row(table, "sharp"), row(table, "vague"), row(table, "naive")
+    assert sharp["dm_stat_crps"] < 0 and sharp["dm_pvalue_crps"] < 1e-6
+    assert sharp["rel_crps"] == pytest.approx(np.mean(crps["sharp"]) / np.mean(base))
+    assert vague["dm_stat_crps"] > 0 and vague["dm_pvalue_crps"] < 1e-6
+    assert yard["rel_crps"] == 1.0 and np.isnan(yard["dm_pvalue_crps"])
+    assert sharp["crps"] == pytest.approx(np.mean(crps["sharp"]))
+
+
+def test_seeds_average_their_errors_but_the_test_and_verdict_are_the_seed_ensembles() -> None:
     fc, series = backtest(ar1_in_differences(), {"naive": naive, "lstm": naive}, folds=60)
     lstm = fc[fc["model"] == "lstm"]
     good = lstm.assign(seed=1, y_hat=lstm["y"] + 0.1 * np.sin(np.arange(len(lstm))))
@@ -257,11 +298,34 @@ def test_seeds_are_averaged_with_std_and_disagreeing_verdicts_are_not_trusted() 
     per_seed = sc.score_seeds(fc, series).set_index(["model", "seed"])
     assert per_seed.loc[("lstm", 1), "verdict"] == vd.BEATS
     assert per_seed.loc[("lstm", 2), "verdict"] == vd.WORSE
-    agg = row(sc.score(fc, series), "lstm")
+    table = sc.score(fc, series)
+    agg = row(table, "lstm")
     mses = per_seed.loc["lstm", "mse"].to_numpy()
     assert agg["n_seeds"] == 2 and agg["mse"] == pytest.approx(mses.mean())
     assert agg["mse_std"] == pytest.approx(mses.std(ddof=1))
-    assert agg["verdict"] == vd.NO_BETTER
+    # the mean forecast over the two seeds, tested like any model: one forecast, one p-value
+    y, y_naive = good["y"].to_numpy(), good["y_origin"].to_numpy()
+    ens = (good["y_hat"].to_numpy() + bad["y_hat"].to_numpy()) / 2
+    dm = lag.diebold_mariano((y - ens) ** 2, (y - y_naive) ** 2, h=1)
+    assert agg["dm_pvalue"] == pytest.approx(dm.pvalue) and agg["dm_stat"] == pytest.approx(dm.stat)
+    assert agg["verdict"] == vd.verdict(dm.stat, dm.pvalue)
+    assert agg["ens_rel_mse"] == pytest.approx(np.mean((y - ens) ** 2) / np.mean((y - y_naive) ** 2))
+    assert agg["seeds_beat"] == 1  # one of the two seeds beats naive alone
+    assert "significantly better in 1 of 2" in agg["verdict_text"]
+    # a mean of p-values is no p-value: no test is averaged and none gets a seed spread
+    assert not [c for c in table.columns if c.endswith("_std") and ("pvalue" in c or "dm_stat" in c)]
+    assert agg["dm_pvalue"] not in per_seed.loc["lstm", "dm_pvalue"].to_numpy()
+
+
+def test_one_seed_keeps_its_own_test_and_verdict() -> None:
+    fc, series = backtest(ar1_in_differences(), {"naive": naive, "lstm": naive}, folds=60)
+    lstm = fc["model"] == "lstm"
+    fc.loc[lstm, "y_hat"] = fc.loc[lstm, "y"] + 0.1 * np.sin(np.arange(int(lstm.sum())))
+    per_seed = row(sc.score_seeds(fc, series), "lstm")
+    agg = row(sc.score(fc, series), "lstm")
+    for col in ("dm_stat", "dm_pvalue", "dm_pvalue_vs_ref", "dir_pvalue", "verdict"):
+        assert agg[col] == per_seed[col] or (pd.isna(agg[col]) and pd.isna(per_seed[col])), col
+    assert np.isnan(agg["ens_rel_mse"]) and agg["seeds_beat"] == 1
 
 
 @pytest.mark.parametrize(

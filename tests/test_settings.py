@@ -10,7 +10,7 @@ import pytest
 from bench.errors import ConfigError
 from bench.settings import Settings, stable_hash
 
-from conftest import compose, run_suite, settings
+from conftest import run_suite, settings
 
 
 @pytest.mark.parametrize(
@@ -36,9 +36,11 @@ def test_a_bad_setting_fails_at_parse_time_naming_key_value_and_choices(override
 
 
 def test_settings_survive_run_json_round_trip():
-    s = settings(["datasets=[sine,sales]", "models=[naive,arima,lstm]", "transform.diff=auto"])
+    s = settings(["datasets=[sine,sales]", "models=[naive,arima,lstm]", "transform.diff=auto"]
+                 + ["spa.block_length=7", "spa.mcs_level=0.75", "split.select_origins=30"])  # fmt: skip
     again = Settings.from_dict(json.loads(json.dumps(s.to_dict())))
     assert again == s
+    assert again.scoring.spa.block_length == 7 and again.datasets[0].split.select_origins == 30
     assert stable_hash(again) == stable_hash(s)
     assert again.datasets[1].split.folds == 10  # sales' own split survives
 
@@ -57,8 +59,8 @@ def test_an_unknown_baseline_is_refused_with_the_available_models():
 def test_rescoring_stored_files_reproduces_metrics_exactly(tmp_path):
     from bench.scoring.stored import score_dir
 
-    cfg = compose(["datasets=[sp500_returns,sine]", "models=[naive,arima_garch]", "split.folds=6"])
-    run_suite(cfg, tmp_path)
+    args = ["datasets=[sp500_returns,sine]", "models=[naive,arima_garch]", "split.folds=6"]
+    run_suite(args, tmp_path)
     (tmp_path / "first.csv").write_bytes((tmp_path / "metrics.csv").read_bytes())
     score_dir(tmp_path)
     assert filecmp.cmp(tmp_path / "first.csv", tmp_path / "metrics.csv", shallow=False)

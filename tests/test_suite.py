@@ -9,12 +9,12 @@ import pytest
 from bench.engine.prepare import prepare
 from bench.errors import ConfigError
 
-from conftest import compose, run_suite, settings
+from conftest import run_suite, settings
 
 
 def test_dataset_split_override_and_seasonal_period_from_the_data(tmp_path):
-    cfg = compose(["datasets=[sales]", "models=[naive,seasonal_naive]", "seeds=[0]"])
-    tables = run_suite(cfg, tmp_path)
+    args = ["datasets=[sales]", "models=[naive,seasonal_naive]", "seeds=[0]"]
+    tables = run_suite(args, tmp_path)
     fc = tables["forecasts"]
     assert fc["cutoff"].nunique() == 10  # sales.yaml: split.folds=10, the last 10 months
     series = tables["series"].set_index("ds")["y"]
@@ -26,34 +26,30 @@ def test_dataset_split_override_and_seasonal_period_from_the_data(tmp_path):
 
 
 def test_dataset_transform_override_applies_to_every_model_on_that_dataset():
-    cfg = compose(["datasets=[sp500_returns,sine,sales]", "+datasets.sales.transform.diff=2"])
-    from bench.config import load_settings
-
-    by_name = {p.name: p for p in prepare(load_settings(cfg))}
+    s = settings(["datasets=[sp500_returns,sine,sales]", "+datasets.sales.transform.diff=2"])
+    by_name = {p.name: p for p in prepare(s)}
     assert by_name["sp500_returns"].settings.transform.diff == 0  # from its YAML: returns are stationary
     assert by_name["sales"].settings.transform.diff == 2  # from the command line
     assert by_name["sine"].settings.transform.diff == 1  # the suite's default
 
 
 def test_a_model_that_cannot_be_built_stops_the_run_before_any_fit(tmp_path):
-    cfg = compose(["datasets=[sine]", "models=[naive,arima]", "models.arima.d=1"])
+    args = ["datasets=[sine]", "models=[naive,arima]", "models.arima.d=1"]
     with pytest.raises(ConfigError, match="arima"):
-        run_suite(cfg, tmp_path)
+        run_suite(args, tmp_path)
     assert not list(tmp_path.iterdir())
 
 
 def test_seasonal_model_on_a_dataset_without_period_is_a_clear_error(tmp_path):
-    cfg = compose(["datasets=[random_walk]", "models=[seasonal_naive]"])
+    args = ["datasets=[random_walk]", "models=[seasonal_naive]"]
     with pytest.raises(ConfigError, match="has none; set models.seasonal_naive.period"):
-        run_suite(cfg, tmp_path)
+        run_suite(args, tmp_path)
 
 
 def test_stochastic_models_run_once_per_seed_and_deterministic_ones_once(tmp_path):
-    cfg = compose(
-        ["datasets=[sine]", "models=[naive,lstm]", "seeds=[0,1]", "split.folds=3", "window=5"]
-        + [f"models.lstm.{k}={v}" for k, v in {"epochs": 2, "hidden_size": 4}.items()]
-    )
-    folds = run_suite(cfg, tmp_path)["folds"]
+    args = ["datasets=[sine]", "models=[naive,lstm]", "seeds=[0,1]", "split.folds=3", "window=5"]
+    args += ["debug=fast"]
+    folds = run_suite(args, tmp_path)["folds"]
     seeds = folds.groupby("model")["seed"].apply(lambda s: sorted(s.unique()))
     assert seeds["lstm"] == [0, 1] and seeds["naive"] == [0]
     lstm = pd.read_parquet(tmp_path / "forecasts.parquet").query("model == 'lstm'")
@@ -63,9 +59,9 @@ def test_stochastic_models_run_once_per_seed_and_deterministic_ones_once(tmp_pat
 
 def test_worker_processes_give_the_same_numbers_as_one(tmp_path):
     base = ["datasets=[sine,sales]", "models=[naive,arima,lstm]", "split.folds=3", "window=5"]
-    base += ["models.lstm.epochs=2", "models.lstm.hidden_size=4"]
-    one = run_suite(compose(base), tmp_path / "one")["forecasts"]
-    two = run_suite(compose([*base, "n_jobs=2"]), tmp_path / "two")["forecasts"]
+    base += ["debug=fast"]
+    one = run_suite(base, tmp_path / "one")["forecasts"]
+    two = run_suite([*base, "n_jobs=2"], tmp_path / "two")["forecasts"]
     pd.testing.assert_frame_equal(one, two)
 
 
@@ -73,12 +69,10 @@ def test_a_model_failing_on_one_fold_is_recorded_and_the_run_goes_on(tmp_path):
     from bench.report.render import render
 
     # sine has 300 points; with 5 folds the origins are 294..298, so z at the third has 296 values.
-    cfg = compose(
-        ["datasets=[sine]", "models=[naive,arima]", "split.folds=5"]
-        + ["+models.flaky._target_=conftest.FailsOnOneFold", "+models.flaky._partial_=true"]
-        + ["+models.flaky.fail_len=296"]
-    )
-    tables = run_suite(cfg, tmp_path)
+    args = ["datasets=[sine]", "models=[naive,arima]", "split.folds=5"]
+    args += ["+models.flaky._target_=conftest.FailsOnOneFold", "+models.flaky._partial_=true"]
+    args += ["+models.flaky.fail_len=296"]
+    tables = run_suite(args, tmp_path)
     status = tables["folds"].groupby("model")["status"].apply(lambda s: (s != "ok").sum())
     assert status.to_dict() == {"arima": 0, "flaky": 1, "naive": 0}
     failed = tables["folds"].query("status == 'failed'").iloc[0]
@@ -91,14 +85,13 @@ def test_a_model_failing_on_one_fold_is_recorded_and_the_run_goes_on(tmp_path):
 
 
 def test_returns_target_scores_returns_and_shows_qlike(tmp_path):
-    cfg = compose(["datasets=[sp500]", "models=[naive,arima]", "target=returns", "transform.diff=0",
-                   "split.folds=8"])  # fmt: skip
-    tables = run_suite(cfg, tmp_path)
+    args = ["datasets=[sp500]", "models=[naive,arima]", "target=returns", "transform.diff=0", "split.folds=8"]
+    tables = run_suite(args, tmp_path)
     y = tables["series"]["y"]
     assert abs(y.mean()) < 1 and 0.3 < y.std() < 3, "log returns × 100 of a stock index"
     m = tables["metrics"].set_index("model")
     assert np.isfinite(m.loc["arima", "qlike"]) and np.isnan(m.loc["naive", "qlike"])
-    level = run_suite(compose(["datasets=[sp500]", "models=[arima]", "split.folds=8"]), tmp_path / "lvl")
+    level = run_suite(["datasets=[sp500]", "models=[arima]", "split.folds=8"], tmp_path / "lvl")
     assert level["metrics"]["qlike"].isna().all(), "QLIKE is meaningless on price levels"
 
 
@@ -113,17 +106,17 @@ def test_rewriting_the_future_of_a_csv_never_moves_earlier_forecasts(tmp_path):
     for name, values in {"a": y, "b": changed}.items():
         path = tmp_path / f"{name}.csv"
         pd.DataFrame({"Date": dates, "Close": values}).iloc[::-1].to_csv(path, index=False)
-        cfg = compose(
-            ["datasets=[csv]", f"datasets.csv.path={path}", "datasets.csv.time_col=Date"]
-            + ["datasets.csv.value_col=Close", "models=[naive,arima,arima_garch,linear,lstm]"]
-            + ["split.folds=10", "split.horizon=2", "window=8", "seeds=[0]"]
-            + ["models.lstm.epochs=2", "models.lstm.hidden_size=4"]
-        )
-        tables[name] = run_suite(cfg, tmp_path / name)["forecasts"].set_index(["model", "cutoff", "h"])
+        args = ["datasets=[csv]", f"datasets.csv.path={path}", "datasets.csv.time_col=Date"]
+        args += ["datasets.csv.value_col=Close", "models=[naive,arima,arima_garch,linear,lstm]"]
+        args += ["split.folds=10", "split.horizon=2", "window=8", "debug=fast"]
+        args += ["interval_level=0.5"]  # conformal intervals from 3 earlier errors on (naive, linear, lstm)
+        tables[name] = run_suite(args, tmp_path / name)["forecasts"].set_index(["model", "cutoff", "h"])
     a, b = tables["a"], tables["b"]
     early = a.index.get_level_values("cutoff") < dates[145]
     assert early.sum() == 7 * 5 * 2  # origins × models × steps
-    pd.testing.assert_series_equal(a.loc[early, "y_hat"], b.loc[early, "y_hat"])
+    cols = ["y_hat", "y_var", "y_lo", "y_hi", "y_interval"]
+    pd.testing.assert_frame_equal(a.loc[early, cols], b.loc[early, cols])
+    assert (a.loc[early, "y_interval"] == "conformal").sum() == 3 * (4 + 3)  # 3 models, origins 3–6 / 4–6
     assert not np.allclose(a.loc[~early, "y_hat"], b.loc[~early, "y_hat"])
 
 

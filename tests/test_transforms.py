@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from bench.errors import ConfigError, InputDataError
-from bench.prep.transforms import Difference, Scale, build_pipeline
+from bench.prep.transforms import Chain, Difference, Scale, Step, build_pipeline
 
 
 def _series(n: int = 80, seed: int = 1) -> np.ndarray:
@@ -73,15 +73,20 @@ def test_log_refuses_non_positive_data():
         build_pipeline(diff=1, log=True).fit(np.array([1.0, 2.0, 0.0, 3.0]))
 
 
+# Settings that need the dataset (its period) fail when the chain is built for it; the values
+# themselves are checked once, by the parser.
 BAD = [
-    dict(diff=3),
     dict(scale="zscore"),
     dict(seasonal_diff=1, period=None),
-    dict(diff="yes"),
-    dict(seasonal_diff=2, period=12),
-    dict(boxcox="ols"),
     dict(deseasonalize=True, period=None),
     dict(seasonal_diff="auto", period=1),
+]
+BAD_VALUES = [
+    dict(diff=3),
+    dict(diff="yes"),
+    dict(seasonal_diff=2),
+    dict(boxcox="ols"),
+    dict(log=True, boxcox="mle"),
 ]
 
 
@@ -89,6 +94,14 @@ BAD = [
 def test_impossible_transform_settings_are_config_errors(opts):
     with pytest.raises(ConfigError):
         build_pipeline(**opts).fit(_series())
+
+
+@pytest.mark.parametrize("opts", BAD_VALUES)
+def test_impossible_transform_values_are_refused_by_the_parser_naming_the_key(opts):
+    from bench.parse import parse_transform
+
+    with pytest.raises(ConfigError, match=f"transform.{next(iter(opts))}"):
+        parse_transform(opts)
 
 
 @pytest.mark.parametrize("kind", ["standard", "minmax", "robust"])
@@ -103,3 +116,30 @@ def test_scale_applies_sklearn_statistics_with_identical_numbers(kind):
     np.testing.assert_array_equal(
         ours.inverse_forecast(z, y), theirs.inverse_transform(z.reshape(-1, 1)).reshape(z.shape)
     )
+
+
+class Double(Step):
+    """A step with nothing but the three Transform methods: the Step defaults do the rest."""
+
+    def fit(self, y: np.ndarray) -> "Double":
+        return self
+
+    def transform(self, y: np.ndarray) -> np.ndarray:
+        return 2 * np.asarray(y, dtype=float)
+
+    def inverse_forecast(self, z_hat: np.ndarray, history: np.ndarray) -> np.ndarray:
+        return np.asarray(z_hat, dtype=float) / 2
+
+
+def test_a_step_with_only_the_step_defaults_joins_a_chain():
+    y = np.cumsum(np.arange(20.0))
+    chain = Chain([Double(), Difference(lag=1)]).fit(y)
+    assert (chain.describe(), chain.lags, chain.lost) == ("double → diff", [1], 1)
+    assert chain.info() == {"d": 1, "D": 0}
+    assert Chain([Double()]).fit(y).info() == {} and Chain([]).describe() == "identity"
+    np.testing.assert_allclose(chain.inverse_forecast(chain.transform(y)[-3:], y[:-3]), y[-3:])
+
+
+@pytest.mark.parametrize("opts", OPTIONS)
+def test_every_built_in_step_is_a_step(opts):
+    assert all(isinstance(s, Step) for s in build_pipeline(**opts).steps)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import difflib
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +22,7 @@ import pandas as pd
 
 from bench.data.errors import DataError
 from bench.data.numbers import KNOWN_FORMATS, parse_number
-from bench.data.validate import Where, load_series
+from bench.data.validate import Where, clean, finish, infer_freq, load_series
 from bench.errors import ConfigError
 from bench.types import Dataset
 
@@ -230,11 +230,16 @@ def load_csv(
     period: int | None = None,
     freq: str | None = None,
     name: str = "csv",
+    open_col: str | int | None = None,
+    high_col: str | int | None = None,
+    low_col: str | int | None = None,
 ) -> Dataset:
     """Load one value column of a CSV (optionally indexed by a time column) as a benchmark dataset.
 
     ``thousands`` defaults to ``,`` when ``decimal`` is ``.`` and to ``.`` when it is ``,`` (set
-    ``""`` to disallow). Without ``time_col`` rows are used in file order.
+    ``""`` to disallow). Without ``time_col`` rows are used in file order. ``open_col``,
+    ``high_col`` and ``low_col`` (all three or none) load the day's prices beside the close
+    (``value_col``) for the range-based variance proxies (``variance_proxy=garman_klass``).
     """
     table = read_table(path, sep, decimal, thousands, encoding)
     file, frame, lines, thousands = table.file, table.frame, table.lines, table.thousands
@@ -249,6 +254,10 @@ def load_csv(
     else:
         index, date_notes = parse_dates(frame[tcol], Where(file.name, tcol, lines), date_format)
         notes += date_notes
+    cols = {"open": open_col, "high": high_col, "low": low_col}
+    if any(c is not None for c in cols.values()):
+        raw = ohlc_columns(frame, cols, file, sep, lines, decimal, thousands)
+        return with_ohlc(name, values, index, raw, where, missing, period, freq, file, vcol, tcol, notes)
     return load_series(
         name,
         pd.Series(values, index=index),
@@ -259,3 +268,50 @@ def load_csv(
         source=f"user CSV {file.name}, column {vcol!r}" + (f" by {tcol!r}" if tcol else ""),
         notes=notes,
     )
+
+
+def ohlc_columns(
+    frame: pd.DataFrame, cols: dict, file: Path, sep: str, lines: np.ndarray, decimal: str,
+    thousands: str | None,
+) -> pd.DataFrame:  # fmt: skip
+    """The open, high and low columns parsed like the value column (all three are needed)."""
+    absent = [f"{SETTING}.{role}_col" for role, c in cols.items() if c is None]
+    if absent:
+        raise ConfigError(
+            f"{', '.join(absent)} not given: the day's prices need open_col, high_col and low_col "
+            f"together (value_col is the close), or none of them"
+        )
+    out = {}
+    for role, col in cols.items():
+        name = find_column(frame, col, f"{role}_col", file, sep)
+        out[role], _ = parse_values(frame[name], Where(file.name, name, lines), decimal, thousands)
+    return pd.DataFrame(out)
+
+
+def with_ohlc(
+    name: str, close: np.ndarray, index: pd.Index, raw: pd.DataFrame, where: Where, missing: str,
+    period: int | None, freq: str | None, file: Path, vcol: str, tcol: str | None, notes: list[str],
+) -> Dataset:  # fmt: skip
+    """The close cleaned as any value column, the open/high/low rows following it (same rows kept,
+    same order); a kept row must have all three, each positive, with low ≤ open, close ≤ high."""
+    labels = index if tcol is not None else pd.Index(np.arange(len(close)))
+    y, found = clean(pd.Series(close, index=labels), where, missing)
+    pos = labels.get_indexer(y.index)
+    ohlc = raw.iloc[pos].reset_index(drop=True)
+    (o, h, lo), c = (ohlc[k].to_numpy() for k in ("open", "high", "low")), y.to_numpy()
+    bad = ~(np.isfinite(o) & np.isfinite(h) & np.isfinite(lo)) | (lo <= 0) | (lo > np.minimum(o, c))
+    bad |= h < np.maximum(o, c)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        line = int(where.lines[pos[i]]) if where.lines is not None else pos[i] + 2
+        raise DataError(
+            f"{file.name}: line {line} has open {o[i]:g}, high {h[i]:g}, low {lo[i]:g}, close "
+            f"{c[i]:g}; each day needs positive prices with low <= open, close <= high. Fix or "
+            "remove that row, or check open_col, high_col, low_col and value_col."
+        )
+    ds = finish(
+        name, y, period=period, freq=freq if freq is not None else infer_freq(y.index),
+        source=f"user CSV {file.name}, close {vcol!r} with open/high/low" + (f" by {tcol!r}" if tcol else ""),
+        notes=[*notes, *found],
+    )  # fmt: skip
+    return replace(ds, ohlc=ohlc.set_axis(ds.y.index))

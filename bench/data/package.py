@@ -77,6 +77,35 @@ def sp500_returns(tail: int | None = 1000, column: str = "Adj Close", period: in
     return replace(ds, returns=True, period=period)
 
 
+def _ohlc(name: str, module: str, label: str, tail: int | None, period: int) -> Dataset:
+    """Daily close with the day's open, high and low: prices for ``target: returns`` and the
+    range-based variance proxies. ``tail`` counts prices (one more than the returns they give)."""
+    import importlib
+
+    frame = importlib.import_module(f"arch.data.{module}").load().astype("float64")
+    close, notes = _tail(frame["Close"], tail)
+    ds = load_series(
+        name,
+        close,
+        Where(f"arch.data.{module}", "Close"),
+        freq="B",
+        source=f"{label} daily open/high/low/close, arch.data.{module} (Yahoo Finance via the arch package)",
+        notes=[*notes, "trading days used positionally (weekends and holidays are not gaps)"],
+    )
+    ohlc = frame.loc[close.index, ["Open", "High", "Low"]].set_axis(["open", "high", "low"], axis=1)
+    return replace(ds, period=period, ohlc=ohlc.set_axis(ds.y.index))
+
+
+def sp500_ohlc(tail: int | None = 2001, period: int = 5) -> Dataset:
+    """S&P 500 daily close with open/high/low (index: Close = Adj Close), for the volatility duel."""
+    return _ohlc("sp500_ohlc", "sp500", "S&P 500", tail, period)
+
+
+def nasdaq_ohlc(tail: int | None = 2001, period: int = 5) -> Dataset:
+    """NASDAQ Composite daily close with open/high/low, for the volatility duel (large overnight gaps)."""
+    return _ohlc("nasdaq_ohlc", "nasdaq", "NASDAQ Composite", tail, period)
+
+
 def sunspots(period: int = 11) -> Dataset:
     """Yearly sunspot numbers 1700–2008: a classic nonlinear, roughly 11-year cycle."""
     import statsmodels.api as sm

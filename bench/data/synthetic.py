@@ -60,6 +60,31 @@ def random_walk(n: int = 500, sigma: float = 1.0, start: float = 100.0, seed: in
     return _dataset("random_walk", y, seed, f"random walk, ε ~ N(0, {sigma:g}²), y_0 = {start:g}")
 
 
+def random_walks(n_series: int = 60, n: int = 300, sigma: float = 1.0, seed: int = 0) -> Collection:
+    """``n_series`` independent Gaussian random walks of ``n`` points: a collection where nothing can
+    beat persistence, so any share of series where a model "beats naive" is the tests' false alarms."""
+    if n_series < 1:
+        raise ConfigError(f"random_walks needs n_series >= 1, not {n_series}")
+    n = _check_n(n)
+    rng = np.random.default_rng(seed)
+    steps = rng.normal(0, sigma, (int(n_series), n - 1))
+    parts = [
+        pd.DataFrame(
+            {
+                "unique_id": f"RW{i:03d}",
+                "ds": np.arange(n),
+                "y": 100.0 + np.concatenate([[0.0], np.cumsum(s)]),
+            }
+        )
+        for i, s in enumerate(steps)
+    ]
+    return Collection(
+        name="random_walks", frame=pd.concat(parts, ignore_index=True),
+        source=f"synthetic collection of {n_series} random walks, bench.data.synthetic, seed {seed}",
+        notes=(f"known truth: random walks, ε ~ N(0, {sigma:g}²): persistence is optimal on every series",),
+    )  # fmt: skip
+
+
 def ar1_path(n: int, phi: float, sigma: float, rng: np.random.Generator) -> np.ndarray:
     """A stationary zero-mean AR(1) path, started from its stationary distribution (no burn-in)."""
     if not -1 < phi < 1:
@@ -164,3 +189,56 @@ def panel(
         source=f"synthetic panel of {n_series} series, bench.data.synthetic, seed {seed}",
         notes=(f"known truth: {truth}",),
     )  # fmt: skip
+
+
+def garch_ohlc_frame(
+    n: int = 2500,
+    mu: float = 0.0,
+    omega: float = 0.05,
+    alpha: float = 0.08,
+    beta: float = 0.9,
+    steps: int = 390,
+    start: float = 100.0,
+    burn: int = 500,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Daily OHLC prices whose close-to-close log returns × 100 are GARCH(1,1), with the true variance.
+
+    Each day is a Brownian path of ``steps`` increments whose variance adds up to that day's σ²_t
+    (opening at the previous close, so there is no overnight gap): the day's return is exactly the
+    GARCH return, and the range-based proxies (Parkinson, Garman–Klass) of that path have σ²_t as
+    their expectation, up to the small downward bias of sampling the high and low ``steps`` times
+    a day. Columns: Date (business days from 2000-01-03), Open, High, Low, Close, true_var (σ²_t of
+    the return ending at that close; NaN on the first row, which has no return).
+    """
+    n = _check_n(n)
+    if omega <= 0 or alpha < 0 or beta < 0 or alpha + beta >= 1:
+        raise ConfigError("GARCH(1,1) needs omega > 0, alpha, beta >= 0 and alpha + beta < 1")
+    rng = np.random.default_rng(seed)
+    total = n - 1 + int(burn)
+    var = omega / (1 - alpha - beta)
+    sig2 = np.empty(total)
+    z = rng.standard_normal(total)
+    for t in range(total):
+        sig2[t] = var
+        var = omega + alpha * sig2[t] * z[t] ** 2 + beta * var
+    sig2, z = sig2[burn:], z[burn:]
+    # Intraday increments: a standard normal walk rescaled so that each day's sum is exactly z_t.
+    walk = rng.standard_normal((n - 1, int(steps))) / np.sqrt(steps)
+    walk += (z - walk.sum(axis=1))[:, None] / steps
+    path = np.cumsum(walk, axis=1) * np.sqrt(sig2)[:, None] + mu * np.arange(1, steps + 1) / steps
+    close = np.log(start) + np.concatenate([[0.0], np.cumsum(path[:, -1])]) / 100.0
+    opens = np.r_[close[0], close[:-1]]
+    # The extremes include the open and the close themselves (no rounding may put them outside).
+    high = np.maximum.reduce([opens, close, np.r_[close[0], close[:-1] + path.max(axis=1) / 100.0]])
+    low = np.minimum.reduce([opens, close, np.r_[close[0], close[:-1] + path.min(axis=1) / 100.0]])
+    return pd.DataFrame(
+        {
+            "Date": pd.bdate_range("2000-01-03", periods=n),
+            "Open": np.exp(opens),
+            "High": np.exp(high),
+            "Low": np.exp(low),
+            "Close": np.exp(close),
+            "true_var": np.r_[np.nan, sig2],
+        }  # fmt: skip
+    )

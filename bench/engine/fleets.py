@@ -22,7 +22,8 @@ from typing import Any, Protocol
 import numpy as np
 
 from bench.engine.predictive import LevelForecast, invert
-from bench.models.base import ModelError, SeesDifferencing, capabilities, check_forecast
+from bench.models.base import ModelError, SeesDifferencing, SeesProxy, capabilities, check_forecast
+from bench.prep.proxy import variance_factor
 from bench.prep.transforms import Chain
 from bench.types import Forecast
 
@@ -55,7 +56,9 @@ class Fleet(Protocol):
 
     series: list[int]
 
-    def step(self, i: int, trains: Sequence[np.ndarray], ctx: FoldContext) -> list[Outcome]: ...
+    def step(
+        self, i: int, trains: Sequence[np.ndarray], ctx: FoldContext, proxies: Sequence | None = None
+    ) -> list[Outcome]: ...
 
 
 def describe_error(exc: BaseException) -> str:
@@ -92,6 +95,13 @@ def _tell_differences(model: Any, pipe: Chain) -> None:
         model.set_differences(len(pipe.lags), pipe.zero_change)
 
 
+def _tell_proxy(model: Any, pipe: Chain, proxies: Sequence | None, s: int) -> None:
+    """A model that reads the variance proxy gets series ``s``'s training part of it, on the
+    transformed scale (the scalers' factor²), so its variance forecast is on the scale inverted."""
+    if proxies is not None and proxies[s] is not None and isinstance(model, SeesProxy):
+        model.set_proxy(proxies[s] * variance_factor(pipe.steps))
+
+
 class Local:
     """One model per member, each made by its own factory (a member may be a series × seed)."""
 
@@ -106,7 +116,9 @@ class Local:
         self.models: list[Any] = [None] * len(makers)
         self.pipes: list[Chain | None] = [None] * len(makers)
 
-    def step(self, i: int, trains: Sequence[np.ndarray], ctx: FoldContext) -> list[Outcome]:
+    def step(
+        self, i: int, trains: Sequence[np.ndarray], ctx: FoldContext, proxies: Sequence | None = None
+    ) -> list[Outcome]:
         outs = [Outcome() for _ in self.makers]
         zs: dict[int, np.ndarray] = {}
         fitted_pipes: dict[int, tuple[Chain, np.ndarray] | BaseException] = {}  # per series, this fold
@@ -115,6 +127,7 @@ class Local:
             with self._member(k, out, ctx):
                 train = trains[self.series[k]]
                 if not out.refit:
+                    _tell_proxy(self.models[k], self.pipes[k], proxies, self.series[k])
                     self.models[k].update(self.pipes[k].transform(train))
                     continue
                 if self.models[k] is None or not self.warm_start:
@@ -125,6 +138,7 @@ class Local:
                 else:
                     self.pipes[k], zs[k] = self._pipe(self.series[k], train, ctx, fitted_pipes)
                 _tell_differences(model, self.pipes[k])
+                _tell_proxy(model, self.pipes[k], proxies, self.series[k])
                 if self._batch(k) == 1:  # fitted on its own; batched ones after the loop
                     model.fit(zs.pop(k))
         self._fit_batches(zs, outs, ctx)
@@ -209,7 +223,10 @@ class Shared:
         self.pipes: list[Chain | None] = [None] * n_series
         self.sat_out: dict[int, str] = {}  # series left out of the last fit → why
 
-    def step(self, i: int, trains: Sequence[np.ndarray], ctx: FoldContext) -> list[Outcome]:
+    def step(
+        self, i: int, trains: Sequence[np.ndarray], ctx: FoldContext, proxies: Sequence | None = None
+    ) -> list[Outcome]:
+        """``proxies`` are not read: no global model forecasts the variance proxy (yet)."""
         n = len(self.series)
         refit = not self.fitted or i % ctx.refit_every == 0
         outs = [Outcome(refit=refit) for _ in range(n)]

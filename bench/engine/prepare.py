@@ -16,9 +16,10 @@ import pandas as pd
 from hydra.utils import get_object
 
 from bench.errors import ConfigError, InputDataError
-from bench.prep.splits import SeriesTooShortError, SplitSpec, rolling_origin
-from bench.prep.transforms import build_pipeline, first_non_positive
-from bench.settings import DatasetSettings, Settings, TransformSettings
+from bench.prep.proxy import with_proxy
+from bench.prep.splits import SeriesTooShortError, rolling_origin
+from bench.prep.transforms import PipelineSpec, first_non_positive
+from bench.settings import DatasetSettings, Settings, SplitSettings
 from bench.types import Collection, Dataset, Split
 
 
@@ -28,7 +29,6 @@ class Prepared:
 
     settings: DatasetSettings
     collection: Collection
-    spec: SplitSpec
     min_train: int
     single: bool  # the loader returned one series (its errors stop the run)
     skipped: dict[str, str] = field(default_factory=dict)  # unique_id → why it cannot be evaluated
@@ -38,26 +38,21 @@ class Prepared:
         return self.settings.name
 
     @property
+    def spec(self) -> SplitSettings:
+        """This dataset's split (the run's, layered with its own: ``bench.parse.layered``)."""
+        return self.settings.split
+
+    @property
+    def pipeline(self) -> PipelineSpec:
+        """This dataset's shared transform (``pipeline.build()`` once per fold)."""
+        return PipelineSpec(self.settings.transform, self.collection.period)
+
+    @property
     def ids(self) -> list[str]:
         return [u for u in self.collection.ids if u not in self.skipped]
 
     def splits(self, n: int) -> list[Split]:
         return list(rolling_origin(n, self.spec, self.min_train))
-
-
-def split_spec(s) -> SplitSpec:
-    return SplitSpec(
-        folds=s.folds, horizon=s.horizon, step=s.step, kind=s.kind, train_size=s.train_size,
-        refit_every=s.refit_every,
-    )  # fmt: skip
-
-
-def pipeline_args(t: TransformSettings, period: int | None) -> dict:
-    """Keyword arguments of :func:`build_pipeline` for this dataset's transform settings."""
-    return dict(
-        diff=t.diff, scale=t.scale, log=t.log, seasonal_diff=t.seasonal_diff, period=period,
-        boxcox=t.boxcox, deseasonalize=t.deseasonalize,
-    )  # fmt: skip
 
 
 def load(ds: DatasetSettings) -> Collection | Dataset:
@@ -124,18 +119,17 @@ def min_train(s: Settings, ds: DatasetSettings, lost: int) -> int:
 
 def prepare_one(s: Settings, ds: DatasetSettings) -> Prepared:
     coll, single = as_collection(load(ds), ds.name)
-    coll = with_dates(to_target(coll, s.target))
+    coll = with_dates(to_target(with_proxy(coll, ds.y_target, ds.variance_proxy), ds.y_target))
     if ds.transform.log:
         require_positive(coll, "transform.log", "transform.log=false")
     if ds.transform.boxcox:
         require_positive(coll, f"transform.boxcox={ds.transform.boxcox}", "transform.boxcox=false")
-    spec = split_spec(ds.split)
-    floor = min_train(s, ds, build_pipeline(**pipeline_args(ds.transform, coll.period)).lost)
+    floor = min_train(s, ds, PipelineSpec(ds.transform, coll.period).build().lost)
     lengths = coll.frame.groupby("unique_id", sort=False).size()
     skipped = {}
     for uid, n in lengths.items():
         try:
-            next(rolling_origin(int(n), spec, floor))
+            next(rolling_origin(int(n), ds.split, floor))
         except SeriesTooShortError as exc:
             if single:
                 raise SeriesTooShortError(f"dataset {ds.name!r} ({coll.source}): {exc}") from exc
@@ -143,7 +137,7 @@ def prepare_one(s: Settings, ds: DatasetSettings) -> Prepared:
     if len(skipped) == len(lengths):
         first = next(iter(skipped.values()))
         raise SeriesTooShortError(f"dataset {ds.name!r}: every series is too short, e.g. {first}")
-    return Prepared(ds, coll, spec, floor, single, skipped)
+    return Prepared(ds, coll, floor, single, skipped)
 
 
 def prepare(s: Settings) -> list[Prepared]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import asdict, dataclass, replace
-from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -31,7 +30,7 @@ from bench.engine.cache import (
     task_key,
 )
 from bench.engine.fleets import Local, Shared
-from bench.engine.prepare import Prepared, pipeline_args
+from bench.engine.prepare import Prepared
 from bench.engine.records import (
     FOLD_COLUMNS,
     FORECAST_COLUMNS,
@@ -42,7 +41,8 @@ from bench.engine.records import (
 )
 from bench.engine.runner import FoldResult, LoopState, run_folds
 from bench.errors import ConfigError
-from bench.prep.transforms import build_pipeline
+from bench.models.base import SeesProxy
+from bench.prep.proxy import PROXY, check_affine
 from bench.settings import ModelSettings, Settings
 
 
@@ -62,6 +62,9 @@ def check_models(s: Settings, prepared: list[Prepared], names: set[str] | None =
             except Exception as exc:  # noqa: BLE001 - any constructor error is a settings error
                 raise ConfigError(f"model {m.name!r} cannot be built from its settings: {exc}") from exc
             check_protocol(m.name, cls, model, model_capabilities(m), p.spec.horizon, p.spec.refit_every > 1)
+            if isinstance(model, SeesProxy):
+                chain = p.pipeline.build()
+                check_affine(m.name, p.name, chain.describe(), chain.steps, PROXY in p.collection.frame)
 
 
 def model_runs(s: Settings, prepared: list[Prepared]) -> list[ModelSettings]:
@@ -144,8 +147,9 @@ def run_task(task: Task) -> tuple[pd.DataFrame, pd.DataFrame]:
     coll = p.collection
     series = list(coll.series(p.ids))
     ys = [ds.y.to_numpy() for ds in series]
+    proxies = [None if ds.proxy is None else ds.proxy.to_numpy(dtype=float) for ds in series]
     splits = [p.splits(len(y)) for y in ys]
-    make_pipe = partial(build_pipeline, **pipeline_args(p.settings.transform, coll.period))
+    make_pipe = p.pipeline.build
     makers = {seed: ModelRun(m, seed).make(coll.period, p.name) for seed in task.seeds}
     warm = p.settings.split.warm_start
     members = [(k, seed) for k in range(len(series)) for seed in task.seeds]
@@ -174,6 +178,7 @@ def run_task(task: Task) -> tuple[pd.DataFrame, pd.DataFrame]:
             [ys[k] for k in ks], [splits[k] for k in ks], fleet, make_pipe, p.spec.horizon,
             refit_every=p.spec.refit_every, level=task.level, on_error=task.on_error,
             checkpoint=save if task.checkpoint else None, resume=resume,
+            proxies=[proxies[k] for k in ks],
         )  # fmt: skip
         ckpt.save({"done": done, "group": None, "loop": None})
     results = {member: r for g, group in enumerate(groups) for member, r in zip(group, done[g], strict=True)}
@@ -206,8 +211,11 @@ def task_parts(task: Task) -> dict:
     return {
         "schema": 2,
         "data": data_fingerprint(f["y"].to_numpy(dtype=float), index),
+        # The proxy is stored with the forecasts and read by HAR / LSTM-RV: part of the data.
+        "proxy": data_fingerprint(f[PROXY].to_numpy(dtype=float)) if PROXY in f else None,
         "period": p.collection.period,
-        "split": asdict(p.settings.split),
+        # select_origins only decides which origins a sweep report picks on: not a task's numbers
+        "split": {k: v for k, v in asdict(p.settings.split).items() if k != "select_origins"},
         "transform": asdict(p.settings.transform),
         "min_train": p.min_train,
         "model": {"target": m.target, "params": {k: v for k, v in m.params.items() if k != "seed"}},

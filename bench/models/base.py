@@ -49,6 +49,19 @@ class SeesDifferencing(Protocol):
     def set_differences(self, n: int, zero_change: float = 0.0) -> None: ...
 
 
+@runtime_checkable
+class SeesProxy(Protocol):
+    """A model that reads the variance proxy's history (HAR, LSTM-RV), not only the series.
+
+    The runner calls ``set_proxy`` before every ``fit`` and ``update`` with the proxy of the
+    training part — up to and including the origin, aligned with the series it is given — mapped
+    onto the transformed scale (× the scalers' factor²), so a variance forecast made from it is on
+    the scale the runner inverts. Returns datasets only; the suite refuses such a model elsewhere.
+    """
+
+    def set_proxy(self, proxy: np.ndarray) -> None: ...
+
+
 Scope = Literal["local", "global"]
 NeedsPeriod = Literal["no", "optional", "required"]
 
@@ -115,7 +128,10 @@ def check_forecast(fc: Forecast, h: int) -> Forecast:
     var = None if fc.var is None else np.asarray(fc.var, dtype=float).reshape(-1)
     if var is not None and (var.shape != (h,) or not np.all(np.isfinite(var)) or np.any(var < 0)):
         raise ModelError("forecast variance is malformed, non-finite or negative")
-    return Forecast(mean=mean, var=var, paths=fc.paths, info=dict(fc.info or {}), df=fc.df)
+    df = None if fc.df is None else np.asarray(fc.df, dtype=float).reshape(-1)
+    if df is not None and (var is None or df.shape != (h,) or not np.all(np.isfinite(df) & (df > 2))):
+        raise ModelError("forecast degrees of freedom need a variance and must be finite, > 2, one per step")
+    return Forecast(mean=mean, var=var, paths=fc.paths, df=df, info=dict(fc.info or {}))
 
 
 def as_series(z: np.ndarray, model: str) -> np.ndarray:

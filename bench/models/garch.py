@@ -1,7 +1,8 @@
-"""AR(X) mean with GARCH(p, q) errors (``arch``), fitted on the shared transformed series.
+"""AR(X) mean with GARCH(p, o, q) or EGARCH errors (``arch``), fitted on the shared transformed series.
 
 GARCH leaves the point forecast close to the plain ARMA's; what it adds is a time-varying variance,
-so this model is judged on its intervals (``var`` and, for h > 1, simulated ``paths``).
+so this model is judged on its intervals (``var`` and, for h > 1, simulated ``paths``) and, on
+returns, on its variance forecasts against the variance proxy (``bench.scoring.volatility``).
 """
 
 from __future__ import annotations
@@ -15,11 +16,13 @@ from arch import arch_model
 from arch.univariate.base import ARCHModelFixedResult, ARCHModelResult
 from arch.univariate.mean import HARX
 
-from bench.models.base import ModelError
+from bench.models.base import ModelBase, ModelError
 from bench.types import Forecast
 
 _MEANS = ("ARX", "Constant", "Zero")
-_DISTS = ("normal", "t")
+_DISTS = ("normal", "t", "skewt")
+_VOLS = ("GARCH", "EGARCH")
+_ABS_MEAN = float(np.sqrt(2.0 / np.pi))  # E|e| of a standard normal: arch's EGARCH centring for every dist
 # arch's optimiser is tuned for data whose variance lies roughly in 1..1000 (percent returns);
 # the model works internally on k·z with std(k·z) = _TARGET_STD, whatever the scale of z.
 _TARGET_STD = 10.0
@@ -27,16 +30,20 @@ _TARGET_STD = 10.0
 
 @dataclass(frozen=True)
 class _State:
-    """What the next step needs: history length, last scaled values, squared residuals, variances."""
+    """What the next step needs: history length, last scaled values, residuals and their variances
+    (the last ``max(p, o, q, 1)`` of each, oldest first)."""
 
     n: int
     x: np.ndarray
-    eps2: np.ndarray
+    eps: np.ndarray
     s2: np.ndarray
 
 
-class ARIMAGARCH:
-    """AR(lags), constant or zero mean plus GARCH(p, q) variance; normal or Student-t shocks.
+class ARIMAGARCH(ModelBase):
+    """AR(lags), constant or zero mean plus a GARCH-family variance; normal, Student-t or skew-t shocks.
+
+    ``vol="GARCH"`` with ``o = 0`` is GARCH(p, q); ``o > 0`` adds GJR's asymmetry terms
+    γ ε²_{t−j} 1[ε_{t−j} < 0]; ``vol="EGARCH"`` models ln σ² (Nelson 1991, arch's form).
 
     Rescaling is internal: the training series is multiplied by ``k = 10 / std(z_train)`` before
     fitting (arch's own check is switched off, so no ``DataScaleWarning`` reaches the user) and
@@ -64,6 +71,8 @@ class ARIMAGARCH:
         dist: str = "normal",
         n_paths: int = 1000,
         sim_seed: int = 0,
+        o: int = 0,
+        vol: str = "GARCH",
     ) -> None:
         if mean not in _MEANS:
             raise ValueError(f"ARIMAGARCH mean must be one of {_MEANS}, got {mean!r}")
@@ -71,14 +80,18 @@ class ARIMAGARCH:
             raise ValueError(f"ARIMAGARCH dist must be one of {_DISTS}, got {dist!r}")
         if mean == "ARX" and lags < 1:
             raise ValueError("ARIMAGARCH mean='ARX' needs lags >= 1 (use mean='Constant' for 0)")
-        if p < 1 or q < 0:
-            raise ValueError(f"ARIMAGARCH needs p >= 1 and q >= 0, got p={p}, q={q}")
-        if n_paths < 0:
-            raise ValueError("ARIMAGARCH n_paths must be >= 0")
+        if vol not in _VOLS:
+            raise ValueError(f"ARIMAGARCH vol must be one of {_VOLS}, got {vol!r}")
+        if p < 1 or q < 0 or o < 0:
+            raise ValueError(f"ARIMAGARCH needs p >= 1 and o, q >= 0, got p={p}, o={o}, q={q}")
+        if n_paths < 0 or (vol == "EGARCH" and n_paths == 0):
+            raise ValueError("ARIMAGARCH n_paths must be >= 0 (>= 1 for EGARCH: h > 1 is simulated)")
         self.mean = mean
         self.lags = int(lags) if mean == "ARX" else 0
         self.p = int(p)
         self.q = int(q)
+        self.o = int(o)
+        self.vol = vol
         self.dist = dist
         self.n_paths = int(n_paths)
         self.sim_seed = int(sim_seed)
@@ -94,8 +107,9 @@ class ARIMAGARCH:
             scale * np.asarray(z, dtype=float).reshape(-1),
             mean=self.mean,
             lags=self.lags,
-            vol="GARCH",
+            vol=self.vol,
             p=self.p,
+            o=self.o,
             q=self.q,
             dist=self.dist,
             rescale=False,
@@ -114,21 +128,33 @@ class ARIMAGARCH:
         if not np.all(np.isfinite(params)):
             raise ModelError(f"ARIMAGARCH: non-finite parameter estimates {params}")
         self.scale_, self._params, self._res = scale, params, res
-        x = scale * z
-        resid = np.asarray(res.resid, dtype=float)
-        s2 = np.asarray(res.conditional_volatility, dtype=float) ** 2
-        self._state = _State(
-            n=len(z), x=x[-max(self.lags, 1) :], eps2=resid[-self.p :] ** 2, s2=s2[-max(self.q, 1) :]
-        )
+        self._state = self._filtered(z, res)
         self._z = z.copy()
         return self
 
+    @property
+    def _keep(self) -> int:
+        return max(self.p, self.o, self.q, 1)
+
+    def _filtered(self, z: np.ndarray, res: ARCHModelResult | ARCHModelFixedResult) -> _State:
+        """The state after arch's filter of the whole history ``z``."""
+        k = self._keep
+        s2 = np.asarray(res.conditional_volatility, dtype=float) ** 2
+        eps = np.asarray(res.resid, dtype=float)
+        return _State(n=len(z), x=self.scale_ * z[-max(self.lags, 1) :], eps=eps[-k:], s2=s2[-k:])
+
     def _rescaled(self, params: np.ndarray, ratio: float) -> np.ndarray:
-        """Previous estimates mapped to a new internal scale: mean constant × ratio, ω × ratio²."""
+        """Previous estimates mapped to a new internal scale: mean constant × ratio, ω × ratio²
+        (EGARCH: ω + ln ratio² · (1 − Σβ), as ln σ² moves by ln ratio²)."""
         out = params.copy()
         if self.mean != "Zero":
             out[0] *= ratio
-        out[self._n_mean] *= ratio**2
+        k = self._n_mean
+        if self.vol == "EGARCH":
+            first_beta = k + 1 + self.p + self.o
+            out[k] += np.log(ratio**2) * (1.0 - out[first_beta : first_beta + self.q].sum())
+        else:
+            out[k] *= ratio**2
         return out
 
     @property
@@ -153,11 +179,7 @@ class ARIMAGARCH:
             self._state, self._res = state, None
         else:
             res = self._model(z, self.scale_).fix(self._params)
-            x = self.scale_ * z
-            s2 = np.asarray(res.conditional_volatility, dtype=float) ** 2
-            eps2 = np.asarray(res.resid, dtype=float)[-self.p :] ** 2
-            self._state = _State(n=len(z), x=x[-max(self.lags, 1) :], eps2=eps2, s2=s2[-max(self.q, 1) :])
-            self._res = res
+            self._state, self._res = self._filtered(z, res), res
         self._z = z.copy()
         return self
 
@@ -171,24 +193,32 @@ class ARIMAGARCH:
         return float(par[0] + par[1 : 1 + self.lags] @ state.x[::-1][: self.lags])
 
     def _var_next(self, state: _State) -> float:
-        """GARCH(p, q): ω + Σ α_i ε²_{t+1-i} + Σ β_j σ²_{t+1-j} (arch's parameter order)."""
-        par, k = self._params, self._n_mean
-        omega, alpha, beta = (
-            par[k],
-            par[k + 1 : k + 1 + self.p],
-            par[k + 1 + self.p : k + 1 + self.p + self.q],
-        )
-        return float(omega + alpha @ state.eps2[::-1] + beta @ state.s2[::-1][: self.q])
+        """The next conditional variance, arch's parameter order ω, α_1..p, γ_1..o, β_1..q.
+
+        GARCH / GJR: ω + Σ α_i ε²_{t+1−i} + Σ γ_j ε²_{t+1−j} 1[ε_{t+1−j} < 0] + Σ β_k σ²_{t+1−k};
+        EGARCH: ln σ² = ω + Σ α_i (|e_{t+1−i}| − √(2/π)) + Σ γ_j e_{t+1−j} + Σ β_k ln σ²_{t+1−k},
+        e = ε / σ.
+        """
+        par, k, p, o, q = self._params, self._n_mean, self.p, self.o, self.q
+        omega, alpha = par[k], par[k + 1 : k + 1 + p]
+        gamma, beta = par[k + 1 + p : k + 1 + p + o], par[k + 1 + p + o : k + 1 + p + o + q]
+        eps, s2 = state.eps[::-1], state.s2[::-1]  # most recent first
+        if self.vol == "EGARCH":
+            e = eps / np.sqrt(s2)
+            ln = omega + alpha @ (np.abs(e[:p]) - _ABS_MEAN) + gamma @ e[:o] + beta @ np.log(s2[:q])
+            return float(np.exp(ln))
+        neg = eps[:o] ** 2 * (eps[:o] < 0)
+        return float(omega + alpha @ eps[:p] ** 2 + gamma @ neg + beta @ s2[:q])
 
     def _step(self, state: _State, value: float) -> _State:
         eps = value - self._mean_next(state)
         s2 = self._var_next(state)
-        keep = max(self.q, 1)
+        k = self._keep
         return _State(
             n=state.n + 1,
             x=np.r_[state.x, value][-max(self.lags, 1) :],
-            eps2=np.r_[state.eps2, eps**2][-self.p :],
-            s2=np.r_[state.s2, s2][-keep:],
+            eps=np.r_[state.eps, eps][-k:],
+            s2=np.r_[state.s2, s2][-k:],
         )
 
     def predict(self, h: int) -> Forecast:
@@ -201,10 +231,7 @@ class ARIMAGARCH:
             return Forecast(mean=mean, var=var, info=self.info)
         if self._res is None:  # multi-step needs arch's forecaster on the whole absorbed history
             self._res = self._model(self._z, k).fix(self._params)
-        fc = self._res.forecast(horizon=h, reindex=False)
-        mean = np.asarray(fc.mean.values[-1], dtype=float) / k
-        var = np.asarray(fc.variance.values[-1], dtype=float) / k**2
-        paths = None
+        sim = None
         if self.n_paths > 0:
             sim = self._res.forecast(
                 horizon=h,
@@ -213,12 +240,19 @@ class ARIMAGARCH:
                 rng=self._shocks(),
                 reindex=False,
             )
-            paths = np.asarray(sim.simulations.values[-1], dtype=float) / k
+        # EGARCH has no analytic multi-step variance: arch's (and here the) simulated one stands in.
+        fc = sim if self.vol == "EGARCH" else self._res.forecast(horizon=h, reindex=False)
+        mean = np.asarray(fc.mean.values[-1], dtype=float) / k
+        var = np.asarray(fc.variance.values[-1], dtype=float) / k**2
+        paths = None if sim is None else np.asarray(sim.simulations.values[-1], dtype=float) / k
         return Forecast(mean=mean, var=var, paths=paths, info=self.info)
 
     @property
     def info(self) -> dict[str, object]:
-        return {"mean": self.mean, "lags": self.lags, "p": self.p, "q": self.q, "dist": self.dist}
+        out = {"mean": self.mean, "lags": self.lags, "p": self.p, "q": self.q, "dist": self.dist}
+        if self.o or self.vol != "GARCH":  # today's choices text stays as it was for plain GARCH
+            out.update(o=self.o, vol=self.vol)
+        return out
 
     def _shocks(self) -> Callable[[int | tuple[int, ...]], np.ndarray]:
         """Standardised shock generator of the fitted distribution, freshly seeded per call.

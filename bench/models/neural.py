@@ -7,10 +7,10 @@ and a user's own module (:mod:`bench.models.torch_module`) differ only in ``arch
 seeding, early stopping, warm starts, likelihood heads, forecasting and batched training.
 
 Forecasts: a point net (``likelihood: none``) forecasts recursively, feeding its forecasts back in.
-With a likelihood the first step is exact (mean, variance, Student-t ν); later steps come from
-``n_paths`` ancestral sample paths (each path feeds its own draws back in) drawn from a numpy
-generator seeded with the model's seed and the history's length, so intervals map through the
-inverse transform exactly and the same inputs give the same paths.
+With a likelihood the first step is exact (mean, variance; Student-t ν for one-step forecasts);
+later steps come from ``n_paths`` ancestral sample paths (each path feeds its own draws back in)
+drawn from a numpy generator seeded with the model's seed and the history's length, so intervals
+map through the inverse transform exactly and the same inputs give the same paths.
 """
 
 from __future__ import annotations
@@ -179,12 +179,13 @@ class NetSpec(ModelBase):
         paths = paths.reshape(len(windows), p, h)
         mean, var = paths.mean(axis=1), paths.var(axis=1, ddof=1)
         mean[:, 0], var[:, 0] = lik.mean(first), lik.var(first)
-        nu = lik.df(first)
-        out = []
-        for s in range(len(windows)):
-            df = None if nu is None else np.concatenate([[nu[s]], np.full(h - 1, np.nan)])
-            out.append(Forecast(mean=mean[s], var=var[s], paths=paths[s], df=df))
-        return out
+        # Forecast.df makes every step a Student-t; only the first step is one (later steps mix
+        # draws through the net), so ν is given for one-step forecasts and the paths carry the rest.
+        nu = lik.df(first) if h == 1 else None
+        return [
+            Forecast(mean=mean[s], var=var[s], paths=paths[s], df=None if nu is None else nu[s : s + 1])
+            for s in range(len(windows))
+        ]
 
 
 class LocalNet(NetSpec):

@@ -27,8 +27,9 @@ from bench.models.arima import ARIMA
 from bench.models.base import Forecaster
 from bench.models.garch import ARIMAGARCH
 from bench.perf.rows import ScoreRow
-from bench.prep.splits import SplitSpec, rolling_origin
+from bench.prep.splits import rolling_origin
 from bench.prep.transforms import Chain, build_pipeline
+from bench.settings import SplitSettings
 from bench.types import Split
 
 N_OBS = 1000
@@ -52,7 +53,7 @@ def reusing(make: Callable[[], Forecaster]) -> Callable[[], Forecaster]:
 
 
 def _origins(n: int, quick: bool) -> list[Split]:
-    return list(rolling_origin(n, SplitSpec(folds=40 if quick else 200)))
+    return list(rolling_origin(n, SplitSettings(folds=40 if quick else 200)))
 
 
 def _timed(fn: Callable[[], object]) -> tuple[float, object]:
@@ -235,7 +236,7 @@ def refit_schedule_accuracy(
     Lets the default ``split.refit_every`` be chosen as the largest k whose ``rel_mse`` stays within
     1.02 for every model on the default datasets.
     """
-    splits = list(rolling_origin(len(y), SplitSpec(folds=folds)))
+    splits = list(rolling_origin(len(y), SplitSettings(folds=folds)))
     rows = []
     for k in ks:
         make = reusing(make_model) if warm_start else make_model

@@ -19,21 +19,19 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from omegaconf import DictConfig
 
-from bench.config import load_settings
+from bench.config import settings_of
 from bench.engine.build import ModelRun
-from bench.engine.prepare import pipeline_args, prepare
+from bench.engine.prepare import prepare
 from bench.engine.runner import backtest
 from bench.engine.suite import model_runs
 from bench.models.base import Forecaster
 from bench.models.naive import Naive
-from bench.prep.splits import SplitSpec
-from bench.prep.transforms import build_pipeline
+from bench.prep.transforms import PipelineSpec
+from bench.settings import SplitSettings
 from bench.store import write_csv, write_text
 from bench.types import Split
 
-CONF = Path(__file__).resolve().parents[2] / "conf"
 MODELS = ("naive", "arima_fixed", "arima", "arima_garch", "linear", "lstm", "gru", "rnn")
 REFERENCE_MODEL = "arima_fixed"  # ARIMA(1,0,1) with a constant: conf/models/arima_fixed.yaml
 COLUMNS = ["name", "per", "median_s", "min_s", "max_s", "spread", "ratio", "reference", "n"]
@@ -68,33 +66,24 @@ class Timing:
     reference: str
 
 
-def compose(overrides: Sequence[str]) -> DictConfig:
-    """The project's config as the CLI composes it, one process (workers would share the cores)."""
-    from hydra import compose as hydra_compose
-    from hydra import initialize_config_dir
-
-    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
-        return hydra_compose(config_name="config", overrides=["n_jobs=1", *overrides])
-
-
 @dataclass(frozen=True)
 class Prepared:
     """One prepared series: what a timed fold loop needs."""
 
     y: np.ndarray
     splits: list[Split]
-    spec: SplitSpec
-    transform: dict
+    spec: SplitSettings
+    pipeline: PipelineSpec
     period: int | None
 
 
 def setup(models: Sequence[str], folds: int, extra: Sequence[str]) -> tuple[Prepared, dict[str, ModelRun]]:
     """The fixed 1000-point S&P 500 series with ``folds`` origins and the models built from YAML."""
-    cfg = compose(
-        ["datasets=[sp500]", "datasets.sp500.tail=1000", f"models=[{','.join(models)}]", "seeds=[0]"]
-        + [f"split.folds={folds}", *applicable(extra, models)]
+    # One process: workers would share the cores with the timed loop.
+    s = settings_of(
+        ["n_jobs=1", "datasets=[sp500]", "datasets.sp500.tail=1000", f"models=[{','.join(models)}]"]
+        + ["seeds=[0]", f"split.folds={folds}", *applicable(extra, models)]
     )
-    s = load_settings(cfg)
     (prep,) = prepare(s)
     (ds,) = prep.collection.series()
     period = prep.collection.period
@@ -102,7 +91,7 @@ def setup(models: Sequence[str], folds: int, extra: Sequence[str]) -> tuple[Prep
         ds.y.to_numpy(),
         prep.splits(len(ds.y)),
         prep.spec,
-        pipeline_args(prep.settings.transform, period),
+        prep.pipeline,
         period,
     )
     return p, {m.name: ModelRun(m, s.seeds[0]) for m in model_runs(s, [prep])}
@@ -127,7 +116,7 @@ def run_loop(p: Prepared, run: ModelRun, refit_every: int | None = None, folds: 
         p.y,
         splits,
         run.make(p.period),
-        partial(build_pipeline, **p.transform),
+        p.pipeline.build,
         horizon=p.spec.horizon,
         refit_every=refit_every or p.spec.refit_every,
         on_error="raise",

@@ -22,9 +22,10 @@ from bench.models.base import Forecaster
 from bench.models.ets import ETS
 from bench.models.naive2 import Naive2
 from bench.models.theta import Theta
-from bench.prep.splits import SplitSpec, rolling_origin
+from bench.prep.splits import rolling_origin
 from bench.prep.transforms import Chain
 from bench.scoring.metrics import mae, smape
+from bench.settings import SplitSettings
 
 PERIOD, H = 12, 18
 MODELS: dict[str, Callable[[], Forecaster]] = {
@@ -62,7 +63,7 @@ def m3_monthly(min_n: int = 81, max_n: int = 126) -> Iterator[tuple[str, np.ndar
 def one_step(make_model: Callable[[], Forecaster], x: np.ndarray, xx: np.ndarray) -> np.ndarray:
     """One-step forecasts of every test point, fitted once on ``x`` (NaN where a fold failed)."""
     y = np.concatenate([x, xx])
-    spec = SplitSpec(folds=len(xx), horizon=1, refit_every=len(xx))
+    spec = SplitSettings(folds=len(xx), horizon=1, refit_every=len(xx))
     folds = backtest(y, rolling_origin(len(y), spec, len(x)), make_model, lambda: Chain([]), 1, len(xx))
     return np.array([np.nan if r.y_hat is None else r.y_hat[0] for r in folds])
 

@@ -22,8 +22,9 @@ import pandas as pd
 from bench.data.package import sp500
 from bench.engine.runner import backtest
 from bench.perf.rows import ScoreRow, markdown
-from bench.prep.splits import SplitSpec, rolling_origin
+from bench.prep.splits import rolling_origin
 from bench.prep.transforms import build_pipeline
+from bench.settings import SplitSettings
 
 SPEED_GOAL = 5.0  # reference seconds / warm seconds
 
@@ -55,13 +56,14 @@ class Run:
 
 def run(w: NeuralWorkload, seed: int, finetune_epochs: int | None, every: int | None = None) -> Run:
     """One backtest. Warm start: the factory hands back one model object, so each refit fits it again."""
-    from bench.models.global_recurrent import make  # torch only when a neural workload runs
+    from bench.models import recurrent  # torch only when a neural workload runs
+
+    make = {"rnn": recurrent.RNN, "gru": recurrent.GRU, "lstm": recurrent.LSTM}[w.cell]
 
     y = sp500(tail=w.prices).y.to_numpy()
-    spec = SplitSpec(folds=w.origins, horizon=1)
+    spec = SplitSettings(folds=w.origins, horizon=1)
     splits = list(rolling_origin(len(y), spec, min_train=len(y) - w.origins))
     kwargs = {
-        "cell": w.cell,
         "window": w.window,
         "seed": seed,
         "device": "cpu",

@@ -10,10 +10,11 @@ from __future__ import annotations
 import warnings
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 
-from bench.prep.steps import Difference, apply_steps, invert_steps
+from bench.prep.steps import Difference, Step, apply_steps, invert_steps
 
 SEASONAL_STRENGTH = 0.64  # R nsdiffs' default threshold for its "seas" heuristic
 
@@ -86,9 +87,10 @@ def nsdiffs(y: np.ndarray, period: int, threshold: float = SEASONAL_STRENGTH, ma
 
 
 @dataclass
-class _AutoOrder(ABC):
+class _AutoOrder(Step, ABC):
     """Shared machinery: a decided number of fixed Difference steps, inverted like a chain."""
 
+    differences: ClassVar[bool] = True
     lag: int = 1
     max_order: int = 1
     order: int | None = field(default=None, init=False)

@@ -10,7 +10,7 @@ from scipy.special import boxcox, inv_boxcox
 from scipy.stats import boxcox_normmax
 
 from bench.errors import InputDataError
-from bench.prep.steps import first_non_positive
+from bench.prep.steps import Step, first_non_positive
 
 METHODS = ("guerrero", "mle")
 LAMBDA_RANGE = (-1.0, 2.0)  # R forecast's BoxCox.lambda search interval
@@ -38,7 +38,7 @@ def guerrero(y: np.ndarray, period: int | None = None) -> float:
 
 
 @dataclass
-class BoxCox:
+class BoxCox(Step):
     """(y^λ − 1)/λ (log y at λ = 0), λ from the training part only; exact inverse.
 
     ``period`` sets Guerrero's block length (the dataset's period; 2 without one).

@@ -8,10 +8,11 @@ import numpy as np
 
 from bench.errors import InputDataError
 from bench.prep.seasonality import indices_at, is_seasonal, multiplicative_indices
+from bench.prep.steps import Step
 
 
 @dataclass
-class Deseasonalize:
+class Deseasonalize(Step):
     """Divide by classical multiplicative indices where the 90 % test finds seasonality.
 
     Test and indices come from the training part only. Phase is by position: index k belongs to

@@ -7,7 +7,7 @@ takes the step's own input history up to the origin, never anything remembered f
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import ClassVar, Protocol
 
 import numpy as np
 from sklearn.preprocessing import MinMaxScaler, RobustScaler, StandardScaler
@@ -25,13 +25,38 @@ class Transform(Protocol):
         ...
 
 
+class Step:
+    """What the chain asks of every step beyond :class:`Transform`, with the defaults of a step that
+    neither differences nor chooses anything at fit time; a step overrides what it does differently."""
+
+    differences: ClassVar[bool] = False  # a differencing step: the chain reports d and D when it has one
+
+    @property
+    def lags(self) -> list[int]:
+        """Lags of the differences this step applied (after ``fit`` for an automatic order)."""
+        return []
+
+    @property
+    def max_lost(self) -> int:
+        """Most observations this step may consume at the start (a safe bound, also before ``fit``)."""
+        return 0
+
+    def info(self) -> dict:
+        """What ``fit`` chose, for the report (e.g. ``{"lambda": 0.31}``)."""
+        return {}
+
+    def describe(self) -> str:
+        """The step's name in the pipeline line of the report."""
+        return type(self).__name__.lower()
+
+
 def first_non_positive(y: np.ndarray) -> int | None:
     """Position of the first value <= 0 (where a log is undefined), or None."""
     bad = np.flatnonzero(np.asarray(y, dtype=float) <= 0)
     return int(bad[0]) if len(bad) else None
 
 
-class Log:
+class Log(Step):
     """Natural log; refuses non-positive data instead of producing NaN."""
 
     def fit(self, y: np.ndarray) -> Log:
@@ -52,10 +77,22 @@ class Log:
 
 
 @dataclass
-class Difference:
+class Difference(Step):
     """Lag-``lag`` differencing of order 1; chain two for d = 2. Re-integrates from the history."""
 
+    differences: ClassVar[bool] = True
     lag: int = 1
+
+    @property
+    def lags(self) -> list[int]:
+        return [self.lag]
+
+    @property
+    def max_lost(self) -> int:
+        return self.lag
+
+    def describe(self) -> str:
+        return "diff" if self.lag == 1 else f"seasonal_diff({self.lag})"
 
     def fit(self, y: np.ndarray) -> Difference:
         if len(y) <= self.lag:
@@ -81,7 +118,7 @@ _SCALERS = {"standard": StandardScaler, "minmax": MinMaxScaler, "robust": Robust
 
 
 @dataclass
-class Scale:
+class Scale(Step):
     """A scikit-learn scaler fitted on the fold's (transformed) training data only.
 
     sklearn estimates the statistics at each refit; applying them is plain numpy in sklearn's own
@@ -116,6 +153,9 @@ class Scale:
         if self.kind == "minmax":
             return (z_hat - self._shift) / self._scale
         return z_hat * self._scale + self._shift
+
+    def describe(self) -> str:
+        return f"scale({self.kind})"
 
     @property
     def factor(self) -> float:

@@ -7,38 +7,44 @@ anything remembered from a longer series, so data after an origin cannot reach a
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
 from bench.errors import ConfigError
 from bench.prep.autodiff import AutoDifference, AutoSeasonalDifference
-from bench.prep.boxcox import METHODS as BOXCOX_METHODS
 from bench.prep.boxcox import BoxCox
 from bench.prep.deseasonalize import Deseasonalize
 from bench.prep.steps import (
     Difference,
     Log,
     Scale,
+    Step,
     Transform,
     apply_steps,
     first_non_positive,
     invert_steps,
 )
+from bench.settings import TransformSettings
 
-__all__ = ["Chain", "Difference", "Log", "Scale", "Transform", "build_pipeline", "first_non_positive"]
-
-
-def _step_lags(step: object) -> list[int]:
-    """The difference lags one step applied: a fixed ``Difference`` or an automatic one's choice."""
-    return [step.lag] if isinstance(step, Difference) else list(getattr(step, "lags", []))
+__all__ = [
+    "Chain",
+    "Difference",
+    "Log",
+    "PipelineSpec",
+    "Scale",
+    "Step",
+    "Transform",
+    "build_pipeline",
+    "first_non_positive",
+]
 
 
 @dataclass
 class Chain:
     """Steps applied in order; inversion runs backwards, each step re-anchored on its own input."""
 
-    steps: list = field(default_factory=list)
+    steps: list[Step] = field(default_factory=list)
 
     def fit(self, y: np.ndarray) -> Chain:
         x = np.asarray(y, dtype=float)
@@ -58,18 +64,18 @@ class Chain:
     @property
     def lost(self) -> int:
         """Most observations the steps may consume at the start (a safe bound, also before fit)."""
-        return sum(_max_lost(s) for s in self.steps)
+        return sum(s.max_lost for s in self.steps)
 
     @property
     def lags(self) -> list[int]:
         """Lags of the differences actually applied (after ``fit`` for automatic orders)."""
-        return [lag for s in self.steps for lag in _step_lags(s)]
+        return [lag for s in self.steps for lag in s.lags]
 
     @property
     def zero_change(self) -> float:
         """A change of zero after the steps that follow the last applied difference (after ``fit``):
         0 on the differenced scale means "no drift", and a centring scaler moves it (to −mean/sd)."""
-        last = [i for i, s in enumerate(self.steps) if _step_lags(s)]
+        last = [i for i, s in enumerate(self.steps) if s.lags]
         if not last:
             return 0.0
         return float(apply_steps(self.steps[last[-1] + 1 :], np.zeros(1))[0])
@@ -77,44 +83,15 @@ class Chain:
     def info(self) -> dict:
         """What the fit chose, e.g. ``{"d": 1, "D": 0, "lambda": 0.31, "seasonal": True}``."""
         out: dict = {}
-        if any(isinstance(s, Difference) or hasattr(s, "lags") for s in self.steps):
+        if any(s.differences for s in self.steps):
             lags = self.lags
             out = {"d": sum(lag == 1 for lag in lags), "D": sum(lag > 1 for lag in lags)}
         for s in self.steps:
-            if hasattr(s, "info"):
-                out.update({k: v for k, v in s.info().items() if k not in ("d", "D")})
+            out.update({k: v for k, v in s.info().items() if k not in ("d", "D")})
         return out
 
     def describe(self) -> str:
-        if not self.steps:
-            return "identity"
-        names = []
-        for s in self.steps:
-            if hasattr(s, "describe"):
-                names.append(s.describe())
-            elif isinstance(s, Difference):
-                names.append("diff" if s.lag == 1 else f"seasonal_diff({s.lag})")
-            elif isinstance(s, Scale):
-                names.append(f"scale({s.kind})")
-            else:
-                names.append(type(s).__name__.lower())
-        return " → ".join(names)
-
-
-def _max_lost(step: Transform) -> int:
-    if isinstance(step, Difference):
-        return step.lag
-    return int(getattr(step, "max_lost", 0))
-
-
-def _allowed(key: str, value: object, allowed: tuple) -> ConfigError:
-    shown = ", ".join(repr(a) if isinstance(a, str) else str(a) for a in allowed)
-    return ConfigError(f"transform.{key} must be one of {shown}, not {value!r}")
-
-
-def _is(value: object, options: tuple) -> bool:
-    # bool is an int in Python: keep True from passing for 1 where a mode name is expected.
-    return any(value == o and type(value) is type(o) for o in options)
+        return " → ".join(s.describe() for s in self.steps) or "identity"
 
 
 def build_pipeline(
@@ -129,22 +106,11 @@ def build_pipeline(
     """Build the shared chain: log/boxcox → deseasonalize → seasonal diff → diff → scale.
 
     ``diff`` ∈ {0, 1, 2, "auto"} (KPSS at 5 %, up to 2); ``seasonal_diff`` ∈ {0, 1, "auto"} at lag
-    ``period`` (STL seasonal strength ≥ 0.64); ``boxcox`` ∈ {False, "guerrero", "mle"} (True means
-    "guerrero"); ``deseasonalize``: classical multiplicative indices where the 90 % test says
-    seasonal. Automatic choices are made per series at every refit, on its training part.
+    ``period`` (STL seasonal strength ≥ 0.64); ``boxcox`` ∈ {False, "guerrero", "mle"};
+    ``deseasonalize``: classical multiplicative indices where the 90 % test says seasonal. Automatic
+    choices are made per series at every refit, on its training part. The values are checked once,
+    by ``bench.parse``; only what needs the dataset (its period) is checked here.
     """
-    if not _is(diff, (0, 1, 2, "auto")):
-        raise _allowed("diff", diff, (0, 1, 2, "auto"))
-    if not _is(seasonal_diff, (0, 1, "auto")) and seasonal_diff is not False:
-        raise _allowed("seasonal_diff", seasonal_diff, (0, 1, "auto"))
-    if boxcox is True:
-        boxcox = "guerrero"
-    if boxcox is not False and boxcox not in BOXCOX_METHODS and boxcox is not None:
-        raise _allowed("boxcox", boxcox, (False, *BOXCOX_METHODS))
-    if log and boxcox:
-        raise ConfigError("transform.log and transform.boxcox exclude each other; set one of them")
-    if not isinstance(deseasonalize, bool):
-        raise _allowed("deseasonalize", deseasonalize, (False, True))
     for key, value in (("seasonal_diff", seasonal_diff), ("deseasonalize", deseasonalize)):
         if value and (not period or int(period) < 2):
             raise ConfigError(f"transform.{key}={value!r} needs the dataset's period (>= 2), got {period}")
@@ -164,3 +130,15 @@ def build_pipeline(
     if scale and str(scale).lower() not in ("none", "null"):
         steps.append(Scale(kind=str(scale)))
     return Chain(steps)
+
+
+@dataclass(frozen=True)
+class PipelineSpec:
+    """One dataset's shared transform: its parsed settings and the dataset's period. ``build()``
+    makes a fresh, unfitted chain (once per fold); picklable, so it travels to worker processes."""
+
+    transform: TransformSettings
+    period: int | None = None
+
+    def build(self) -> Chain:
+        return build_pipeline(**asdict(self.transform), period=self.period)

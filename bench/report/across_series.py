@@ -39,6 +39,9 @@ def aggregate_columns(baseline: str, reference: str, rank_by: str = "smape") -> 
         Column("share_dm_beats", f"DM: beats {baseline}", "{:.0%}", "high"),
         Column("share_dm_worse", f"DM: worse than {baseline}", "{:.0%}", "low"),
         Column("share_lagging", "lagging", "{:.0%}"),
+        Column("crps_mean", "CRPS mean", "{:.4g}", "low"),
+        Column("avg_rel_crps", f"AvgRelCRPS vs {baseline}", "{:.3f}", "low"),
+        Column("share_in_mcs", "in MCS", "{:.0%}", "high"),
     ]
 
 

@@ -11,29 +11,31 @@ import pandas as pd
 from bench.report.across_series import across_series_section
 from bench.report.representative import representative_series
 from bench.report.series import series_section
+from bench.report.tries import collection_tries_lines
 from bench.settings import Settings
+from bench.types import DatasetInfo
 
 NETS = ("rnn", "gru", "lstm")
 
 
-def dataset_intro(name: str, meta: dict) -> list[str]:
+def dataset_intro(name: str, meta: DatasetInfo) -> list[str]:
     """Source, size and origins of a dataset; for a collection, counts and length range too."""
-    source = meta["source"] or "source not stated"
-    if meta.get("n_series", 1) > 1:
-        what = (f"{meta['n_series']} series of {meta['min_length']}–{meta['max_length']} observations "
-                f"({meta['n_evaluated']} evaluated, {meta['n_skipped']} too short), {meta['folds']} "
+    source = meta.source or "source not stated"
+    if meta.n_series > 1:
+        what = (f"{meta.n_series} series of {meta.min_length}–{meta.max_length} observations "
+                f"({meta.n_evaluated} evaluated, {meta.n_skipped} too short), {meta.folds} "
                 "forecast origins each, counted back from each series' own end")  # fmt: skip
     else:
-        what = (f"{meta['n']} observations ({meta['start'][:10]} → {meta['end'][:10]}), {meta['folds']} "
-                f"forecast origins {meta['first_cutoff'][:10]} → {meta['last_cutoff'][:10]}")  # fmt: skip
-    out = [f"## {name}", "", f"{source} — {what}; pipeline: {meta['pipeline']}.", ""]
-    out += [f"> note: {n}" for n in meta["notes"]]
-    return out + ([""] if meta["notes"] else [])
+        what = (f"{meta.n} observations ({meta.start[:10]} → {meta.end[:10]}), {meta.folds} "
+                f"forecast origins {meta.first_cutoff[:10]} → {meta.last_cutoff[:10]}")  # fmt: skip
+    out = [f"## {name}", "", f"{source} — {what}; pipeline: {meta.pipeline}.", ""]
+    out += [f"> note: {n}" for n in meta.notes]
+    return out + ([""] if meta.notes else [])
 
 
 def collection_report(
     name: str,
-    meta: dict,
+    meta: DatasetInfo,
     per_series: pd.DataFrame,
     agg: pd.DataFrame,
     data: dict[str, pd.DataFrame],
@@ -50,6 +52,7 @@ def collection_report(
         name, per_series, agg, plot_dir, report_dir, baseline=sc.baseline, reference=sc.reference,
         alpha=sc.alpha, nets=nets, colours=colours,
     )  # fmt: skip
+    lines += collection_tries_lines(agg, sc)
     folds = data["folds"]
     lines += [
         time_per_series(folds, {m.name for m in s.models if caps.get(m.name, {}).get("scope") == "global"}),
@@ -65,7 +68,8 @@ def collection_report(
         lines += [f"#### {name} / {uid} — {why}", ""]
         lines += series_section(
             f"{name} / {uid}", meta, m, one, colours, plot_dir, report_dir, sc.interval_level,
-            sc.max_shift, plot_name=f"{name}_{uid}",
+            sc.max_shift, plot_name=f"{name}_{uid}", alpha=sc.alpha, conformal=s.conformal.enabled,
+            scoring=sc,
         )  # fmt: skip
     return lines
 

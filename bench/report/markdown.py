@@ -28,13 +28,8 @@ HEADLINE = [
     Column("failed", "failed folds", "{:.0f}"),
     Column("fit_seconds", "fit s", "{:.1f}"),
 ]
-# Point forecasts say nothing about a volatility model: intervals get their own table.
-INTERVALS = [
-    Column("coverage", "coverage", "{:.0%}"),
-    Column("width", "mean width", "{:.4g}"),  # narrower is only better at the same coverage
-    Column("nll", "Gaussian NLL", "{:.3f}", "low"),
-    Column("qlike", "QLIKE", "{:.3f}", "low"),
-]
+# Point forecasts say nothing about a volatility model: intervals get their own table
+# (bench.report.intervals.interval_columns).
 
 
 def metric_table(m: pd.DataFrame, cols: list[Column]) -> str:

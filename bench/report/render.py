@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 
 import yaml
@@ -10,8 +11,9 @@ import yaml
 from bench.report import plots
 from bench.report.collection import collection_report, dataset_intro
 from bench.report.series import series_section
-from bench.settings import Settings
+from bench.settings import DatasetSettings, Settings, SplitSettings, TransformSettings
 from bench.store import read_csv_table, read_run, write_text
+from bench.types import DatasetInfo
 
 
 def render(run_dir: Path) -> Path:
@@ -28,17 +30,21 @@ def render(run_dir: Path) -> Path:
     plot_dir = run_dir / "plots"
     by_series = read_csv_table(run_dir / "metrics_by_series.csv")
     by_series = by_series.assign(_o=by_series["model"].map(order.index)).sort_values("_o", kind="stable")
-    for name, meta in info["datasets"].items():
+    for name, stored in info["datasets"].items():
+        meta = DatasetInfo.from_dict(stored)
         m = metrics[metrics["dataset"] == name]
         data = {k: v[v["dataset"] == name] for k, v in tables.items()}
         lines += dataset_intro(name, meta)
-        if meta.get("n_series", 1) > 1:
+        if meta.n_series > 1:
             per = by_series[by_series["dataset"] == name]
             caps = info.get("models", {})
             lines += collection_report(name, meta, per, m, data, st, caps, colours, plot_dir, run_dir)
         else:
             level, shift = st.scoring.interval_level, st.scoring.max_shift
-            lines += series_section(name, meta, m, data, colours, plot_dir, run_dir, level, shift)
+            lines += series_section(
+                name, meta, m, data, colours, plot_dir, run_dir, level, shift, alpha=st.scoring.alpha,
+                conformal=st.conformal.enabled, scoring=st.scoring,
+            )  # fmt: skip
     lines += footer(info)
     return write_text("\n".join(lines) + "\n", run_dir / "report.md")
 
@@ -46,10 +52,9 @@ def render(run_dir: Path) -> Path:
 def header(run_dir: Path, s: Settings) -> list[str]:
     overrides = _overrides(run_dir)
     sc = s.scoring
-    own = [
-        d.name for d in s.datasets if (d.split, d.transform) != (s.datasets[0].split, s.datasets[0].transform)
-    ]
-    tr, sp = s.datasets[0].transform, s.datasets[0].split
+    # Runs stored before the run's own split/transform were recorded: the first dataset's stand in.
+    tr = s.transform or s.datasets[0].transform
+    sp = s.split or s.datasets[0].split
     models = ", ".join(m.name for m in s.models)
     if s.baseline_added:
         models += f" (the baseline {sc.baseline} was added: every ratio is against it)"
@@ -65,11 +70,13 @@ def header(run_dir: Path, s: Settings) -> list[str]:
         ("window", s.window),
         ("split", f"{sp.kind}, {sp.folds} origins, step {sp.step}, horizon {sp.horizon}, "
                   f"refit every {sp.refit_every}{', warm-started' if sp.warm_start else ''}"),
-        ("own split/transform", ", ".join(own) or "none"),
+    ]  # fmt: skip
+    rows += [(f"{d.name} (own)", text) for d in s.datasets if (text := own_settings(d, sp, tr))]
+    rows += [
         ("seeds", ", ".join(map(str, s.seeds))),
         ("interval level", f"{sc.interval_level:.0%}"),
         ("overrides", " ".join(f"`{o}`" for o in overrides) or "none (defaults)"),
-    ]  # fmt: skip
+    ]
     out = [f"# lagbench report — `{run_dir.name}`", "",
            "Out-of-sample forecasts on rolling origins, every model through the same transform, "
            "windows and splits; all errors on the original scale. **MSE / naive < 1 means better "
@@ -81,6 +88,31 @@ def header(run_dir: Path, s: Settings) -> list[str]:
            "| setting | value |", "|---|---|"]  # fmt: skip
     out += [f"| {k} | {v} |" for k, v in rows]
     return out + [""]
+
+
+SPLIT_WORDS = {
+    "kind": "{}",
+    "folds": "{} origins",
+    "step": "step {}",
+    "horizon": "horizon {}",
+    "train_size": "train_size {}",
+    "refit_every": "refit every {}",
+    "min_train": "min_train {}",
+}
+
+
+def own_settings(d: DatasetSettings, split: SplitSettings, transform: TransformSettings) -> str:
+    """How a dataset's split and transform differ from the run's, e.g. ``10 origins, refit every 1``
+    (empty when they do not)."""
+    words = [
+        w.format(getattr(d.split, k))
+        for k, w in SPLIT_WORDS.items()
+        if getattr(d.split, k) != getattr(split, k)
+    ]
+    if d.split.warm_start != split.warm_start:
+        words.append("warm-started" if d.split.warm_start else "not warm-started")
+    changed = [f"{k}={v}" for k, v in asdict(d.transform).items() if v != getattr(transform, k)]
+    return "; ".join(p for p in (", ".join(words), "transform " + ", ".join(changed) if changed else "") if p)
 
 
 def footer(info: dict) -> list[str]:

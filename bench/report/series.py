@@ -9,12 +9,17 @@ from pathlib import Path
 import pandas as pd
 
 from bench.report import plots
-from bench.report.markdown import HEADLINE, INTERVALS, metric_table
+from bench.report.intervals import interval_section
+from bench.report.markdown import HEADLINE, metric_table
+from bench.report.tries import series_tries_lines
+from bench.report.volatility import volatility_section
+from bench.settings import ScoringSettings
+from bench.types import DatasetInfo
 
 
 def series_section(
     name: str,
-    meta: dict,
+    meta: DatasetInfo,
     m: pd.DataFrame,
     data: dict[str, pd.DataFrame],
     colours: dict[str, str],
@@ -23,14 +28,20 @@ def series_section(
     level: float,
     max_shift: int,
     plot_name: str | None = None,
+    alpha: float = 0.05,
+    conformal: bool = True,
+    scoring: ScoringSettings | None = None,
 ) -> list[str]:
-    """Table and plots of one series (``data``: its forecasts, series and folds rows)."""
+    """Table and plots of one series (``data``: its forecasts, series and folds rows); with
+    ``scoring``, the SPA sentence and the Model Confidence Set under the verdicts."""
     from bench.scoring.frame import lag_curves, per_horizon
 
     f, s = data["forecasts"], data["series"]
     lines = [metric_table(m, HEADLINE), ""]
     lines += [f"- {text}" for text in m["verdict_text"].fillna("")] + [""]
-    lines += interval_table(m, level)
+    lines += series_tries_lines(m, scoring) if scoring is not None else []
+    lines += interval_section(m, f, level, alpha, conformal)
+    lines += volatility_section(name, m, data, colours, plot_dir, report_dir, max_shift, plot_name or name)
     lines += choices(data["folds"])
     lines += problems(data["folds"])
     if f.empty:
@@ -41,18 +52,10 @@ def series_section(
     sc = plots.lag_scan(scans, colours, name, plot_dir / f"{stem}_lag_scan.png")
     lines += [f"![{name}: forecasts vs actuals]({ov.relative_to(report_dir)})", ""]
     lines += [f"![{name}: lag scan]({sc.relative_to(report_dir)})", ""]
-    if meta["horizon"] > 1:
+    if meta.horizon > 1:
         hp = plots.per_horizon(per_horizon(f), colours, name, plot_dir / f"{stem}_horizon.png")
         lines += [f"![{name}: error by horizon]({hp.relative_to(report_dir)})", ""]
     return lines
-
-
-def interval_table(m: pd.DataFrame, level: float) -> list[str]:
-    with_var = m.dropna(subset=["coverage"]) if "coverage" in m else m.iloc[:0]
-    if with_var.empty:
-        return []
-    head = f"Intervals ({level:.0%} nominal), models with a predictive variance only:"
-    return [head, "", metric_table(with_var, INTERVALS), ""]
 
 
 def problems(folds: pd.DataFrame) -> list[str]:

@@ -26,6 +26,8 @@ from bench.report.sweep_files import (
     sweep_overrides,
     swept_keys,
 )
+from bench.report.sweep_tries import counted_tries, sweep_scoring, tries_lines
+from bench.settings import ScoringSettings
 from bench.store import point_latest, write_csv, write_text
 
 
@@ -70,7 +72,11 @@ def render_sweep(sweep_dir: Path) -> Path:
     if len(by_series):
         write_csv(by_series, sweep_dir / "metrics_by_series.csv")
     write_csv(job_table(jobs, keys), sweep_dir / "jobs.csv")
-    return write_text("\n".join(report_lines(sweep_dir, jobs, keys, metrics)) + "\n", sweep_dir / "report.md")
+    tries = counted_tries(jobs)  # SPA over each model's configurations, from the jobs' forecasts
+    if len(tries):
+        write_csv(tries, sweep_dir / "tries.csv")
+    lines = report_lines(sweep_dir, jobs, keys, metrics, tries)
+    return write_text("\n".join(lines) + "\n", sweep_dir / "report.md")
 
 
 def job_table(jobs: Sequence[Job], keys: Sequence[str]) -> pd.DataFrame:
@@ -81,7 +87,11 @@ def job_table(jobs: Sequence[Job], keys: Sequence[str]) -> pd.DataFrame:
 
 
 def report_lines(
-    sweep_dir: Path, jobs: Sequence[Job], keys: Sequence[str], metrics: pd.DataFrame
+    sweep_dir: Path,
+    jobs: Sequence[Job],
+    keys: Sequence[str],
+    metrics: pd.DataFrame,
+    tries: pd.DataFrame | None = None,
 ) -> list[str]:
     task, hydra = sweep_overrides(sweep_dir)
     failed = [j for j in jobs if not j.ok]
@@ -103,8 +113,10 @@ def report_lines(
     out += [f"| {k} | {v} |" for k, v in rows] + [""]
     labels = {j.num: label(j, keys) for j in jobs}
     ok = [j for j in jobs if j.ok]
+    sc = sweep_scoring(jobs)[0]
     for dataset in config_order(ok, "datasets", metrics["dataset"]) if len(metrics) else []:
-        out += dataset_section(dataset, ok, metrics, labels)
+        counted = tries[tries["dataset"] == dataset] if tries is not None and len(tries) else None
+        out += dataset_section(dataset, ok, metrics, labels, counted, sc)
     out += jobs_section(jobs, labels)
     if failed:
         out += ["## Failed jobs", ""]
@@ -118,7 +130,14 @@ def label(job: Job, keys: Sequence[str]) -> str:
     return ", ".join(parts) if parts else f"job {job.num}"
 
 
-def dataset_section(dataset: str, jobs: Sequence[Job], metrics: pd.DataFrame, labels: dict) -> list[str]:
+def dataset_section(
+    dataset: str,
+    jobs: Sequence[Job],
+    metrics: pd.DataFrame,
+    labels: dict,
+    tries: pd.DataFrame | None = None,
+    sc: ScoringSettings | None = None,
+) -> list[str]:
     m = scored(metrics[metrics["dataset"] == dataset])
     collection = bool(len(m)) and (m["kind"] == "collection").all() if "kind" in m else False
     cols = [j for j in jobs if (m["job"] == j.num).any()]
@@ -144,7 +163,31 @@ def dataset_section(dataset: str, jobs: Sequence[Job], metrics: pd.DataFrame, la
     what = "AvgRelMSE" if collection else "MSE / naive"
     out += ["", f"Best configuration per model (lowest {what}):", ""]
     out += [best_line(model, m[m["model"] == model], labels, what) for model in models]
-    return out + [""]
+    counted = [] if tries is None or sc is None else tries_section(m, models, tries, labels, sc, collection)
+    return out + [""] + counted
+
+
+def tries_section(
+    m: pd.DataFrame,
+    models: Sequence[str],
+    tries: pd.DataFrame,
+    labels: dict,
+    sc: ScoringSettings,
+    collection: bool,
+) -> list[str]:
+    """Per swept model: the best configuration's DM p beside the SPA p over all its configurations."""
+    lines = []
+    for model in models:
+        rows, t = m[m["model"] == model], tries[tries["model"] == model]
+        if rows["_score"].notna().any() and len(t):
+            best = rows.loc[rows["_score"].idxmin()]
+            lines += tries_lines(model, best, t.iloc[0], labels, sc, collection)
+    if not lines:
+        return []
+    head = ("Counting the tries (Hansen's SPA test over each model's configurations, on the rows they share "
+            f"with the baseline; one-sided, so it decides at {sc.alpha / 2:.1%}, the better side of the "
+            f"two-sided DM test at {sc.alpha:.0%}; `tries.csv`):")  # fmt: skip
+    return [head, "", *lines, ""]
 
 
 def scored(m: pd.DataFrame) -> pd.DataFrame:

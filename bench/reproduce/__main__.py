@@ -26,12 +26,11 @@ LEAKY_SEEDS = (369, 0, 1)
 
 def leaky_runs(quick: bool, jobs_overrides: tuple[str, ...]) -> tuple:
     """The sales article's own protocol (bench/reproduce/sales_article.py), on the shipped series."""
-    from bench.config import load_settings
     from bench.data.shipped import sales
-    from bench.reproduce.execute import compose
+    from bench.reproduce.execute import experiment_settings
     from bench.reproduce.sales_article import leaky_run
 
-    s = load_settings(compose("sales_lstm_vs_arima_honest", jobs_overrides))
+    s = experiment_settings("sales_lstm_vs_arima_honest", jobs_overrides)
     model = s.model("lstm_sales")
     y = sales().y.to_numpy()
     seeds = LEAKY_SEEDS[:1] if quick else LEAKY_SEEDS
@@ -83,13 +82,12 @@ def run_experiment(
 def sample(config: str, overrides: tuple[str, ...], every: int) -> tuple[str, ...]:
     """``ids`` overrides keeping every ``every``-th series of each collection (package order, so each
     M3 category keeps its share)."""
-    from bench.config import load_settings
     from bench.engine.prepare import load
-    from bench.reproduce.execute import compose
+    from bench.reproduce.execute import experiment_settings
     from bench.types import Collection
 
     out = []
-    for ds in load_settings(compose(config, overrides)).datasets:
+    for ds in experiment_settings(config, overrides).datasets:
         coll = load(ds)
         if isinstance(coll, Collection):
             out.append(f"datasets.{ds.name}.ids=[{','.join(coll.ids[::every])}]")

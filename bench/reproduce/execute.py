@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from bench.config import CONF, load_settings
+from bench.config import settings_of
+from bench.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -32,13 +33,9 @@ class RunResult:
         return self.run_dir / "report.md"
 
 
-def compose(config: str, overrides: tuple[str, ...] = ()):
-    """The experiment's Hydra config, composed as the command line would."""
-    from hydra import compose as hydra_compose
-    from hydra import initialize_config_dir
-
-    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
-        return hydra_compose(config_name="config", overrides=[f"+experiment={config}", *overrides])
+def experiment_settings(config: str, overrides: tuple[str, ...] = ()) -> Settings:
+    """The experiment's settings, composed and parsed as the command line would."""
+    return settings_of([f"+experiment={config}", *overrides])
 
 
 def run_config(config: str, run_dir: Path, overrides: tuple[str, ...] = ()) -> RunResult:
@@ -46,7 +43,7 @@ def run_config(config: str, run_dir: Path, overrides: tuple[str, ...] = ()) -> R
     from bench.benchmark import benchmark
 
     start = time.perf_counter()
-    benchmark(load_settings(compose(config, overrides)), Path(run_dir))
+    benchmark(experiment_settings(config, overrides), Path(run_dir))
     seconds = time.perf_counter() - start
     done = {"config": config, "seconds": seconds, "overrides": list(overrides)}
     (Path(run_dir) / DONE).write_text(json.dumps(done, indent=2), encoding="utf-8")

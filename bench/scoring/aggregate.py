@@ -6,7 +6,9 @@ dm_pvalue, lagging``. Output: one row per dataset × model. Means and medians of
 (M3/M4), AvgRelMSE — the geometric mean of per-series MSE ratios to the baseline (Davydenko &
 Fildes 2013; the arithmetic mean of ratios is dominated by a few bad series and is not symmetric) —,
 mean ranks with the Friedman test and Nemenyi critical difference (Demšar 2006), win rates and
-the shares of series where the DM test and the lag diagnostics decide. Pure pandas.
+the shares of series where the DM test and the lag diagnostics decide, and the tries counted:
+the share of series where the SPA test says some model beats the baseline beside the share where
+some model's own DM says so, and each model's share of series in the Model Confidence Set. Pure pandas.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import pandas as pd
 from scipy import stats
 
 from bench.scoring import ranks as rk
-from bench.scoring.verdict import BEATS, WORSE, verdict
+from bench.scoring.verdict import BEATS, WORSE, spa_rejects, verdict
 
 KEY = ["dataset", "unique_id", "model"]
 REQUIRED = [*KEY, "mse", "smape", "mase", "rel_mse", "dm_stat", "dm_pvalue", "lagging"]
@@ -24,7 +26,8 @@ COLUMNS = [
     "dataset", "model", "n_series", "smape_mean", "smape_median", "mase_mean", "mase_median",
     "avg_rel_mse", "rel_mse_excluded", "mean_rank", "rank_series", "rank_excluded",
     "friedman_pvalue", "nemenyi_cd", "win_rate_baseline", "win_rate_reference", "share_dm_beats",
-    "share_dm_worse", "share_lagging",
+    "share_dm_worse", "share_lagging", "crps_mean", "avg_rel_crps", "share_in_mcs", "share_spa_beats",
+    "share_any_dm_beats",
 ]  # fmt: skip
 
 
@@ -87,9 +90,43 @@ def _mean_median(x: pd.Series) -> tuple[float, float]:
     return (float(np.mean(v)), float(np.median(v))) if v.size else (np.nan, np.nan)
 
 
+def tries_shares(d: pd.DataFrame, baseline: str, alpha: float) -> dict[str, float]:
+    """Of one dataset's series: the share where Hansen's SPA says some model beats the baseline
+    (``spa_rejects``: p < alpha/2, one-sided like DM's beats side; an untestable SPA counts as no),
+    beside the share where at least one model's own DM verdict says beats_naive — the gap is what
+    counting the tries takes away. NaN when the frame has no SPA column (scored before it existed)."""
+    if "spa_pvalue" not in d:
+        return dict(share_spa_beats=np.nan, share_any_dm_beats=np.nan)
+    series = d.groupby("unique_id", sort=False)
+    spa = series["spa_pvalue"].first().astype(float)
+    others = d[d["model"] != baseline]
+    says = [
+        verdict(s, p, alpha) == BEATS for s, p in zip(others["dm_stat"], others["dm_pvalue"], strict=True)
+    ]
+    beats = pd.Series(says, index=others.index, dtype=bool).groupby(others["unique_id"], sort=False).any()
+    beats = beats.reindex(spa.index, fill_value=False)
+    rejects = [spa_rejects(p, alpha) for p in spa]
+    return dict(share_spa_beats=float(np.mean(rejects)), share_any_dm_beats=float(beats.mean()))
+
+
+def _share_true(x: pd.Series | None) -> float:
+    """Share of True among the defined values (NaN when none is defined or the column is absent)."""
+    if x is None:
+        return np.nan
+    v = x.astype("boolean").dropna()
+    return float(v.astype(bool).mean()) if len(v) else np.nan
+
+
 def _dm_share(g: pd.DataFrame, alpha: float, which: str) -> float:
     v = [verdict(s, p, alpha) for s, p in zip(g["dm_stat"], g["dm_pvalue"], strict=True)]
     return float(np.mean([x == which for x in v])) if v else float("nan")
+
+
+def _crps(g: pd.DataFrame) -> dict[str, float]:
+    """Mean CRPS over the series and the geometric mean of the CRPS ratios (NaN without CRPS)."""
+    if "crps" not in g or "rel_crps" not in g:
+        return {"crps_mean": np.nan, "avg_rel_crps": np.nan}
+    return {"crps_mean": _mean_median(g["crps"])[0], "avg_rel_crps": avg_rel_mse(g["rel_crps"])[0]}
 
 
 def aggregate(
@@ -110,13 +147,16 @@ def aggregate(
     itself or when that model is absent). share_dm_beats / share_dm_worse count the series where the
     DM test against the baseline is significant at ``alpha`` in either direction (an untestable DM
     counts as neither; NaN for the baseline itself); share_lagging is the share of series flagged
-    ``lagging``.
+    ``lagging``. crps_mean is the mean of the series' mean CRPS (scale-dependent, like MSE);
+    avg_rel_crps the geometric mean of their CRPS ratios to the baseline (as AvgRelMSE); NaN where
+    the per-series frame has no CRPS.
     """
     alpha = rk.check_alpha(alpha)
     check_per_series(per_series, rank_by)
     rows = []
     for ds_name, d in per_series.groupby("dataset", sort=False):
         means, info = rank_table(d, rank_by, alpha)
+        info.update(tries_shares(d, baseline, alpha))
         mse = {m: g.set_index("unique_id")["mse"].astype(float) for m, g in d.groupby("model", sort=False)}
         for model, g in d.groupby("model", sort=False):
             gm, excluded = avg_rel_mse(g["rel_mse"])
@@ -144,6 +184,8 @@ def aggregate(
                     share_dm_beats=np.nan if is_base else _dm_share(g, alpha, BEATS),
                     share_dm_worse=np.nan if is_base else _dm_share(g, alpha, WORSE),
                     share_lagging=float(g["lagging"].astype("boolean").fillna(False).astype(bool).mean()),
+                    **_crps(g),
+                    share_in_mcs=_share_true(g.get("in_mcs")),
                 )  # fmt: skip
             )
     out = pd.DataFrame(rows, columns=COLUMNS)

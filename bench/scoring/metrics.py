@@ -1,4 +1,4 @@
-"""Point and interval accuracy metrics: pure functions of aligned 1-D arrays.
+"""Point, interval and distributional accuracy metrics: pure functions of aligned 1-D arrays.
 
 All metrics are computed on the original scale of the series, over every row handed in (no mean of
 batch means). Callers drop missing rows first; an empty input gives NaN rather than a numpy warning,
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
+from scipy import stats
 
 
 def aligned(*xs: npt.ArrayLike) -> tuple[np.ndarray, ...]:
@@ -21,6 +22,12 @@ def aligned(*xs: npt.ArrayLike) -> tuple[np.ndarray, ...]:
 
 def _mean(x: np.ndarray) -> float:
     return float(np.mean(x)) if x.size else float("nan")
+
+
+def mean(x: npt.ArrayLike) -> float:
+    """Mean of the values handed in; NaN (not a warning) for none."""
+    (a,) = aligned(x)
+    return _mean(a)
 
 
 def mse(y: npt.ArrayLike, y_hat: npt.ArrayLike) -> float:
@@ -157,3 +164,47 @@ def qlike(y: npt.ArrayLike, var: npt.ArrayLike) -> float:
     if not np.all(v > 0):
         return float("nan")
     return _mean(np.log(v) + a**2 / v)
+
+
+def student_t_logpdf(
+    y: npt.ArrayLike, mean: npt.ArrayLike, var: npt.ArrayLike, df: npt.ArrayLike
+) -> np.ndarray:
+    """log density of a Student-t with location ``mean``, variance ``var`` and ``df`` > 2, per row
+    (scale √(var·(ν − 2)/ν), so that ``var`` is the distribution's variance)."""
+    a, mu, v, nu = aligned(y, mean, var, df)
+    scale = np.sqrt(v * (nu - 2.0) / nu)
+    return stats.t.logpdf((a - mu) / scale, nu) - np.log(scale)
+
+
+def predictive_nll(y: npt.ArrayLike, mean: npt.ArrayLike, var: npt.ArrayLike, df: npt.ArrayLike) -> float:
+    """Mean negative log predictive density: Student-t where ``df`` is given, Gaussian where it is NaN.
+
+    NaN if any variance is not positive.
+    """
+    a, mu, v, nu = aligned(y, mean, var, df)
+    if not np.all(v > 0):
+        return float("nan")
+    t = np.isfinite(nu)
+    out = 0.5 * np.log(2.0 * np.pi * v) + (a - mu) ** 2 / (2.0 * v)
+    out[t] = -student_t_logpdf(a[t], mu[t], v[t], nu[t])
+    return _mean(out)
+
+
+def winkler(y: npt.ArrayLike, lo: npt.ArrayLike, hi: npt.ArrayLike, alpha: float) -> float:
+    """Interval (Winkler) score of central (1 − α) intervals, mean of
+    (hi − lo) + (2/α)·(lo − y)₊ + (2/α)·(y − hi)₊: width plus a penalty for each miss. Lower is better."""
+    a, low, high = aligned(y, lo, hi)
+    return _mean((high - low) + (2.0 / alpha) * (np.maximum(low - a, 0.0) + np.maximum(a - high, 0.0)))
+
+
+def pinball(y: npt.ArrayLike, q: npt.ArrayLike, tau: float) -> np.ndarray:
+    """Quantile (pinball) loss of the τ-quantile forecast q per row, (1{y < q} − τ)·(q − y)."""
+    a, b = aligned(y, q)
+    return ((a < b).astype(float) - tau) * (b - a)
+
+
+def interval_pinball(y: npt.ArrayLike, lo: npt.ArrayLike, hi: npt.ArrayLike, alpha: float) -> float:
+    """Mean quantile score of an interval read as its two quantiles, ½[ρ_{α/2}(lo) + ρ_{1−α/2}(hi)]:
+    the proper score left when a forecast is nothing but an interval (= α/4 × Winkler per row)."""
+    a, low, high = aligned(y, lo, hi)
+    return _mean(0.5 * (pinball(a, low, alpha / 2.0) + pinball(a, high, 1.0 - alpha / 2.0)))

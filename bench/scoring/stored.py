@@ -15,7 +15,9 @@ from pathlib import Path
 import pandas as pd
 
 from bench.scoring.aggregate import aggregate
-from bench.scoring.frame import per_horizon, score, with_ids
+from bench.scoring.frame import per_horizon, returns_series, score, with_ids
+from bench.scoring.multiple import tries
+from bench.scoring.volatility import with_volatility
 from bench.settings import ScoringSettings, Settings
 from bench.store import read_run, write_csv
 
@@ -47,6 +49,9 @@ def score_run(tables: dict[str, pd.DataFrame], sc: ScoringSettings) -> dict[str,
     by_series = by_series.merge(
         fold_summary(tables["folds"]), on=["dataset", "unique_id", "model"], how="outer"
     )
+    counted = tries(tables["forecasts"], returns_series(tables["series"]), sc)  # SPA and MCS
+    by_series = by_series.merge(counted, on=["dataset", "unique_id", "model"], how="left")
+    by_series = with_volatility(by_series, tables, sc)  # returns series: variance vs the proxy
     n_series = with_ids(tables["series"]).groupby("dataset", sort=False)["unique_id"].nunique()
     single = by_series["dataset"].map(n_series).fillna(1).eq(1)
     parts = [by_series[single]]
