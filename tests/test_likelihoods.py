@@ -12,9 +12,10 @@ from bench.models.base import check_forecast
 from bench.models.global_recurrent import GlobalRecurrent
 from bench.models.likelihoods import Gaussian, Point, StudentT, likelihood
 from bench.models.recurrent import GRU, LSTM
-from bench.prep.splits import SplitSpec, rolling_origin
+from bench.prep.splits import rolling_origin
 from bench.prep.transforms import build_pipeline
 from bench.prep.windowing import last_window
+from bench.settings import SplitSettings
 
 TINY = {
     "window": 6,
@@ -114,7 +115,7 @@ def test_global_net_gives_every_series_a_distribution(noisy):
 
 def test_likelihood_forecasts_and_intervals_never_see_data_after_the_origin(noisy):
     y = 10 + np.cumsum(noisy)
-    splits = list(rolling_origin(len(y), SplitSpec(folds=4, horizon=2, step=3), min_train=90))
+    splits = list(rolling_origin(len(y), SplitSettings(folds=4, horizon=2, step=3), min_train=90))
 
     def run(values):
         make = lambda: LSTM(**TINY, likelihood="gaussian", seed=1)  # noqa: E731

@@ -67,14 +67,17 @@ class Prepared:
 def prepare(n_series: int) -> list[Prepared]:
     """The first ``n_series`` series of the paper's M3 monthly subset, transformed at the first origin."""
     from bench.data.competitions import m3
-    from bench.prep.splits import SplitSpec, rolling_origin
+    from bench.prep.splits import rolling_origin
     from bench.prep.transforms import build_pipeline
+    from bench.settings import SplitSettings
 
     coll = m3("monthly", min_len=81, max_len=126, max_series=n_series, name="m3_monthly_makridakis")
     out = []
     for ds in coll.series():
         y = ds.y.to_numpy()
-        splits = list(rolling_origin(len(y), SplitSpec(folds=ORIGINS, horizon=1), min_train=len(y) - ORIGINS))
+        splits = list(
+            rolling_origin(len(y), SplitSettings(folds=ORIGINS, horizon=1), min_train=len(y) - ORIGINS)
+        )
         pipe = build_pipeline(period=coll.period, **MAKRIDAKIS_TRANSFORM)
         out.append(Prepared(y, splits, pipe, pipe.fit_transform(y[splits[0].train])))
     return out
