@@ -13,6 +13,7 @@ from __future__ import annotations
 import warnings
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from tqdm.auto import tqdm
@@ -54,13 +55,7 @@ def check_models(s: Settings, prepared: list[Prepared], names: set[str] | None =
             continue
         cls = model_class(m)
         for p in prepared:
-            factory = ModelRun(m, s.seeds[0]).make(p.collection.period, p.name)
-            try:
-                model = factory()
-            except ConfigError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - any constructor error is a settings error
-                raise ConfigError(f"model {m.name!r} cannot be built from its settings: {exc}") from exc
+            model = built(m, p, s.seeds[0])
             check_protocol(m.name, cls, model, model_capabilities(m), p.spec.horizon, p.spec.refit_every > 1)
             if isinstance(model, SeesProxy):
                 chain = p.pipeline.build()
@@ -109,11 +104,22 @@ def chunks(p: Prepared, size: int) -> list[Prepared]:
     return out
 
 
+def built(m: ModelSettings, p: Prepared, seed: int) -> Any:
+    """One model as the suite builds it for dataset ``p``; a constructor error is a settings error."""
+    factory = ModelRun(m, seed).make(p.collection.period, p.name)
+    try:
+        return factory()
+    except ConfigError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any constructor error is a settings error
+        raise ConfigError(f"model {m.name!r} cannot be built from its settings: {exc}") from exc
+
+
 def batch_size(m: ModelSettings, p: Prepared, seed: int) -> int:
     """How many members a model trains at once on this dataset (1 unless its class is batchable)."""
     if not model_capabilities(m).batchable:
         return 1
-    return max(1, int(getattr(ModelRun(m, seed).make(p.collection.period, p.name)(), "batch_series", 1)))
+    return max(1, int(getattr(built(m, p, seed), "batch_series", 1)))
 
 
 def tasks(s: Settings, prepared: list[Prepared]) -> list[Task]:

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from bench.models import torch_loop
+from bench.models import torch_loop, tuned
 from bench.models.base import ModelError, as_series, require_length
 from bench.models.neural import NetSpec
 from bench.models.recurrent import Cell, RecurrentArch
@@ -57,6 +57,13 @@ class GlobalRecurrent(NetSpec):
         require_length(as_series(z, self.cell), self.min_length, f"global {self.cell}", self._length_reason())
 
     def fit(self, zs: Sequence[np.ndarray]) -> GlobalRecurrent:
+        if self.tune is not None:  # one search over the collection's training parts (when due)
+            tuned.fit_global(self, zs, lambda m: m.fit_plain(zs))
+            return self
+        return self.fit_plain(zs)
+
+    def fit_plain(self, zs: Sequence[np.ndarray]) -> GlobalRecurrent:
+        """``fit`` with the current settings (no search)."""
         if len(zs) == 0:
             raise ModelError(f"global {self.cell}: fit() needs at least one series")
         zs = [as_series(z, self.cell) for z in zs]
@@ -101,7 +108,8 @@ class GlobalRecurrent(NetSpec):
             out[:, i] = self._step(x)
             x = np.concatenate([x[:, 1:], out[:, i : i + 1]], axis=1)
         # Not checked here: the runner checks each series' forecast, so one non-finite row fails alone.
-        return [Forecast(mean=row) for row in out]
+        info = self._tuning.info()
+        return [Forecast(mean=row, info=info) for row in out]
 
 
 class GlobalRNN(GlobalRecurrent):

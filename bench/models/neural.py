@@ -15,14 +15,14 @@ map through the inverse transform exactly and the same inputs give the same path
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar, Protocol
 
 import numpy as np
 import torch
 from torch import nn
 
-from bench.models import torch_loop
+from bench.models import torch_loop, tuned
 from bench.models.base import ModelBase, ModelError, as_series, check_finite, require_length
 from bench.models.likelihoods import likelihood as make_likelihood
 from bench.prep.windowing import make_windows, recursive_forecast
@@ -61,10 +61,16 @@ class NetSpec(ModelBase):
     ``finetune_epochs``: when ``fit`` is called again on a fitted object (the runner's warm start),
     continue from the current weights for that many epochs (null: from scratch at every refit).
     ``n_paths``: sample paths of a likelihood net's forecast. ``device``: ``auto`` picks CUDA when
-    available.
+    available. ``tune``: search these settings inside the refits (:mod:`bench.models.tuned`).
     """
 
     stochastic: ClassVar[bool] = True
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> NetSpec:
+        # The constructor's settings, so a tuned net can build its candidates (bench.models.tuned).
+        self = super().__new__(cls)
+        self._settings = dict(kwargs)
+        return self
 
     def __init__(
         self,
@@ -85,6 +91,7 @@ class NetSpec(ModelBase):
         n_paths: int = N_PATHS,
         seed: int = 0,
         device: str = "auto",
+        tune: Mapping[str, Any] | None = None,
     ) -> None:
         if int(window) < 1:
             raise ValueError(f"window must be >= 1, got {window}")
@@ -112,6 +119,8 @@ class NetSpec(ModelBase):
         self.device = torch_loop.resolve_device(device)
         self.net: nn.Module | None = None
         self.log: torch_loop.TrainLog | None = None
+        self.tune = tuned.parse(type(self), tune, self.train_config.val_frac)
+        self._tuning = tuned.TuneState()
 
     @property
     def label(self) -> str:
@@ -182,8 +191,11 @@ class NetSpec(ModelBase):
         # Forecast.df makes every step a Student-t; only the first step is one (later steps mix
         # draws through the net), so ν is given for one-step forecasts and the paths carry the rest.
         nu = lik.df(first) if h == 1 else None
+        info = self._tuning.info()
         return [
-            Forecast(mean=mean[s], var=var[s], paths=paths[s], df=None if nu is None else nu[s : s + 1])
+            Forecast(
+                mean=mean[s], var=var[s], paths=paths[s], df=None if nu is None else nu[s : s + 1], info=info
+            )
             for s in range(len(windows))
         ]
 
@@ -211,6 +223,15 @@ class LocalNet(NetSpec):
         return z
 
     def fit(self, z: np.ndarray) -> LocalNet:
+        if self.tune is not None:
+            err = tuned.fit_local([self], [z], _fit_plain_batch)[0]
+            if err is not None:
+                raise err
+            return self
+        return self.fit_plain(z)
+
+    def fit_plain(self, z: np.ndarray) -> LocalNet:
+        """``fit`` with the current settings (no search): what a tuned net does between searches."""
         z = self.checked(z)
         X, Y = make_windows(z, self.window, 1)
         # Looked up on the module at call time: one loop for every net (tests count calls).
@@ -232,9 +253,22 @@ class LocalNet(NetSpec):
         The same as ``m.fit(z)`` for each pair up to floating-point reassociation (``batch_series``
         1: exactly that); one error or None per model, a failing member never fails the others.
         """
-        from bench.models.batch_fit import fit_batch  # the batched trainer only when batching
-
-        return fit_batch(models, zs)
+        if any(m.tune is not None for m in models):
+            errors: list[BaseException | None] = [None] * len(models)
+            for tuned_or_not in (True, False):
+                idx = [i for i, m in enumerate(models) if (m.tune is not None) == tuned_or_not]
+                if not idx:
+                    continue
+                sub_m, sub_z = [models[i] for i in idx], [zs[i] for i in idx]
+                got = (
+                    tuned.fit_local(sub_m, sub_z, _fit_plain_batch)
+                    if tuned_or_not
+                    else _fit_plain_batch(sub_m, sub_z)
+                )
+                for i, err in zip(idx, got, strict=True):
+                    errors[i] = err
+            return errors
+        return _fit_plain_batch(models, zs)
 
     def update(self, z: np.ndarray) -> LocalNet:
         """Read a new history with the weights held (between refits)."""
@@ -253,10 +287,17 @@ class LocalNet(NetSpec):
             check_finite(fc.paths, self.label)
             return fc
         mean = recursive_forecast(self.one_step, self._history, self.window, h)
-        return Forecast(mean=check_finite(mean, self.label))
+        return Forecast(mean=check_finite(mean, self.label), info=self._tuning.info())
 
     def one_step(self, x: np.ndarray) -> float:
         """Next value (the predictive mean) after window ``x`` (oldest first), dropout off."""
         if self.net is None:
             raise ModelError(f"{self.label}: one_step() before fit()")
         return float(self.likelihood.mean(self._step(np.asarray(x)[None, :]))[0])
+
+
+def _fit_plain_batch(models: Sequence[LocalNet], zs: Sequence[np.ndarray]) -> list[BaseException | None]:
+    """The batched trainer on models fitted with their current settings (no search)."""
+    from bench.models.batch_fit import fit_batch  # the batched trainer only when batching
+
+    return fit_batch(models, zs)

@@ -49,10 +49,13 @@ class Dim:
 
 def parse_dim(key: str, node: Any) -> Dim:
     """``[a, b, c]`` → choices; ``{low, high, log?, int?}`` → a range. ValueError says what is allowed."""
-    if isinstance(node, (list, tuple)):
+    if isinstance(node, Sequence) and not isinstance(node, str):  # a list, or OmegaConf's ListConfig
         if not node:
             raise ValueError(f"tune.space.{key} lists no choices")
-        return Dim("choice", tuple(tuple(c) if isinstance(c, list) else c for c in node))
+        return Dim(
+            "choice",
+            tuple(tuple(c) if isinstance(c, Sequence) and not isinstance(c, str) else c for c in node),
+        )
     if (
         isinstance(node, Mapping)
         and {"low", "high"} <= set(node)
@@ -149,36 +152,80 @@ class Search:
         return dict(self.trials[self.best][0])
 
 
+class Searcher:
+    """One seeded TPE study asked in rounds of ``spec.batch`` candidates (constant liar, so a round's
+    trials spread out); :func:`search_many` runs several in lockstep so their rounds train together."""
+
+    def __init__(self, spec: TuneSpec, seed: int) -> None:
+        from optuna.samplers import TPESampler
+
+        self.spec = spec
+        self.study = _quiet_study(
+            TPESampler(seed=int(seed), n_startup_trials=spec.startup, constant_liar=True)
+        )
+        self.dists = {k: d.distribution() for k, d in spec.space.items()}
+        self.tried: list[tuple[dict[str, Any], float]] = []
+        self._asked: list[Any] = []
+
+    @property
+    def done(self) -> bool:
+        return len(self.tried) >= self.spec.trials
+
+    def ask(self) -> list[dict[str, Any]]:
+        """The next round's candidates (settings to try)."""
+        n = min(self.spec.batch, self.spec.trials - len(self.tried))
+        self._asked = [self.study.ask(self.dists) for _ in range(n)]
+        return [_plain(t.params) for t in self._asked]
+
+    def tell(self, scores: Sequence[float]) -> None:
+        """Scores of the last round, in order (lower is better; non-finite = a failed trial)."""
+        from optuna.trial import TrialState
+
+        for trial, score in zip(self._asked, scores, strict=True):
+            score = float(score)
+            if math.isfinite(score):
+                self.study.tell(trial, score)
+            else:
+                self.study.tell(trial, state=TrialState.FAIL)
+            self.tried.append((_plain(trial.params), score))
+        self._asked = []
+
+    def result(self) -> Search:
+        finite = [i for i, (_, s) in enumerate(self.tried) if math.isfinite(s)]
+        if not finite:
+            raise RuntimeError(f"all {len(self.tried)} tuning trials failed")
+        return Search(tuple(self.tried), min(finite, key=lambda i: (self.tried[i][1], i)))
+
+
 def search(spec: TuneSpec, seed: int, evaluate: Callable[[list[dict[str, Any]]], list[float]]) -> Search:
     """TPE over ``spec.space``, seeded: ``evaluate`` scores a round of candidates (lower is better;
     a non-finite score is a failed trial). Same seed and scores ⇒ the same trials and choice."""
-    import optuna
-    from optuna.samplers import TPESampler
-    from optuna.trial import TrialState
+    searcher = Searcher(spec, seed)
+    while not searcher.done:
+        searcher.tell(evaluate(searcher.ask()))
+    return searcher.result()
 
-    level = optuna.logging.get_verbosity()
+
+def search_many(
+    searchers: Sequence[Searcher], evaluate: Callable[[list[list[dict[str, Any]]]], list[list[float]]]
+) -> None:
+    """Run searches in lockstep: each round ``evaluate`` gets every unfinished search's candidates
+    (one list per search, in order) and returns their scores, so all of them train side by side."""
+    while True:
+        active = [s for s in searchers if not s.done]
+        if not active:
+            return
+        scores = evaluate([s.ask() for s in active])
+        for s, got in zip(active, scores, strict=True):
+            s.tell(got)
+
+
+def _quiet_study(sampler: Any) -> Any:
+    """A study that does not log every trial (Optuna's INFO lines would flood a run's output)."""
+    import optuna
+
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    try:
-        sampler = TPESampler(seed=seed, n_startup_trials=spec.startup, constant_liar=True)
-        study = optuna.create_study(direction="minimize", sampler=sampler)
-        dists = {k: d.distribution() for k, d in spec.space.items()}
-        tried: list[tuple[dict[str, Any], float]] = []
-        while len(tried) < spec.trials:
-            asked = [study.ask(dists) for _ in range(min(spec.batch, spec.trials - len(tried)))]
-            params = [_plain(t.params) for t in asked]
-            scores = [float(s) for s in evaluate(params)]
-            for trial, p, score in zip(asked, params, scores, strict=True):
-                if math.isfinite(score):
-                    study.tell(trial, score)
-                else:
-                    study.tell(trial, state=TrialState.FAIL)
-                tried.append((p, score))
-    finally:
-        optuna.logging.set_verbosity(level)
-    finite = [i for i, (_, s) in enumerate(tried) if math.isfinite(s)]
-    if not finite:
-        raise RuntimeError(f"all {len(tried)} tuning trials failed")
-    return Search(tuple(tried), min(finite, key=lambda i: (tried[i][1], i)))
+    return optuna.create_study(direction="minimize", sampler=sampler)
 
 
 def _plain(params: Mapping[str, Any]) -> dict[str, Any]:
