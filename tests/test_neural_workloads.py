@@ -30,3 +30,13 @@ def test_batched_and_likelihood_head_workloads_return_rows_whose_verdict_follows
     head = head_row(quick=True)
     assert np.isfinite(head.ref_accuracy) and np.isfinite(head.lagbench_accuracy)
     assert head.met == (head.lagbench_seconds / head.ref_seconds <= HEAD_GOAL)
+
+
+@pytest.mark.slow  # two small engine runs with lstm_auto's 20 trials
+def test_tuning_workload_row_compares_the_tuned_and_untuned_runs_it_names():
+    from bench.perf.tuning_workloads import TUNE_GOAL, tuning_row
+
+    row = tuning_row(quick=True)
+    assert np.isfinite(row.ref_accuracy) and np.isfinite(row.lagbench_accuracy)
+    assert row.ref_accuracy != row.lagbench_accuracy, "the tuned net must be a different net"
+    assert row.met == (row.lagbench_seconds / row.ref_seconds <= TUNE_GOAL)

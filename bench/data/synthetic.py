@@ -60,6 +60,43 @@ def random_walk(n: int = 500, sigma: float = 1.0, start: float = 100.0, seed: in
     return _dataset("random_walk", y, seed, f"random walk, ε ~ N(0, {sigma:g}²), y_0 = {start:g}")
 
 
+def mackey_glass(
+    n: int = 600,
+    tau: int = 17,
+    beta: float = 0.2,
+    gamma: float = 0.1,
+    power: float = 10.0,
+    noise: float = 0.02,
+    burn: int = 300,
+    seed: int = 0,
+) -> Dataset:
+    """The Mackey–Glass delay equation dx/dt = β x(t−τ) / (1 + x(t−τ)^power) − γ x(t), chaotic at
+    τ = 17, sampled once per time unit (RK4 at step 0.1, the delayed value held over a step) after
+    ``burn`` units from a seed-drawn start, plus N(0, noise²) observation noise: the classic
+    nonlinear benchmark where a net's capacity and training matter (a linear AR does poorly)."""
+    n = _check_n(n)
+    rng = np.random.default_rng(seed)
+    sub = 10  # integration steps per time unit
+    dt, lag = 1.0 / sub, int(tau) * sub
+    total = (int(burn) + n) * sub
+    x = np.empty(total + lag + 1)
+    x[: lag + 1] = 1.2 + rng.uniform(-0.1, 0.1)
+
+    def f(now: float, delayed: float) -> float:
+        return beta * delayed / (1.0 + delayed**power) - gamma * now
+
+    for i in range(lag, lag + total):
+        d = x[i - lag]
+        k1 = f(x[i], d)
+        k2 = f(x[i] + 0.5 * dt * k1, d)
+        k3 = f(x[i] + 0.5 * dt * k2, d)
+        k4 = f(x[i] + dt * k3, d)
+        x[i + 1] = x[i] + dt / 6.0 * (k1 + 2 * k2 + 2 * k3 + k4)
+    y = x[lag + 1 + int(burn) * sub :: sub][:n] + rng.normal(0, noise, n)
+    truth = f"Mackey–Glass τ={tau}, β={beta:g}, γ={gamma:g}, n={power:g}, + N(0, {noise:g}²)"
+    return _dataset("mackey_glass", y, seed, truth)
+
+
 def random_walks(n_series: int = 60, n: int = 300, sigma: float = 1.0, seed: int = 0) -> Collection:
     """``n_series`` independent Gaussian random walks of ``n`` points: a collection where nothing can
     beat persistence, so any share of series where a model "beats naive" is the tests' false alarms."""

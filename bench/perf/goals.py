@@ -1,7 +1,7 @@
 """The ``make perf`` scoreboard: every workload against its reference, timed in the same run.
 
 Rows come from the workload modules (ARIMA, ARIMA-GARCH, neural refits, batched nets, likelihood
-heads); a workload whose optional reference is missing (statsforecast, the ``[perf]`` extra) is
+heads, tuned nets); a workload whose optional reference is missing (statsforecast, the ``[perf]`` extra) is
 listed with the reason it was skipped. ``--suite`` adds the default suite's wall time and peak memory.
 """
 
@@ -25,6 +25,7 @@ def workloads(quick: bool, refit_every: int) -> list[tuple[str, Callable[[], Sco
     from bench.perf import arima_workloads as aw
     from bench.perf import batched_workloads as bw
     from bench.perf import neural_workloads as nw
+    from bench.perf import tuning_workloads as tw
 
     return [
         ("ARIMA vs the textbook loop", lambda: aw.arima_vs_textbook(refit_every, quick)),
@@ -37,6 +38,7 @@ def workloads(quick: bool, refit_every: int) -> list[tuple[str, Callable[[], Sco
         ("local nets one at a time vs batched", lambda: bw.batch_row(quick=quick)),
         ("likelihood-head LSTM vs the MSE LSTM", lambda: bw.head_row(quick=quick)),
         ("three seeds of the local nets vs one", lambda: bw.seeds_row(quick=quick)),
+        ("lstm_auto vs lstm on the default suite", lambda: tw.tuning_row(quick=quick)),
     ]
 
 
