@@ -43,8 +43,9 @@ def lagbench(scratch: Path, pythonpath: Path, conf: Path, run: str) -> tuple[dic
     return json.loads((out / "run.json").read_text()), pd.read_parquet(out / "forecasts.parquet")
 
 
-def by_model(fc: pd.DataFrame, column: str = "y_hat") -> pd.DataFrame:
-    return fc.pivot(index="cutoff", columns="model", values=column)
+def by_model(fc: pd.DataFrame) -> pd.DataFrame:
+    """Point forecasts, one column per model, one row per origin."""
+    return fc.pivot(index="cutoff", columns="model", values="y_hat")
 
 
 @pytest.fixture(scope="module")
@@ -81,6 +82,17 @@ def test_editing_your_model_recomputes_it_and_reuses_the_others(shipped, tmp_pat
     assert (new["drift"] != old["drift"]).all()  # the edited source ran: drift 0 forecasts the last value
     assert new["drift"].equals(new["naive"])
     assert new["naive"].equals(old["naive"])  # the one task served from the cache is naive's
+
+
+def test_the_cache_key_of_the_users_net_does_not_hold_the_drift_module(monkeypatch):
+    """So an edit of drift.py leaves the TCN's cached tasks alone, as the README says."""
+    from bench.engine.cache import model_code, targets_of
+
+    monkeypatch.syspath_prepend(str(EXAMPLES))
+    s = settings(["models=[tcn,drift]", "datasets=[sine]"], EXAMPLES / "conf")
+    code = {m: set(model_code([s.model(m).target, *targets_of(s.model(m).params)])) for m in ("tcn", "drift")}
+    assert {"my_pkg", "my_pkg.tcn", "bench.models.torch_module"} <= code["tcn"]
+    assert "my_pkg.drift" not in code["tcn"] and code["drift"] == {"my_pkg", "my_pkg.drift"}
 
 
 def test_the_drift_models_intervals_cover_as_stated(monkeypatch):
