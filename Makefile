@@ -58,7 +58,7 @@ reproduce: $(STAMP) ## reproduce the published comparisons into results/reproduc
 	$(PY) -m bench.reproduce $(if $(filter 1,$(QUICK)),--quick) $(ARGS)
 
 lint: $(STAMP) ## ruff lint and format check
-	$(VENV)/bin/ruff check bench tests && $(VENV)/bin/ruff format --check bench tests
+	$(VENV)/bin/ruff check bench tests examples && $(VENV)/bin/ruff format --check bench tests examples
 
 clean: ## remove generated runs and caches (keeps .venv and the task cache)
 	find results -mindepth 1 -maxdepth 1 ! -name .gitkeep ! -name .cache -exec rm -rf {} +
