@@ -59,3 +59,11 @@ def test_debug_true_still_shows_the_traceback_and_says_it_is_now_traceback_true(
     assert proc.returncode != 0 and "Traceback" in proc.stderr
     assert "ConfigError: split.folds=0 is out of range" in proc.stderr
     assert "lagbench: debug=true is now traceback=true (debug=fast is the quick-check preset)" in proc.stderr
+
+
+def test_debug_fast_shrinks_the_tuned_nets_searches_too():
+    base = ["models=[lstm_auto]", "datasets=[sine]"]
+    full, fast = (settings(o).model("lstm_auto").params["tune"] for o in (base, [*base, "debug=fast"]))
+    assert (full["trials"], full["batch"], full["space"]["epochs"]) == (20, 10, [30, 100])
+    assert (fast["trials"], fast["batch"], fast["space"]["epochs"]) == (4, 2, [2, 3])
+    assert fast["space"]["hidden_size"] == full["space"]["hidden_size"]
