@@ -10,6 +10,7 @@ import pytest
 
 from bench.report.across_series import across_series_section, aggregate_lines, figure_line
 from bench.report.cd_diagram import cd_diagram
+from bench.report.context import ReportContext
 from bench.report.distribution import ratio_distribution
 from bench.report.representative import representative_series
 from bench.scoring.aggregate import aggregate
@@ -109,7 +110,8 @@ def test_aggregate_lines_table_first_with_counts() -> None:
 def test_collection_section_order_and_files(tmp_path: Path) -> None:
     f = frame()
     agg = aggregate(f)
-    lines = across_series_section("m3", f, agg, tmp_path / "plots", tmp_path)
+    ctx = ReportContext(report_dir=tmp_path, plot_dir=tmp_path / "plots")
+    lines = across_series_section("m3", f, agg, ctx)
     text = "\n".join(lines)
     assert lines[0] == "### m3: across 5 series"
     pos = [text.index(s) for s in ("| model |", "(plots/m3_cd.png)", "(plots/m3_ratios.png)", "- `s4`:")]
@@ -117,7 +119,7 @@ def test_collection_section_order_and_files(tmp_path: Path) -> None:
     for name in ("m3_cd.png", "m3_ratios.png"):
         assert (tmp_path / "plots" / name).read_bytes().startswith(PNG)
     with pytest.raises(ValueError, match="no aggregate rows"):
-        across_series_section("m4", f, agg, tmp_path / "plots", tmp_path)
+        across_series_section("m4", f, agg, ctx)
 
 
 def test_figure_line_is_relative_to_the_report(tmp_path: Path) -> None:

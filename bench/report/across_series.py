@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from bench.report.cd_diagram import cd_diagram
+from bench.report.context import ReportContext
 from bench.report.distribution import ratio_distribution
 from bench.report.markdown import Column, metric_table
 from bench.report.representative import representative_series
@@ -111,21 +112,18 @@ def across_series_section(
     name: str,
     per_series: pd.DataFrame,
     agg: pd.DataFrame,
-    plot_dir: Path,
-    report_dir: Path,
+    ctx: ReportContext,
     *,
-    baseline: str = "naive",
-    reference: str = "arima",
-    alpha: float = 0.05,
     rank_by: str = "smape",
     nets: Sequence[str] = ("rnn", "gru", "lstm"),
-    colours: Mapping[str, str] | None = None,
 ) -> list[str]:
     """Markdown lines for dataset ``name``: table, CD diagram, ratio distribution, representatives.
 
-    Writes ``<name>_cd.png`` and ``<name>_ratios.png`` into ``plot_dir``; a figure with nothing to
-    draw (no finite mean rank, no positive ratio) is left out rather than drawn empty.
+    Writes ``<name>_cd.png`` and ``<name>_ratios.png`` into ``ctx.plot_dir``; a figure with nothing
+    to draw (no finite mean rank, no positive ratio) is left out rather than drawn empty.
     """
+    plot_dir, report_dir, colours = ctx.plot_dir, ctx.report_dir, ctx.colours or None
+    baseline, reference, alpha = ctx.scoring.baseline, ctx.scoring.reference, ctx.scoring.alpha
     a = agg[agg["dataset"] == name]
     s = per_series[per_series["dataset"] == name]
     if a.empty:

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from pathlib import Path
-from typing import Any
-
 import pandas as pd
 
 from bench.report.across_series import across_series_section
+from bench.report.context import ReportContext
 from bench.report.representative import representative_series
 from bench.report.series import series_section
 from bench.report.tries import collection_tries_lines
-from bench.settings import Settings
 from bench.types import DatasetInfo
 
 NETS = ("rnn", "gru", "lstm")
@@ -39,23 +35,16 @@ def collection_report(
     per_series: pd.DataFrame,
     agg: pd.DataFrame,
     data: dict[str, pd.DataFrame],
-    s: Settings,
-    caps: Mapping[str, Mapping[str, Any]],
-    colours: dict[str, str],
-    plot_dir: Path,
-    report_dir: Path,
+    ctx: ReportContext,
 ) -> list[str]:
     """Aggregate table, CD diagram, ratio spread, then overlay + lag scan of the chosen series only."""
-    sc = s.scoring
-    nets = tuple(m.name for m in s.models if caps.get(m.name, {}).get("stochastic")) or NETS
-    lines = across_series_section(
-        name, per_series, agg, plot_dir, report_dir, baseline=sc.baseline, reference=sc.reference,
-        alpha=sc.alpha, nets=nets, colours=colours,
-    )  # fmt: skip
+    sc, caps = ctx.scoring, ctx.caps
+    nets = tuple(m for m in ctx.models if caps.get(m, {}).get("stochastic")) or NETS
+    lines = across_series_section(name, per_series, agg, ctx, nets=nets)
     lines += collection_tries_lines(agg, sc)
     folds = data["folds"]
     lines += [
-        time_per_series(folds, {m.name for m in s.models if caps.get(m.name, {}).get("scope") == "global"}),
+        time_per_series(folds, {m for m in ctx.models if caps.get(m, {}).get("scope") == "global"}),
         "",
     ]
     skipped = folds[folds["status"] == "skipped"].drop_duplicates("unique_id")
@@ -66,11 +55,7 @@ def collection_report(
         one = {k: v[v["unique_id"] == uid] for k, v in data.items()}
         m = per_series[per_series["unique_id"] == uid]
         lines += [f"#### {name} / {uid} — {why}", ""]
-        lines += series_section(
-            f"{name} / {uid}", meta, m, one, colours, plot_dir, report_dir, sc.interval_level,
-            sc.max_shift, plot_name=f"{name}_{uid}", alpha=sc.alpha, conformal=s.conformal.enabled,
-            scoring=sc,
-        )  # fmt: skip
+        lines += series_section(f"{name} / {uid}", meta, m, one, ctx, plot_name=f"{name}_{uid}")
     return lines
 
 

@@ -10,6 +10,7 @@ import yaml
 
 from bench.report import plots
 from bench.report.collection import collection_report, dataset_intro
+from bench.report.context import ReportContext
 from bench.report.series import series_section
 from bench.settings import DatasetSettings, Settings, SplitSettings, TransformSettings
 from bench.store import read_csv_table, read_run, write_text
@@ -27,7 +28,10 @@ def render(run_dir: Path) -> Path:
     colours = plots.model_colours(order)
     metrics = metrics.assign(_o=metrics["model"].map(order.index)).sort_values(["_o"], kind="stable")
     lines = header(run_dir, st)
-    plot_dir = run_dir / "plots"
+    ctx = ReportContext(
+        report_dir=run_dir, plot_dir=run_dir / "plots", colours=colours, scoring=st.scoring,
+        conformal=st.conformal.enabled, models=tuple(order), caps=info.get("models", {}),
+    )  # fmt: skip
     by_series = read_csv_table(run_dir / "metrics_by_series.csv")
     by_series = by_series.assign(_o=by_series["model"].map(order.index)).sort_values("_o", kind="stable")
     for name, stored in info["datasets"].items():
@@ -37,14 +41,9 @@ def render(run_dir: Path) -> Path:
         lines += dataset_intro(name, meta)
         if meta.n_series > 1:
             per = by_series[by_series["dataset"] == name]
-            caps = info.get("models", {})
-            lines += collection_report(name, meta, per, m, data, st, caps, colours, plot_dir, run_dir)
+            lines += collection_report(name, meta, per, m, data, ctx)
         else:
-            level, shift = st.scoring.interval_level, st.scoring.max_shift
-            lines += series_section(
-                name, meta, m, data, colours, plot_dir, run_dir, level, shift, alpha=st.scoring.alpha,
-                conformal=st.conformal.enabled, scoring=st.scoring,
-            )  # fmt: skip
+            lines += series_section(name, meta, m, data, ctx)
     lines += footer(info)
     return write_text("\n".join(lines) + "\n", run_dir / "report.md")
 

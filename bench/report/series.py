@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from pathlib import Path
 
 import pandas as pd
 
 from bench.report import plots
+from bench.report.context import ReportContext
 from bench.report.intervals import interval_section
 from bench.report.markdown import HEADLINE, metric_table
 from bench.report.tries import series_tries_lines
 from bench.report.volatility import volatility_section
-from bench.settings import ScoringSettings
 from bench.types import DatasetInfo
 
 
@@ -22,33 +21,27 @@ def series_section(
     meta: DatasetInfo,
     m: pd.DataFrame,
     data: dict[str, pd.DataFrame],
-    colours: dict[str, str],
-    plot_dir: Path,
-    report_dir: Path,
-    level: float,
-    max_shift: int,
+    ctx: ReportContext,
     plot_name: str | None = None,
-    alpha: float = 0.05,
-    conformal: bool = True,
-    scoring: ScoringSettings | None = None,
 ) -> list[str]:
-    """Table and plots of one series (``data``: its forecasts, series and folds rows); with
-    ``scoring``, the SPA sentence and the Model Confidence Set under the verdicts."""
+    """Table and plots of one series (``data``: its forecasts, series and folds rows), with the
+    SPA sentence and the Model Confidence Set under the verdicts."""
     from bench.scoring.frame import lag_curves, per_horizon
 
+    colours, plot_dir, report_dir, sc = ctx.colours, ctx.plot_dir, ctx.report_dir, ctx.scoring
     f, s = data["forecasts"], data["series"]
     lines = [metric_table(m, HEADLINE), ""]
     lines += [f"- {text}" for text in m["verdict_text"].fillna("")] + [""]
-    lines += series_tries_lines(m, scoring) if scoring is not None else []
-    lines += interval_section(m, f, level, alpha, conformal)
-    lines += volatility_section(name, m, data, colours, plot_dir, report_dir, max_shift, plot_name or name)
+    lines += series_tries_lines(m, sc)
+    lines += interval_section(m, f, sc.interval_level, sc.alpha, ctx.conformal)
+    lines += volatility_section(name, m, data, ctx, plot_name or name)
     lines += choices(data["folds"])
     lines += problems(data["folds"])
     if f.empty:
         return lines + ["_No successful forecasts for this series: see `folds.parquet`._", ""]
     stem = plot_name or name
     ov = plots.overlay(f, s, colours, name, plot_dir / f"{stem}_overlay.png")
-    scans = lag_curves(f, s, max_shift=max_shift)
+    scans = lag_curves(f, s, max_shift=sc.max_shift)
     sc = plots.lag_scan(scans, colours, name, plot_dir / f"{stem}_lag_scan.png")
     lines += [f"![{name}: forecasts vs actuals]({ov.relative_to(report_dir)})", ""]
     lines += [f"![{name}: lag scan]({sc.relative_to(report_dir)})", ""]

@@ -17,6 +17,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from bench.report.context import ReportContext  # noqa: E402
 from bench.report.markdown import Column, metric_table  # noqa: E402
 from bench.scoring import volatility as vol  # noqa: E402
 from bench.store import atomic_write  # noqa: E402
@@ -38,13 +39,12 @@ def volatility_section(
     name: str,
     m: pd.DataFrame,
     data: dict[str, pd.DataFrame],
-    colours: dict[str, str],
-    plot_dir: Path,
-    report_dir: Path,
-    max_shift: int,
+    ctx: ReportContext,
     stem: str,
 ) -> list[str]:
     """Markdown lines (empty unless some model has variance forecasts scored against a proxy)."""
+    colours, plot_dir, report_dir = ctx.colours, ctx.plot_dir, ctx.report_dir
+    max_shift = ctx.scoring.max_shift
     if "qlike_proxy" not in m or not m["qlike_proxy"].notna().any():
         return []
     scored = m[m["qlike_proxy"].notna()]
