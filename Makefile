@@ -29,7 +29,7 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP) ## create .venv (torch CPU pin first) and install lagbench with dev tools; no-op when up to date
 
-bench: $(STAMP) ## run the default suite (naive, arima, arima_garch, rnn, lstm × built-in datasets) and print the report path
+bench: $(STAMP) ## run the default suite (naive, arima, arima_garch, rnn, lstm × built-in datasets; the volatility duel ewma, lstm_gauss on sp500_vol) and print the report path
 	$(PY) -m bench.run $(ARGS)
 
 test: $(STAMP) ## install if needed, then run the fast test suite

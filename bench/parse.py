@@ -42,7 +42,7 @@ TOP_LEVEL = {
     "n_jobs", "on_error", "alpha", "max_shift", "echo_threshold", "traceback", "baseline", "reference",
     "backend", "ray_address", "chunk_size", "cache", "cache_dir", "validate", "metrics", "conformal",
     "spa",
-    "variance_proxy", "vol_baseline", "vol_reference",
+    "variance_proxy", "vol_baseline", "vol_reference", "returns_only",
     "debug",  # the debug group's node (conf/debug/): the model configs read it, nothing else does
 }  # fmt: skip
 RESERVED = {"_target_", "_partial_", "split", "transform", "target", "variance_proxy"}
@@ -336,6 +336,16 @@ def parse_metrics(value: Any) -> tuple[str, ...]:
     return paths
 
 
+def parse_names(key: str, value: Any) -> tuple[str, ...]:
+    """A list of model names (null = none). Names the run does not have are allowed: the default
+    config's list stays valid whatever ``models=[...]`` a command picks."""
+    if value is None:
+        return ()
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) and v for v in value):
+        raise ConfigError(f"{key} must be a list of model names, e.g. {key}=[ewma], not {value!r}")
+    return tuple(value)
+
+
 def parse_conformal(node: Any, level: float) -> ConformalSettings:
     """``conformal.*``: on/off and how many earlier errors an origin needs (auto or a whole number
     at least the fewest that give finite-sample conformal ranks at ``interval_level``)."""
@@ -412,6 +422,12 @@ def parse_settings(
             f"the baseline {scoring.baseline!r} is not among the models ({', '.join(models)}); "
             f"add it, e.g. models=[{scoring.baseline},{','.join(models)}], or set baseline=<one of them>"
         )
+    returns_only = parse_names("returns_only", raw.get("returns_only"))
+    if scoring.baseline in returns_only:
+        raise ConfigError(
+            f"returns_only=[{', '.join(returns_only)}] names the baseline {scoring.baseline!r}, which every "
+            "dataset needs (every ratio is against it); take it out of returns_only"
+        )
     given = typed_keys(overrides)
     target = check_choice("target", raw.get("target", "level"), Target)
     proxy = check_choice("variance_proxy", raw.get("variance_proxy", "squared"), VarianceProxy)
@@ -431,6 +447,7 @@ def parse_settings(
         scoring=scoring,
         execution=execution,
         conformal=parse_conformal(raw.get("conformal"), scoring.interval_level),
+        returns_only=returns_only,
         baseline_added=baseline_added,
         validate=as_bool("validate", raw.get("validate", False)),
         traceback=as_bool("traceback", raw.get("traceback", False)),

@@ -169,6 +169,9 @@ class Settings:
     conformal: ConformalSettings = ConformalSettings()
     split: SplitSettings | None = None  # the run's own (top-level); None in runs stored before it was
     transform: TransformSettings | None = None  # recorded (each dataset's, layered, is in ``datasets``)
+    # Models of the run that only returns datasets get (the default suite's volatility duel: an EWMA
+    # or a likelihood LSTM on every level series would cost time and say little); () = every model.
+    returns_only: tuple[str, ...] = ()
     baseline_added: bool = False  # the baseline was not asked for: the suite added it (said in the report)
     validate: bool = False  # check config and data, fit nothing
     traceback: bool = False  # Python tracebacks for input errors instead of one paragraph
@@ -183,6 +186,10 @@ class Settings:
 
     def model(self, name: str) -> ModelSettings:
         return next(m for m in self.models if m.name == name)
+
+    def runs_on(self, model: str, returns: bool) -> bool:
+        """Whether ``model`` is fitted on a dataset that is (``returns``) or is not returns."""
+        return returns or model not in self.returns_only
 
 
 def stable_hash(*parts: Any) -> str:

@@ -117,9 +117,26 @@ def min_train(s: Settings, ds: DatasetSettings, lost: int) -> int:
     return max(ds.split.min_train, lost + s.window + ds.split.horizon + 1)
 
 
+def without_returns_only(s: Settings, ds: DatasetSettings, coll: Collection) -> Collection:
+    """A level dataset notes the run's ``returns_only`` models it does not get; one left with nothing
+    but the baseline is a settings error (the models asked for would silently not run)."""
+    left_out = [m.name for m in s.models if not s.runs_on(m.name, coll.returns)]
+    if not left_out:
+        return coll
+    names = ", ".join(left_out)
+    if all(m.name in left_out or m.name == s.scoring.baseline for m in s.models):
+        raise ConfigError(
+            f"dataset {ds.name!r} is not returns and returns_only=[{', '.join(s.returns_only)}] keeps "
+            f"{names} off level series, so only the baseline would run on it; use target=returns "
+            f"(prices) or a returns dataset, or returns_only=[] to fit every model everywhere"
+        )
+    return replace(coll, notes=coll.notes + (f"not run on this level series: {names} (returns_only)",))
+
+
 def prepare_one(s: Settings, ds: DatasetSettings) -> Prepared:
     coll, single = as_collection(load(ds), ds.name)
     coll = with_dates(to_target(with_proxy(coll, ds.y_target, ds.variance_proxy), ds.y_target))
+    coll = without_returns_only(s, ds, coll)
     if ds.transform.log:
         require_positive(coll, "transform.log", "transform.log=false")
     if ds.transform.boxcox:

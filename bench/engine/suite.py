@@ -55,6 +55,8 @@ def check_models(s: Settings, prepared: list[Prepared], names: set[str] | None =
             continue
         cls = model_class(m)
         for p in prepared:
+            if not s.runs_on(m.name, p.collection.returns):
+                continue
             model = built(m, p, s.seeds[0])
             check_protocol(m.name, cls, model, model_capabilities(m), p.spec.horizon, p.spec.refit_every > 1)
             if isinstance(model, SeesProxy):
@@ -127,6 +129,8 @@ def tasks(s: Settings, prepared: list[Prepared]) -> list[Task]:
     out = []
     for p in prepared:
         for m in s.models:
+            if not s.runs_on(m.name, p.collection.returns):
+                continue
             caps = model_capabilities(m)
             seeds = s.seeds if caps.stochastic else s.seeds[:1]
             if caps.scope == "global":  # a global model sees every series at once
@@ -269,7 +273,7 @@ def execute(s: Settings, prepared: list[Prepared]) -> tuple[dict[str, pd.DataFra
     folds = [done[i][1] for i in range(len(todo))]
     for p in prepared:
         if p.skipped:
-            for m in s.models:
+            for m in (m for m in s.models if s.runs_on(m.name, p.collection.returns)):
                 seeds = s.seeds if model_capabilities(m).stochastic else s.seeds[:1]
                 folds += [skipped_frame(p.name, p.skipped, m.name, seed) for seed in seeds]
     tables = {

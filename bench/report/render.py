@@ -57,8 +57,10 @@ def header(run_dir: Path, s: Settings) -> list[str]:
     models = ", ".join(m.name for m in s.models)
     if s.baseline_added:
         models += f" (the baseline {sc.baseline} was added: every ratio is against it)"
-    rows = [
-        ("models", models),
+    rows = [("models", models)]
+    if only := [m.name for m in s.models if m.name in s.returns_only]:
+        rows += [("returns only", f"{', '.join(only)}: fitted on returns datasets only (`returns_only`)")]
+    rows += [
         ("datasets", ", ".join(d.name for d in s.datasets)),
         ("baseline / reference", f"{sc.baseline} / {sc.reference}"),
         ("target", s.target),
