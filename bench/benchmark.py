@@ -15,7 +15,7 @@ import pandas as pd
 from bench.engine.build import model_capabilities
 from bench.engine.prepare import Prepared, pipeline_args, prepare
 from bench.engine.provenance import provenance
-from bench.engine.suite import execute, model_runs
+from bench.engine.suite import execute, model_runs, with_needs
 from bench.prep.transforms import build_pipeline
 from bench.scoring.stored import score_dir
 from bench.settings import Settings
@@ -26,7 +26,7 @@ TABLES = ("forecasts", "folds", "series")
 
 def benchmark(s: Settings, out_dir: Path) -> Path | None:
     """Run the suite into ``out_dir``; returns the report path (None for ``validate=true``)."""
-    prepared = prepare(s)
+    prepared = with_needs(s, prepare(s))  # too short for every model: an input error before any fit
     if s.validate:
         model_runs(s, prepared)  # builds every model once per dataset (fits none): bad parameters fail here
         for line in describe(prepared):
@@ -40,7 +40,7 @@ def benchmark(s: Settings, out_dir: Path) -> Path | None:
 
 def run_tables(s: Settings, out_dir: Path, prepared: list[Prepared] | None = None) -> dict[str, pd.DataFrame]:
     """Execute, write the frames and ``run.json``, score from the files: every table, no report."""
-    prepared = prepare(s) if prepared is None else prepared
+    prepared = with_needs(s, prepare(s) if prepared is None else prepared)
     tables, cache = execute(s, prepared)
     out_dir = Path(out_dir)
     for name in TABLES:
@@ -69,6 +69,8 @@ def run_info(s: Settings, prepared: list[Prepared]) -> dict:
             "n_series": int(len(lengths)),
             "n_evaluated": len(p.ids),
             "n_skipped": len(p.skipped),
+            "scored": {m.name: len(p.ids_for(m.name)) for m in s.models},  # series each model is scored on
+            "window": p.settings.window or s.window,
             "min_length": int(lengths.min()),
             "max_length": int(lengths.max()),
             "start": str(f["ds"].min()),
@@ -99,4 +101,8 @@ def describe(prepared: list[Prepared]) -> list[str]:
             f"- {p.name}: {len(n)} series ({len(p.skipped)} too short), lengths {n.min()}–{n.max()}, "
             f"{p.spec.folds} origins each, horizon {p.spec.horizon}"
         )
+        for model, why in (p.too_short or {}).items():
+            if why:
+                first = next(iter(why.values()))
+                lines.append(f"  - {model}: {len(why)} series too short for it, e.g. {first}")
     return lines

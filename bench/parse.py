@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from bench.errors import ConfigError
@@ -34,7 +35,7 @@ TOP_LEVEL = {
     "n_jobs", "on_error", "alpha", "max_shift", "echo_threshold", "debug", "baseline", "reference",
     "backend", "ray_address", "chunk_size", "cache", "cache_dir", "validate",
 }  # fmt: skip
-RESERVED = {"_target_", "_partial_", "split", "transform"}
+RESERVED = {"_target_", "_partial_", "split", "transform", "window"}
 
 
 def as_int(key: str, value: Any, minimum: int | None = None, *, allow_none: bool = False) -> int | None:
@@ -117,7 +118,7 @@ def parse_split(node: Mapping[str, Any], key: str) -> SplitSettings:
         horizon=as_int(f"{key}.horizon", node.get("horizon", d.horizon), 1),
         train_size=train_size,
         refit_every=as_int(f"{key}.refit_every", node.get("refit_every", d.refit_every), 1),
-        min_train=as_int(f"{key}.min_train", node.get("min_train", d.min_train), 2),
+        min_train=as_int(f"{key}.min_train", node.get("min_train", d.min_train), 1, allow_none=True),
         warm_start=as_bool(f"{key}.warm_start", node.get("warm_start", d.warm_start)),
     )
 
@@ -175,10 +176,15 @@ def parse_dataset(
         transform=parse_transform(
             {**transform, **own_transform}, "transform" if not own_transform else f"{key}.transform"
         ),
+        window=as_int(f"{key}.window", node.get("window"), 1, allow_none=True),
     )
 
 
-def parse_settings(raw: Mapping[str, Any], baseline_added: bool = False) -> Settings:
+def parse_settings(
+    raw: Mapping[str, Any], baseline_added: bool = False, window_followers: frozenset[str] = frozenset()
+) -> Settings:
+    """``window_followers``: the models whose config reads the run's window (``window: ${window}``),
+    which a dataset's own ``window`` replaces (``bench.config.window_followers`` finds them)."""
     extra = sorted(set(raw) - TOP_LEVEL)
     if extra:
         raise ConfigError(
@@ -219,7 +225,10 @@ def parse_settings(raw: Mapping[str, Any], baseline_added: bool = False) -> Sett
         cache_dir=str(raw.get("cache_dir", d.cache_dir)),
     )
     split, transform = raw.get("split") or {}, raw.get("transform") or {}
-    parsed_models = tuple(parse_model(str(n), node) for n, node in models.items())
+    parsed_models = tuple(
+        replace(parse_model(str(n), node), follows_window=str(n) in window_followers)
+        for n, node in models.items()
+    )
     if scoring.baseline not in {m.name for m in parsed_models}:
         raise ConfigError(
             f"the baseline {scoring.baseline!r} is not among the models ({', '.join(models)}); "

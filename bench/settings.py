@@ -37,7 +37,7 @@ class SplitSettings:
     horizon: int = 1
     train_size: int | None = None
     refit_every: int = 1
-    min_train: int = 30
+    min_train: int | None = None  # a floor on the first training part; None: each model's own need
     warm_start: bool = True  # refits start from the previous fit's estimates (earlier data only)
 
 
@@ -89,6 +89,7 @@ class ModelSettings:
     name: str
     target: str
     params: dict[str, Any] = field(default_factory=dict)
+    follows_window: bool = False  # its YAML says ``window: ${window}``: a dataset's own window replaces it
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,7 @@ class DatasetSettings:
     params: dict[str, Any]
     split: SplitSettings
     transform: TransformSettings
+    window: int | None = None  # look-back of every model that follows the run's window, on this dataset
 
 
 @dataclass(frozen=True)

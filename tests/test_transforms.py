@@ -80,8 +80,7 @@ BAD = [
     dict(diff="yes"),
     dict(seasonal_diff=2, period=12),
     dict(boxcox="ols"),
-    dict(deseasonalize=True, period=None),
-    dict(seasonal_diff="auto", period=1),
+    dict(seasonal_diff=1, period=1),
 ]
 
 
@@ -89,6 +88,17 @@ BAD = [
 def test_impossible_transform_settings_are_config_errors(opts):
     with pytest.raises(ConfigError):
         build_pipeline(**opts).fit(_series())
+
+
+@pytest.mark.parametrize("period", [None, 1])
+def test_automatic_seasonal_steps_are_nothing_without_a_period(period):
+    """R's nsdiffs answers D = 0 for non-seasonal data: seasonal_diff=auto and deseasonalize=true
+    at period 1 (or none) build the same chain as without them."""
+    y = _series()
+    plain = build_pipeline(diff="auto", period=period)
+    seasonal = build_pipeline(diff="auto", seasonal_diff="auto", deseasonalize=True, period=period)
+    assert seasonal.describe() == plain.describe() and seasonal.lost == plain.lost
+    np.testing.assert_array_equal(seasonal.fit_transform(y), plain.fit_transform(y))
 
 
 @pytest.mark.parametrize("kind", ["standard", "minmax", "robust"])

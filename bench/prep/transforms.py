@@ -132,6 +132,8 @@ def build_pipeline(
     ``period`` (STL seasonal strength ≥ 0.64); ``boxcox`` ∈ {False, "guerrero", "mle"} (True means
     "guerrero"); ``deseasonalize``: classical multiplicative indices where the 90 % test says
     seasonal. Automatic choices are made per series at every refit, on its training part.
+    Without a period (or period 1) ``seasonal_diff="auto"`` is D = 0 and ``deseasonalize`` does
+    nothing (the dataset's notes say so once: ``bench.engine.prepare``).
     """
     if not _is(diff, (0, 1, 2, "auto")):
         raise _allowed("diff", diff, (0, 1, 2, "auto"))
@@ -145,9 +147,11 @@ def build_pipeline(
         raise ConfigError("transform.log and transform.boxcox exclude each other; set one of them")
     if not isinstance(deseasonalize, bool):
         raise _allowed("deseasonalize", deseasonalize, (False, True))
-    for key, value in (("seasonal_diff", seasonal_diff), ("deseasonalize", deseasonalize)):
-        if value and (not period or int(period) < 2):
-            raise ConfigError(f"transform.{key}={value!r} needs the dataset's period (>= 2), got {period}")
+    if not period or int(period) < 2:
+        # No season to test (R's nsdiffs answers D = 0 for period 1); an explicit D = 1 is refused.
+        if seasonal_diff == 1:
+            raise ConfigError(f"transform.seasonal_diff=1 needs the dataset's period (>= 2), got {period}")
+        seasonal_diff, deseasonalize = 0, False
     steps: list = [Log()] if log else []
     if boxcox:
         steps.append(BoxCox(method=str(boxcox), period=period))

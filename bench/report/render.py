@@ -62,7 +62,7 @@ def header(run_dir: Path, s: Settings) -> list[str]:
                       f"seasonal_diff={tr.seasonal_diff}, diff={tr.diff}, scale={tr.scale} — fitted on "
                       "each fold's training part only; models on levels (naive, ETS, Theta, Naive 2) "
                       "get the raw series"),
-        ("window", s.window),
+        ("window", _windows(s)),
         ("split", f"{sp.kind}, {sp.folds} origins, step {sp.step}, horizon {sp.horizon}, "
                   f"refit every {sp.refit_every}{', warm-started' if sp.warm_start else ''}"),
         ("own split/transform", ", ".join(own) or "none"),
@@ -81,6 +81,12 @@ def header(run_dir: Path, s: Settings) -> list[str]:
            "| setting | value |", "|---|---|"]  # fmt: skip
     out += [f"| {k} | {v} |" for k, v in rows]
     return out + [""]
+
+
+def _windows(s: Settings) -> str:
+    """The run's window, and each dataset's own where it sets one (for the models that follow it)."""
+    own = [f"{d.name} {d.window}" for d in s.datasets if d.window is not None and d.window != s.window]
+    return f"{s.window}" + (f" (the dataset's own: {', '.join(own)})" if own else "")
 
 
 def footer(info: dict) -> list[str]:

@@ -23,7 +23,7 @@ KEYS = ["dataset", "unique_id", "cutoff", "ds", "h"]
 GROUP = ["dataset", "unique_id", "model", "seed"]
 NOT_AVERAGED = {"seed", "n", "diag_h", "h_max", "best_shift", "lagging", "verdict"}
 METRICS = [
-    "n", "mse", "mae", "rmse", "mase", "smape", "rel_mse", "dm_stat", "dm_pvalue",
+    "n", "mse", "mae", "rmse", "mase", "smape", "mape", "rel_mse", "dm_stat", "dm_pvalue",
     "dm_pvalue_vs_ref", "diag_h", "h_max", "best_shift", "shift_gain", "echo_ratio", "change_corr",
     "dir_acc", "dir_pvalue", "enc_b", "enc_c", "enc_b_se", "mse_diff", "mae_diff", "coverage",
     "width", "nll", "qlike",
@@ -86,7 +86,7 @@ def _score_group(g: pd.DataFrame, y_full: np.ndarray, max_shift: int) -> dict[st
     y, f = c["y"], c["y_hat"]
     out: dict[str, float] = dict(
         n=len(g), mse=m.mse(y, f), mae=m.mae(y, f), rmse=m.rmse(y, f),
-        mase=m.mase(y, f, c["scale"]), smape=m.smape(y, f),
+        mase=m.mase(y, f, c["scale"]), smape=m.smape(y, f), mape=m.mape(y, f),
     )  # fmt: skip
     ok = ~np.isnan(c["y_hat_b"])
     base_mse = m.mse(y[ok], c["y_hat_b"][ok])
