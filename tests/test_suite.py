@@ -139,12 +139,12 @@ def test_logs_of_non_positive_data_stop_before_any_fit_naming_dataset_and_date(o
 def test_a_datasets_own_window_replaces_the_runs_for_models_that_follow_it(tmp_path):
     """``window: ${window}`` models take the dataset's window (linear here); a preset with its own
     window keeps it, and so does a model whose window was set on the command line."""
-    from bench.engine.suite import runs_of, tasks
+    from bench.engine.suite import tasks
 
     over = ["datasets=[m3_yearly]", "datasets.m3_yearly.max_series=3", "models=[naive,linear,lstm_sales]"]
     s = settings(over)
-    got = {t.run.name: t.run.settings.params.get("window") for t in tasks(s, prepare(s), runs_of(s))}
+    got = {t.name: t.model.params.get("window") for t in tasks(s, prepare(s))}
     assert got == {"naive": None, "linear": 2, "lstm_sales": 3}
     s = settings([*over, "models.linear.window=4"])
-    got = {t.run.name: t.run.settings.params.get("window") for t in tasks(s, prepare(s), runs_of(s))}
+    got = {t.name: t.model.params.get("window") for t in tasks(s, prepare(s))}
     assert got["linear"] == 4
