@@ -104,7 +104,7 @@ def test_dataset_info_survives_run_json_round_trip():
     from bench.types import DatasetInfo
 
     s = settings(["datasets=[sine,sales]", "models=[naive]", "split.folds=4", "split.horizon=2"])
-    infos = run_info(prepare(s))
+    infos = run_info(s, prepare(s))
     stored = json.loads(json.dumps({n: asdict(i) for n, i in infos.items()}))
     assert {n: DatasetInfo.from_dict(d) for n, d in stored.items()} == infos
     assert (infos["sine"].folds, infos["sine"].horizon, infos["sine"].n) == (4, 2, 300)

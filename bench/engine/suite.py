@@ -30,7 +30,7 @@ from bench.engine.cache import (
     task_key,
 )
 from bench.engine.fleets import Local, Shared
-from bench.engine.prepare import Prepared
+from bench.engine.prepare import Need, Prepared
 from bench.engine.records import (
     FOLD_COLUMNS,
     FORECAST_COLUMNS,
@@ -41,7 +41,7 @@ from bench.engine.records import (
 )
 from bench.engine.runner import FoldResult, LoopState, run_folds
 from bench.errors import ConfigError
-from bench.models.base import SeesProxy
+from bench.models.base import ModelBase, SeesProxy
 from bench.prep.proxy import PROXY, check_affine
 from bench.settings import ModelSettings, Settings
 
@@ -54,7 +54,7 @@ def check_models(s: Settings, prepared: list[Prepared], names: set[str] | None =
             continue
         cls = model_class(m)
         for p in prepared:
-            factory = ModelRun(m, s.seeds[0]).make(p.collection.period, p.name)
+            factory = ModelRun(on_dataset(m, p), s.seeds[0]).make(p.collection.period, p.name)
             try:
                 model = factory()
             except ConfigError:
@@ -97,15 +97,56 @@ class Task:
         return self.model.name
 
 
-def chunks(p: Prepared, size: int) -> list[Prepared]:
-    """The dataset cut into chunks of ``size`` evaluable series (frames sliced, ids in order)."""
-    ids = p.ids
+def chunks(p: Prepared, size: int, model: str | None = None) -> list[Prepared]:
+    """The series ``model`` can be scored on (every evaluable one when None), cut into chunks of
+    ``size`` (frames sliced, ids in order); a chunk lists no skipped series of its own."""
+    ids = p.ids if model is None else p.ids_for(model)
     frame = p.collection.frame
     out = []
     for start in range(0, len(ids), size):
         part = ids[start : start + size]
         sub = frame[frame["unique_id"].isin(part)]
-        out.append(replace(p, collection=replace(p.collection, frame=sub), skipped={}))
+        out.append(replace(p, collection=replace(p.collection, frame=sub), skipped={}, too_short={}))
+    return out
+
+
+def on_dataset(m: ModelSettings, p: Prepared) -> ModelSettings:
+    """The model as built on dataset ``p``: one that follows the run's window takes the dataset's
+    own ``window`` when it sets one (part of the task's cache key through the params)."""
+    if p.settings.window is None or not m.follows_window:
+        return m
+    return replace(m, params={**m.params, "window": p.settings.window})
+
+
+def need_of(m: ModelSettings, p: Prepared, seed: int) -> Need:
+    """Training points ``m`` needs at the first origin on ``p``: its ``min_length`` (on the series
+    it is given) plus what the shared transform may consume when it is not on levels, and at least
+    ``split.min_train``."""
+    model = ModelRun(on_dataset(m, p), seed).make(p.collection.period, p.name)()
+    own = int(getattr(model, "min_length", ModelBase.min_length))
+    lost = 0 if model_capabilities(m).levels else p.lost
+    why = f"min_length {own}" + (f" + {lost} the shared transform may consume" if lost else "")
+    if p.min_train > own + lost:
+        why += f"; split.min_train={p.min_train}"
+    return Need(max(own + lost, p.min_train), why)
+
+
+def with_needs(s: Settings, prepared: list[Prepared]) -> list[Prepared]:
+    """Each dataset with the series each model cannot be scored on (``Prepared.with_needs``);
+    raises before any fit when no model can use any series of a dataset. Idempotent."""
+    out = []
+    for p in prepared:
+        if p.too_short is None:
+            needs = {}
+            for m in s.models:
+                try:
+                    needs[m.name] = need_of(m, p, s.seeds[0])
+                except ConfigError:
+                    raise
+                except Exception as exc:  # noqa: BLE001 - any constructor error is a settings error
+                    raise ConfigError(f"model {m.name!r} cannot be built from its settings: {exc}") from exc
+            p = p.with_needs(needs)
+        out.append(p)
     return out
 
 
@@ -117,21 +158,25 @@ def batch_size(m: ModelSettings, p: Prepared, seed: int) -> int:
 
 
 def tasks(s: Settings, prepared: list[Prepared]) -> list[Task]:
+    """One task per chunk of the series each model can be scored on (a global model: all at once),
+    its window the dataset's own where the model follows the run's."""
     level, on_error = s.scoring.interval_level, s.execution.on_error
     out = []
-    for p in prepared:
+    for p in with_needs(s, prepared):
         for m in s.models:
-            caps = model_capabilities(m)
+            caps, ids = model_capabilities(m), p.ids_for(m.name)
             seeds = s.seeds if caps.stochastic else s.seeds[:1]
+            m = on_dataset(m, p)
             if caps.scope == "global":  # a global model sees every series at once
-                out += [Task(c, m, (seed,), level, on_error) for seed in seeds for c in chunks(p, len(p.ids))]
+                whole = chunks(p, max(1, len(ids)), m.name)
+                out += [Task(c, m, (seed,), level, on_error) for seed in seeds for c in whole]
                 continue
             batch = batch_size(m, p, seeds[0])
             size = (
                 max(s.execution.chunk_size, -(-batch // len(seeds))) if batch > 1 else s.execution.chunk_size
             )
             groups = [tuple(seeds)] if batch > 1 else [(seed,) for seed in seeds]
-            out += [Task(c, m, g, level, on_error) for g in groups for c in chunks(p, size)]
+            out += [Task(c, m, g, level, on_error) for g in groups for c in chunks(p, size, m.name)]
     return out
 
 
@@ -235,6 +280,7 @@ def execute(s: Settings, prepared: list[Prepared]) -> tuple[dict[str, pd.DataFra
     Each finished task is stored as it arrives, and a running one checkpoints its fold loop, so an
     interrupted run loses little. A bad model setting still fails before any fit (``check_models``).
     """
+    prepared = with_needs(s, prepared)
     ex = s.execution
     cache = TaskCache(Path(ex.cache_dir), enabled=ex.cache)
     todo = tasks(s, prepared)
@@ -261,11 +307,11 @@ def execute(s: Settings, prepared: list[Prepared]) -> tuple[dict[str, pd.DataFra
             done[i] = result
     fcs = [done[i][0] for i in range(len(todo))]
     folds = [done[i][1] for i in range(len(todo))]
-    for p in prepared:
-        if p.skipped:
-            for m in s.models:
-                seeds = s.seeds if model_capabilities(m).stochastic else s.seeds[:1]
-                folds += [skipped_frame(p.name, p.skipped, m.name, seed) for seed in seeds]
+    for p in prepared:  # series too short for the splits, or for one model's needs
+        for m in s.models:
+            why = p.skipped_for(m.name)
+            seeds = s.seeds if model_capabilities(m).stochastic else s.seeds[:1]
+            folds += [skipped_frame(p.name, why, m.name, seed) for seed in seeds if why]
     tables = {
         "forecasts": _concat(fcs, FORECAST_COLUMNS),
         "folds": _concat(folds, FOLD_COLUMNS),
