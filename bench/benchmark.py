@@ -14,9 +14,10 @@ import pandas as pd
 
 from bench.engine import conformal
 from bench.engine.build import model_capabilities
+from bench.engine.needs import with_needs
 from bench.engine.prepare import Prepared, prepare
 from bench.engine.provenance import provenance
-from bench.engine.suite import execute, model_runs, with_needs
+from bench.engine.suite import execute, model_runs
 from bench.scoring.stored import score_dir
 from bench.settings import Settings
 from bench.store import write_parquet, write_text

@@ -147,7 +147,6 @@ def test_the_report_says_on_how_many_series_each_model_was_scored():
 
     from bench.report.collection import dataset_intro, skipped_lines
     from bench.scoring.stored import with_skipped
-
     from bench.types import DatasetInfo
 
     meta = DatasetInfo(

@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from bench.data.csv import load_csv
 from bench.data.errors import DataError
 from bench.data.panel import load_panel_csv
+from bench.engine.needs import with_needs
 from bench.engine.prepare import prepare
-from bench.engine.suite import with_needs
 from bench.errors import ConfigError, InputDataError
 from bench.prep.splits import SeriesTooShortError
 

@@ -30,7 +30,8 @@ from bench.engine.cache import (
     task_key,
 )
 from bench.engine.fleets import Local, Shared
-from bench.engine.prepare import Need, Prepared
+from bench.engine.needs import on_dataset, with_needs
+from bench.engine.prepare import Prepared
 from bench.engine.records import (
     FOLD_COLUMNS,
     FORECAST_COLUMNS,
@@ -41,7 +42,7 @@ from bench.engine.records import (
 )
 from bench.engine.runner import FoldResult, LoopState, run_folds
 from bench.errors import ConfigError
-from bench.models.base import ModelBase, SeesProxy
+from bench.models.base import SeesProxy
 from bench.prep.proxy import PROXY, check_affine
 from bench.settings import ModelSettings, Settings
 
@@ -107,46 +108,6 @@ def chunks(p: Prepared, size: int, model: str | None = None) -> list[Prepared]:
         part = ids[start : start + size]
         sub = frame[frame["unique_id"].isin(part)]
         out.append(replace(p, collection=replace(p.collection, frame=sub), skipped={}, too_short={}))
-    return out
-
-
-def on_dataset(m: ModelSettings, p: Prepared) -> ModelSettings:
-    """The model as built on dataset ``p``: one that follows the run's window takes the dataset's
-    own ``window`` when it sets one (part of the task's cache key through the params)."""
-    if p.settings.window is None or not m.follows_window:
-        return m
-    return replace(m, params={**m.params, "window": p.settings.window})
-
-
-def need_of(m: ModelSettings, p: Prepared, seed: int) -> Need:
-    """Training points ``m`` needs at the first origin on ``p``: its ``min_length`` (on the series
-    it is given) plus what the shared transform may consume when it is not on levels, and at least
-    ``split.min_train``."""
-    model = ModelRun(on_dataset(m, p), seed).make(p.collection.period, p.name)()
-    own = int(getattr(model, "min_length", ModelBase.min_length))
-    lost = 0 if model_capabilities(m).levels else p.lost
-    why = f"min_length {own}" + (f" + {lost} the shared transform may consume" if lost else "")
-    if p.min_train > own + lost:
-        why += f"; split.min_train={p.min_train}"
-    return Need(max(own + lost, p.min_train), why)
-
-
-def with_needs(s: Settings, prepared: list[Prepared]) -> list[Prepared]:
-    """Each dataset with the series each model cannot be scored on (``Prepared.with_needs``);
-    raises before any fit when no model can use any series of a dataset. Idempotent."""
-    out = []
-    for p in prepared:
-        if p.too_short is None:
-            needs = {}
-            for m in s.models:
-                try:
-                    needs[m.name] = need_of(m, p, s.seeds[0])
-                except ConfigError:
-                    raise
-                except Exception as exc:  # noqa: BLE001 - any constructor error is a settings error
-                    raise ConfigError(f"model {m.name!r} cannot be built from its settings: {exc}") from exc
-            p = p.with_needs(needs)
-        out.append(p)
     return out
 
 
