@@ -262,3 +262,20 @@ def test_the_monash_page_shows_every_cell_beside_the_archive_and_explains_the_fa
     row = SUMMARIES["monash"](o)
     assert "30 of 32 statistical cells within ±0.05" in row.verdict
     assert "## The archive's Table 2, cell by cell" in page(o, row, tmp_path)
+
+
+def test_a_monash_cell_on_a_sample_says_it_is_a_samples_mean_not_the_collections(tmp_path: Path) -> None:
+    from bench.reproduce import monash as mon
+
+    rows = [
+        dict(dataset=ds, model=model, kind="collection",
+             n_series=10 if ds == "m3_yearly" else mon.N_SERIES[ds],
+             mase_mean=mon.archive(ds, model) + (0.2 if model == "ets" else 0.0))
+        for ds in mon.COLLECTIONS
+        for model in mon.METHODS
+    ]  # fmt: skip
+    o = Outcome(EXPERIMENTS["monash"], {"monash": RunResult("monash", tmp_path, pd.DataFrame(rows), 1.0, ())})
+    text = "\n".join(mon.grid(o))
+    assert "| M3 yearly | 10 of 645 |" in text and "| M3 quarterly | all 756 |" in text
+    assert "- M3 yearly, ETS: 3.060 against 2.860 (+0.200): a mean over a sample of 10 of the 645" in text
+    assert "- M3 quarterly, ETS: 1.370 against 1.170 (+0.200): not investigated." in text
