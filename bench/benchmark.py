@@ -14,6 +14,7 @@ import pandas as pd
 
 from bench.engine import conformal
 from bench.engine.build import model_capabilities
+from bench.engine.needs import with_needs
 from bench.engine.prepare import Prepared, prepare
 from bench.engine.provenance import provenance
 from bench.engine.suite import execute, model_runs
@@ -27,7 +28,7 @@ TABLES = ("forecasts", "folds", "series")
 
 def benchmark(s: Settings, out_dir: Path) -> Path | None:
     """Run the suite into ``out_dir``; returns the report path (None for ``validate=true``)."""
-    prepared = prepare(s)
+    prepared = with_needs(s, prepare(s))  # too short for every model: an input error before any fit
     if s.validate:
         model_runs(s, prepared)  # builds every model once per dataset (fits none): bad parameters fail here
         for line in describe(prepared):
@@ -41,7 +42,7 @@ def benchmark(s: Settings, out_dir: Path) -> Path | None:
 
 def run_tables(s: Settings, out_dir: Path, prepared: list[Prepared] | None = None) -> dict[str, pd.DataFrame]:
     """Execute, write the frames and ``run.json``, score from the files: every table, no report."""
-    prepared = prepare(s) if prepared is None else prepared
+    prepared = with_needs(s, prepare(s) if prepared is None else prepared)
     tables, cache = execute(s, prepared)
     if s.conformal.enabled:  # after every fold loop: intervals from each run's own earlier errors
         level = s.scoring.interval_level
@@ -51,7 +52,7 @@ def run_tables(s: Settings, out_dir: Path, prepared: list[Prepared] | None = Non
         write_parquet(tables[name], out_dir / f"{name}.parquet")
     info = {
         "settings": s.to_dict(),
-        "datasets": {name: asdict(d) for name, d in run_info(prepared).items()},
+        "datasets": {name: asdict(d) for name, d in run_info(s, prepared).items()},
         "models": {m.name: asdict(model_capabilities(m)) for m in s.models},  # read from each class
         "provenance": provenance({p.name: p.collection for p in prepared}),
         "cache": cache,
@@ -60,7 +61,7 @@ def run_tables(s: Settings, out_dir: Path, prepared: list[Prepared] | None = Non
     return {**tables, **score_dir(out_dir)}
 
 
-def run_info(prepared: list[Prepared]) -> dict[str, DatasetInfo]:
+def run_info(s: Settings, prepared: list[Prepared]) -> dict[str, DatasetInfo]:
     """What was run on what, per dataset, stored beside the results (fev-style provenance)."""
     out = {}
     for p in prepared:
@@ -87,6 +88,8 @@ def run_info(prepared: list[Prepared]) -> dict[str, DatasetInfo]:
             horizon=p.spec.horizon,
             first_cutoff=str(first.y.index[splits[0].origin]),
             last_cutoff=str(first.y.index[splits[-1].origin]),
+            scored={m.name: len(p.ids_for(m.name)) for m in s.models},  # series each model is scored on
+            window=p.settings.window or s.window,
         )
     return out
 
@@ -101,4 +104,8 @@ def describe(prepared: list[Prepared]) -> list[str]:
             f"- {p.name}: {len(n)} series ({len(p.skipped)} too short), lengths {n.min()}–{n.max()}, "
             f"{p.spec.folds} origins each, horizon {p.spec.horizon}"
         )
+        for model, why in (p.too_short or {}).items():
+            if why:
+                first = next(iter(why.values()))
+                lines.append(f"  - {model}: {len(why)} series too short for it, e.g. {first}")
     return lines

@@ -157,6 +157,14 @@ def to_plain(cfg: DictConfig) -> dict[str, Any]:
         raise ConfigError(f"the setting {key} cannot be resolved: {' '.join(str(exc).split())}") from exc
 
 
+def window_followers(cfg: DictConfig) -> frozenset[str]:
+    """The models whose config reads the run's window (``window: ${window}``, before resolution):
+    a dataset's own ``window`` replaces it; a preset with a fixed window (``lstm_sales``) keeps it."""
+    models = cfg.get("models") or {}
+    raw = {n: OmegaConf.to_container(v, resolve=False) for n, v in models.items() if OmegaConf.is_dict(v)}
+    return frozenset(str(n) for n, node in raw.items() if node.get("window") == "${window}")
+
+
 def load_settings(
     cfg: DictConfig, overrides: Sequence[str] = (), config_dir: str | Path | None = None
 ) -> Settings:
@@ -165,7 +173,9 @@ def load_settings(
     check_packages(cfg, overrides)
     added = with_baseline(cfg, overrides, config_dir)
     typed = [o for o in overrides if not key_of(o).startswith("hydra")]
-    return parse_settings(to_plain(cfg), baseline_added=added, overrides=typed)
+    return parse_settings(
+        to_plain(cfg), baseline_added=added, overrides=typed, window_followers=window_followers(cfg)
+    )
 
 
 def settings_of(overrides: Sequence[str] = (), config_dir: str | Path | None = None) -> Settings:

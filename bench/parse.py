@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import math
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from bench.errors import ConfigError
@@ -45,7 +46,7 @@ TOP_LEVEL = {
     "variance_proxy", "vol_baseline", "vol_reference", "returns_only",
     "debug",  # the debug group's node (conf/debug/): the model configs read it, nothing else does
 }  # fmt: skip
-RESERVED = {"_target_", "_partial_", "split", "transform", "target", "variance_proxy"}
+RESERVED = {"_target_", "_partial_", "split", "transform", "target", "variance_proxy", "window"}
 
 
 def as_int(key: str, value: Any, minimum: int | None = None, *, allow_none: bool = False) -> int | None:
@@ -134,7 +135,7 @@ def parse_split(
         horizon=as_int(name("horizon"), node.get("horizon", d.horizon), 1),
         train_size=train_size,
         refit_every=as_int(name("refit_every"), node.get("refit_every", d.refit_every), 1),
-        min_train=as_int(name("min_train"), node.get("min_train", d.min_train), 2),
+        min_train=as_int(name("min_train"), node.get("min_train", d.min_train), 1, allow_none=True),
         warm_start=as_bool(name("warm_start"), node.get("warm_start", d.warm_start)),
         select_origins=as_int(name("select_origins"), node.get("select_origins"), 1, allow_none=True),
     )
@@ -285,7 +286,17 @@ def parse_dataset(
         transform=parse_transform(tr, "transform", tr_keys),
         y_target=own_or_run(name, node, "target", target, given, Target),
         variance_proxy=own_or_run(name, node, "variance_proxy", variance_proxy, given, VarianceProxy),
+        window=own_window(name, node, given),
     )
+
+
+def own_window(name: str, node: Mapping[str, Any], given: frozenset[str]) -> int | None:
+    """A dataset's own ``window`` (None: the run's), as :func:`own_or_run`: a ``window=`` typed on
+    the command line beats it unless ``datasets.<name>.window`` is typed too."""
+    mine = f"datasets.{name}.window"
+    if "window" in node and (mine in given or "window" not in given):
+        return as_int(mine, node["window"], 1, allow_none=True)
+    return None
 
 
 def import_path(path: str) -> Any:
@@ -368,10 +379,15 @@ def parse_conformal(node: Any, level: float) -> ConformalSettings:
 
 
 def parse_settings(
-    raw: Mapping[str, Any], baseline_added: bool = False, overrides: Sequence[str] = ()
+    raw: Mapping[str, Any],
+    baseline_added: bool = False,
+    overrides: Sequence[str] = (),
+    window_followers: frozenset[str] = frozenset(),
 ) -> Settings:
     """``overrides``: the command line as typed (plain strings); a run's ``split.*``/``transform.*``
-    typed there beat a dataset YAML's own values (:func:`layered`)."""
+    typed there beat a dataset YAML's own values (:func:`layered`). ``window_followers``: the models
+    whose config reads the run's window (``window: ${window}``), which a dataset's own ``window``
+    replaces (``bench.config.window_followers`` finds them)."""
     extra = sorted(set(raw) - TOP_LEVEL)
     if extra:
         raise ConfigError(
@@ -416,7 +432,10 @@ def parse_settings(
         cache_dir=str(raw.get("cache_dir", d.cache_dir)),
     )
     split, transform = raw.get("split") or {}, raw.get("transform") or {}
-    parsed_models = tuple(parse_model(str(n), node) for n, node in models.items())
+    parsed_models = tuple(
+        replace(parse_model(str(n), node), follows_window=str(n) in window_followers)
+        for n, node in models.items()
+    )
     if scoring.baseline not in {m.name for m in parsed_models}:
         raise ConfigError(
             f"the baseline {scoring.baseline!r} is not among the models ({', '.join(models)}); "

@@ -40,7 +40,7 @@ class SplitSettings:
     horizon: int = 1
     train_size: int | None = None
     refit_every: int = 1
-    min_train: int = 30
+    min_train: int | None = None  # a floor on the first training part; None: each model's own need
     warm_start: bool = True  # refits start from the previous fit's estimates (earlier data only)
     # A sweep picks each model's best configuration on the first N origins and scores it on the rest
     # (the sweep report's held-out number); the engine ignores it. None = no held-out selection.
@@ -139,6 +139,7 @@ class ModelSettings:
     name: str
     target: str
     params: dict[str, Any] = field(default_factory=dict)
+    follows_window: bool = False  # its YAML says ``window: ${window}``: a dataset's own window replaces it
 
 
 @dataclass(frozen=True)
@@ -153,6 +154,7 @@ class DatasetSettings:
     transform: TransformSettings
     y_target: Target = "level"  # level | returns: the top-level ``target`` unless the dataset sets its own
     variance_proxy: VarianceProxy = "squared"  # likewise (returns only): the proxy variance forecasts meet
+    window: int | None = None  # look-back of every model that follows the run's window, on this dataset
 
 
 @dataclass(frozen=True)

@@ -133,9 +133,12 @@ class DatasetInfo:
     horizon: int
     first_cutoff: str  # of the first series
     last_cutoff: str
+    scored: dict[str, int] = field(default_factory=dict)  # model → series it was scored on (its needs)
+    window: int | None = None  # look-back of the models that follow the run's window, on this dataset
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> DatasetInfo:
-        """Inverse of ``asdict`` (keys of older ``run.json`` files beyond these fields are ignored)."""
-        values = {f.name: d[f.name] for f in fields(cls)}
+        """Inverse of ``asdict`` (keys of older ``run.json`` files beyond these fields are ignored;
+        fields they lack take their defaults)."""
+        values = {f.name: d[f.name] for f in fields(cls) if f.name in d}
         return cls(**{**values, "notes": tuple(values["notes"])})

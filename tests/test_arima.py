@@ -9,6 +9,7 @@ from omegaconf import OmegaConf
 from statsmodels.tsa.arima.model import ARIMA as SMARIMA
 
 from bench.models.arima import ARIMA
+from bench.models.arima_search import Spec
 from bench.models.base import ModelError
 
 from conftest import CONF
@@ -277,6 +278,29 @@ def test_a_scaled_transform_does_not_change_arimas_forecasts(scale):
     assert [r.info["order"] for r in scaled] == [r.info["order"] for r in plain]
     assert [r.info["constant"] for r in scaled] == [r.info["constant"] for r in plain]
     np.testing.assert_allclose(scaled[0].y_hat, plain[0].y_hat, rtol=1e-6)
+
+
+def test_short_series_bound_the_orders_as_r_auto_arima():
+    """R: p, q <= n/3, P, Q <= n/(3m), p, q <= m - 1 while seasonal terms are allowed, and a
+    series of fewer than 10 points starts the search at (1, 1) without seasonal terms."""
+    from bench.models.arima_search import Bounds, for_length, starts
+
+    assert for_length(Bounds(), 7, 1) == Bounds(max_p=2, max_q=2)  # P, Q unused at period 1
+    assert for_length(Bounds(), 16, 4) == Bounds(max_p=3, max_q=3, max_P=1, max_Q=1)
+    assert for_length(Bounds(), 200, 12) == Bounds()
+    assert starts(1, for_length(Bounds(), 8, 1), short=True)[0] == Spec(1, 1)
+
+
+@pytest.mark.parametrize("n", [3, 4, 6, 9, 13])
+def test_auto_arima_falls_back_to_smaller_orders_on_short_series(n):
+    """Every candidate too big for a short series is left out (never an error): down to 3 points."""
+    z = np.random.default_rng(n).normal(size=n)
+    model = ARIMA(order="auto", period=1)
+    fc = model.fit(z).predict(2)
+    assert np.all(np.isfinite(fc.mean)) and model.min_length == 3
+    assert model.spec_.p <= n // 3 and model.spec_.q <= n // 3
+    with pytest.raises(ModelError):
+        ARIMA(order="auto", period=1).fit(z[:2])
 
 
 def test_zero_change_is_where_a_difference_of_zero_lands():

@@ -61,6 +61,36 @@ def test_ets_candidates_follow_r_ets_restrictions():
         ETS(period=M, trend="mul")
 
 
+def test_ets_on_short_series_follows_r_ets_counts():
+    """R's etsmodel leaves a form out when what it estimates (smoothing parameters + initial states)
+    is >= n - 1; R's ets fits a non-optimised Holt-Winters for n <= npars + 4 of the requested model,
+    which lagbench does not: its min_length is npars + 5."""
+    seven = {"ETS(A,N,N)", "ETS(M,N,N)", "ETS(A,A,N)", "ETS(M,A,N)"}
+    assert {s.name for s in candidates(7, True, 1)} == seven
+    assert {s.name for s in candidates(6, True, 1)} == {"ETS(A,N,N)", "ETS(M,N,N)"}  # 4 states: 4 >= 6 - 2
+    assert all(s.seasonal is None for s in candidates(7, True, 4))  # two full seasons needed
+    assert any(s.seasonal == "add" for s in candidates(10, True, 4))  # A,N,A estimates 6 < 8
+    assert ETS(period=1).min_length == 7 and ETS(period=M).min_length == 7  # auto: R's npars 2
+    holt = ETS(period=1, error="add", trend="add", damped=False, seasonal=None)
+    assert holt.min_length == 9
+    assert ETS(period=M, error="add", trend=None, damped=False, seasonal="add").min_length == 2 + M + 5
+    y = 100 + np.cumsum(np.random.default_rng(3).normal(1, 2, 7))
+    fc = ETS(period=1).fit(y).predict(3)
+    assert np.all(np.isfinite(fc.mean)) and fc.info["model"] in seven
+    with pytest.raises(ModelError, match="at least 7 points"):
+        ETS(period=1).fit(y[:6])
+
+
+def test_theta_is_non_seasonal_on_two_seasons_or_fewer_as_r_thetaf():
+    y = _noisy_seasonal(24)
+    fc = Theta(period=M).fit(y).predict(3)  # statsmodels would need two full seasons to decompose
+    assert fc.info["seasonal"] is False and np.all(np.isfinite(fc.mean))
+    assert Theta(period=M).fit(_noisy_seasonal(60)).predict(3).info["seasonal"] is True
+    assert Theta(period=M).min_length == 4
+    with pytest.raises(ModelError, match="at least 4 points"):
+        Theta(period=1).fit(y[:3])
+
+
 def test_ets_picks_a_seasonal_form_and_update_holds_its_parameters():
     y = _noisy_seasonal(108)
     model = ETS(period=M, trend=None).fit(y[:96])  # 5 candidates keep the test short

@@ -142,3 +142,33 @@ def test_time_per_series_divides_each_models_fold_seconds_by_its_series():
     line = time_per_series(folds, {"lstm"})
     assert "arima 600.0 ms" in line and "lstm 2.00 s (global: 4.00 s in all)" in line
     assert "naive 1.0 ms" in line  # the skipped series does not dilute the mean
+
+
+def test_the_report_says_on_how_many_series_each_model_was_scored():
+    import pandas as pd
+
+    from bench.report.collection import dataset_intro, skipped_lines
+    from bench.scoring.stored import with_skipped
+    from bench.types import DatasetInfo
+
+    meta = DatasetInfo(
+        n=100, n_series=5, n_evaluated=5, n_skipped=0, min_length=7, max_length=30, start="1990",
+        end="2000", period=1, freq=None, source="M3", returns=False, notes=(), pipeline="diff",
+        folds=1, horizon=6, first_cutoff="1994", last_cutoff="1994", window=2,
+        scored={"naive": 5, "ets": 3, "lstm": 0},
+    )  # fmt: skip
+    intro = "\n".join(dataset_intro("m3", meta))
+    assert "ets on 3, lstm on 0 of the 5" in intro and "windowed models read 2 values" in intro
+    folds = pd.DataFrame(
+        {
+            "dataset": "m3", "model": ["ets", "ets", "lstm", "naive"], "unique_id": ["a", "b", "a", "a"],
+            "status": ["skipped", "skipped", "skipped", "ok"],
+            "error": ["ets needs 7", "ets needs 7", "x", ""],
+        }
+    )  # fmt: skip
+    lines = skipped_lines(folds)
+    assert lines[0] == "- ets: 2 series too short for it (listed in `folds.parquet`), e.g. a: ets needs 7"
+    agg = pd.DataFrame({"dataset": ["m3", "m3"], "model": ["naive", "ets"], "n_series": [5, 3]})
+    out = with_skipped(agg, folds).set_index("model")
+    assert out.loc["ets", "n_skipped"] == 2 and out.loc["naive", "n_skipped"] == 0
+    assert out.loc["lstm", "n_series"] == 0 and out.loc["lstm", "n_skipped"] == 1  # skipped everywhere

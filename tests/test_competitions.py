@@ -35,6 +35,27 @@ def test_m3_monthly_preset_is_all_1428_monthly_series():
     assert (c.meta["n_test"] == 18).all() and (own.split.folds, own.split.horizon) == (1, 18)
 
 
+# name: (series, horizon, period, window) — the competitions' protocols, the Monash archive's lags
+PRESETS = {
+    "m1_yearly": (181, 6, 1, 2), "m1_quarterly": (203, 8, 4, 5), "m1_monthly": (617, 18, 12, 15),
+    "m3_yearly": (645, 6, 1, 2), "m3_quarterly": (756, 8, 4, 5), "m3_monthly": (1428, 18, 12, 15),
+    "m3_other": (174, 8, 1, 2), "tourism_yearly": (518, 4, 1, 2), "tourism_quarterly": (427, 8, 4, 5),
+    "tourism_monthly": (366, 24, 12, 15),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(PRESETS))
+def test_each_competition_subset_preset_is_its_protocol(name):
+    """Every series of the subset, one origin, the competition's horizon and period, and one window
+    for every windowed model; the test part is exactly the competition's."""
+    n, h, period, window = PRESETS[name]
+    c, own = preset(name)
+    assert len(c.ids) == n and c.period == period and (c.meta["n_test"] == h).all()
+    assert (own.split.folds, own.split.horizon, own.window) == (1, h, window)
+    s = settings([f"datasets=[{name}]", "models=[naive,lstm,lstm_global,linear,lstm_sales]"])
+    assert {m.name for m in s.models if m.follows_window} == {"lstm", "lstm_global", "linear"}
+
+
 def test_m3_monthly_makridakis_preset_is_exactly_the_1045_series_of_length_81_to_126():
     c, own = preset("m3_monthly_makridakis")
     assert len(c.ids) == 1045

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from bench.data.csv import load_csv
 from bench.data.errors import DataError
 from bench.data.panel import load_panel_csv
+from bench.engine.needs import with_needs
 from bench.engine.prepare import prepare
 from bench.errors import ConfigError, InputDataError
 from bench.prep.splits import SeriesTooShortError
@@ -122,12 +123,31 @@ def test_negative_values_under_log_or_boxcox_stop_before_any_fit_naming_the_date
     assert "'csv'" in msg and dates(80)[61] in msg and transform.split("=")[0] in msg, msg
 
 
-def test_a_window_longer_than_the_series_names_the_window(tmp_path):
+def test_a_series_too_short_for_every_model_is_an_input_error_naming_each_need(tmp_path):
     values = 50 + np.cumsum(np.random.default_rng(2).normal(0, 1, 60))
     path = write(tmp_path, "short.csv", csv_body([f"{v:.4f}" for v in values]))
+    s = run_settings(path, "models=[linear]", "window=200", "baseline=linear")
     with pytest.raises(SeriesTooShortError) as err:
-        prepare(run_settings(path, "window=200"))
-    assert "60 observations" in str(err.value) and "window" in str(err.value)
+        with_needs(s, prepare(s))
+    msg = str(err.value)
+    assert "'csv'" in msg and "too short for every model" in msg and "linear needs 202" in msg, msg
+    assert "the series has 55" in msg and "window" in msg, msg  # 60 points, 5 origins
+
+
+def test_a_series_too_short_for_some_models_skips_only_those(tmp_path):
+    values = 50 + np.cumsum(np.random.default_rng(2).normal(0, 1, 60))
+    path = write(tmp_path, "short.csv", csv_body([f"{v:.4f}" for v in values]))
+    s = run_settings(path, "models=[naive,linear]", "window=200")
+    (p,) = with_needs(s, prepare(s))
+    assert p.ids_for("naive") == ["csv"] and p.ids_for("linear") == []
+    assert "linear needs 202 training points" in p.skipped_for("linear")["csv"]
+
+
+def test_a_series_too_short_for_the_splits_is_still_an_input_error(tmp_path):
+    values = 50 + np.cumsum(np.random.default_rng(2).normal(0, 1, 60))
+    path = write(tmp_path, "short.csv", csv_body([f"{v:.4f}" for v in values]))
+    with pytest.raises(SeriesTooShortError, match="60 observations but"):
+        prepare(run_settings(path, "split.folds=70"))
 
 
 @FUZZ

@@ -27,6 +27,12 @@ def test_smape_by_hand_on_0_to_200_scale() -> None:
     assert m.smape([1.0], [-1.0]) == pytest.approx(200.0)
 
 
+def test_mape_by_hand_and_undefined_at_a_zero_actual() -> None:
+    y, f = np.array([100.0, 50.0, -20.0]), np.array([110.0, 40.0, -25.0])
+    assert m.mape(y, f) == pytest.approx(100 * (0.1 + 0.2 + 0.25) / 3)
+    assert math.isnan(m.mape([0.0, 1.0], [1.0, 1.0]))
+
+
 def test_naive_scale_and_its_expanding_version() -> None:
     # |Δy| = 2, 1, 4 → prefix means 2, 3/2, 7/3
     y = [1.0, 3.0, 2.0, 6.0]

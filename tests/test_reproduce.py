@@ -220,3 +220,62 @@ def test_sampled_nets_are_compared_with_the_statistical_methods_on_their_own_ser
         "on the nets' 3 series" in row.verdict
         and "(nets on 3 series; there: naive2 10.00" in row.under_source
     )
+
+
+def test_the_monash_page_shows_every_cell_beside_the_archive_and_explains_the_far_ones(
+    tmp_path: Path,
+) -> None:
+    """8 collections × 5 methods, each cell with the archive's number and the deviation; a cell off
+    by more than 0.05 gets a sentence (on Tourism: the R re-run's when that agrees with lagbench)."""
+    from bench.reproduce import monash as mon
+
+    rows = []
+    for ds in mon.COLLECTIONS:
+        for model in mon.METHODS:
+            rows.append(dict(dataset=ds, model=model, kind="collection", n_series=mon.N_SERIES[ds],
+                             mase_mean=mon.archive(ds, model) + 0.01))  # fmt: skip
+        rows.append(dict(dataset=ds, model="seasonal_naive", kind="collection", n_series=mon.N_SERIES[ds],
+                         mase_mean=1.0, mape_mean=mon.TOURISM_MAPE.get(ds, 10.0)))  # fmt: skip
+    m = pd.DataFrame(rows)
+    m.loc[(m["dataset"] == "tourism_yearly") & (m["model"] == "ets"), "mase_mean"] = 3.01  # archive 3.395
+    m.loc[(m["dataset"] == "m3_yearly") & (m["model"] == "arima"), "mase_mean"] = 3.70  # archive 3.417
+    m.loc[(m["dataset"] == "tourism_monthly") & (m["model"] == "lstm_global"), "mase_mean"] = (
+        1.6  # DeepAR 1.409
+    )
+    o = Outcome(EXPERIMENTS["monash"], {"monash": RunResult("monash", tmp_path, m, 1.0, ())})
+    text = "\n".join(mon.grid(o))
+    table = [line for line in text.splitlines() if line.startswith("| ") and "collection" not in line]
+    assert len(table) == 8 and all(line.count("(") >= 5 for line in table)
+    assert "| M3 monthly | all 1428 | **1.101 (1.091, +0.010)** | **0.874 (0.864, +0.010)** |" in text
+    assert "3.010 (3.395, -0.385); R re-run 3.00, +0.010" in text
+    assert (
+        "- Tourism yearly, ETS: 3.010 against 3.395 (-0.385): the Tourism paper's own R re-run scores 3.00"
+        in text
+    )
+    assert "- M3 yearly, ARIMA: 3.700 against 3.417 (+0.283):" in text
+    assert (
+        "- Tourism monthly, DeepAR: 1.600 against 1.409 (+0.191): lagbench's global LSTM is not DeepAR"
+        in text
+    )
+    assert text.count("\n- ") == 3  # one sentence per far cell, none for the others
+    assert "Tourism yearly 23.61 (23.61)" in text
+    row = SUMMARIES["monash"](o)
+    assert "30 of 32 statistical cells within ±0.05" in row.verdict
+    assert "## The archive's Table 2, cell by cell" in page(o, row, tmp_path)
+
+
+def test_a_monash_cell_on_a_sample_says_it_is_a_samples_mean_not_the_collections(tmp_path: Path) -> None:
+    from bench.reproduce import monash as mon
+
+    rows = [
+        dict(dataset=ds, model=model, kind="collection",
+             n_series=10 if ds == "m3_yearly" else mon.N_SERIES[ds],
+             mase_mean=mon.archive(ds, model) + (0.2 if model == "ets" else 0.0))
+        for ds in mon.COLLECTIONS
+        for model in mon.METHODS
+    ]  # fmt: skip
+    o = Outcome(EXPERIMENTS["monash"], {"monash": RunResult("monash", tmp_path, pd.DataFrame(rows), 1.0, ())})
+    text = "\n".join(mon.grid(o))
+    assert "| M3 yearly | 10 of 645 |" in text and "| M3 quarterly | all 756 |" in text
+    assert "- M3 yearly, ETS: 3.060 against 2.860 (+0.200): a mean over a sample of 10 of the 645" in text
+    assert "- M3 quarterly, ETS: 1.370 against 1.170 (+0.200): not investigated." in text

@@ -104,7 +104,22 @@ def test_dataset_info_survives_run_json_round_trip():
     from bench.types import DatasetInfo
 
     s = settings(["datasets=[sine,sales]", "models=[naive]", "split.folds=4", "split.horizon=2"])
-    infos = run_info(prepare(s))
+    infos = run_info(s, prepare(s))
     stored = json.loads(json.dumps({n: asdict(i) for n, i in infos.items()}))
     assert {n: DatasetInfo.from_dict(d) for n, d in stored.items()} == infos
     assert (infos["sine"].folds, infos["sine"].horizon, infos["sine"].n) == (4, 2, 300)
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [([], 2), (["window=4"], 4), (["window=4", "datasets.m3_yearly.window=3"], 3)],
+)
+def test_a_datasets_own_window_follows_the_same_precedence(typed, expected):
+    """The preset's window (2) beats the run config's; a typed window= beats the preset's; a typed
+    datasets.<name>.window beats both. What the models that read ${window} are built with."""
+    from bench.engine.needs import on_dataset
+    from bench.engine.prepare import prepare
+
+    s = settings(["datasets=[m3_yearly]", "datasets.m3_yearly.max_series=2", "models=[naive,linear]", *typed])
+    (p,) = prepare(s)
+    assert on_dataset(s.model("linear"), p).params["window"] == expected

@@ -127,3 +127,17 @@ def test_logs_of_non_positive_data_stop_before_any_fit_naming_dataset_and_date(o
     expected = r"dataset 'sunspots' has 0.0 at 1711-01-01 .*the first value <= 0"
     with pytest.raises(InputDataError, match=expected):
         prepare(settings(["datasets=[sunspots]", "models=[naive]", override]))
+
+
+def test_a_datasets_own_window_replaces_the_runs_for_models_that_follow_it(tmp_path):
+    """``window: ${window}`` models take the dataset's window (linear here); a preset with its own
+    window keeps it, and so does a model whose window was set on the command line."""
+    from bench.engine.suite import tasks
+
+    over = ["datasets=[m3_yearly]", "datasets.m3_yearly.max_series=3", "models=[naive,linear,lstm_sales]"]
+    s = settings(over)
+    got = {t.name: t.model.params.get("window") for t in tasks(s, prepare(s))}
+    assert got == {"naive": None, "linear": 2, "lstm_sales": 3}
+    s = settings([*over, "models.linear.window=4"])
+    got = {t.name: t.model.params.get("window") for t in tasks(s, prepare(s))}
+    assert got["linear"] == 4

@@ -78,8 +78,7 @@ def test_log_refuses_non_positive_data():
 BAD = [
     dict(scale="zscore"),
     dict(seasonal_diff=1, period=None),
-    dict(deseasonalize=True, period=None),
-    dict(seasonal_diff="auto", period=1),
+    dict(seasonal_diff=1, period=1),
 ]
 BAD_VALUES = [
     dict(diff=3),
@@ -102,6 +101,17 @@ def test_impossible_transform_values_are_refused_by_the_parser_naming_the_key(op
 
     with pytest.raises(ConfigError, match=f"transform.{next(iter(opts))}"):
         parse_transform(opts)
+
+
+@pytest.mark.parametrize("period", [None, 1])
+def test_automatic_seasonal_steps_are_nothing_without_a_period(period):
+    """R's nsdiffs answers D = 0 for non-seasonal data: seasonal_diff=auto and deseasonalize=true
+    at period 1 (or none) build the same chain as without them."""
+    y = _series()
+    plain = build_pipeline(diff="auto", period=period)
+    seasonal = build_pipeline(diff="auto", seasonal_diff="auto", deseasonalize=True, period=period)
+    assert seasonal.describe() == plain.describe() and seasonal.lost == plain.lost
+    np.testing.assert_array_equal(seasonal.fit_transform(y), plain.fit_transform(y))
 
 
 @pytest.mark.parametrize("kind", ["standard", "minmax", "robust"])

@@ -2,9 +2,11 @@
 
 A dataset loader returns a single :class:`Dataset` or a :class:`Collection`. Either way the engine
 works on a collection (a single series is a collection of one whose ``unique_id`` is the dataset
-name). Origins are counted back from each series' own end. A single series too short for its
-splits is an input error (nothing runs); in a collection such a series is skipped with its reason
-and the run goes on.
+name). Origins are counted back from each series' own end. A series too short for the splits
+themselves (or for ``split.min_train``) is skipped for every model; a series long enough for the
+splits but not for one model's needs (:meth:`Prepared.with_needs`) is skipped for that model only,
+with its reason, and the other models still score it. A single series that no model can use, or
+a collection where no model can use any series, is an input error (nothing runs).
 """
 
 from __future__ import annotations
@@ -19,19 +21,31 @@ from bench.errors import ConfigError, InputDataError
 from bench.prep.proxy import with_proxy
 from bench.prep.splits import SeriesTooShortError, rolling_origin
 from bench.prep.transforms import PipelineSpec, first_non_positive
-from bench.settings import DatasetSettings, Settings, SplitSettings
+from bench.settings import DatasetSettings, Settings, SplitSettings, TransformSettings
 from bench.types import Collection, Dataset, Split
 
 
 @dataclass(frozen=True)
+class Need:
+    """What one model needs of a series: training points at its first origin, and why."""
+
+    points: int
+    why: str
+
+
+@dataclass(frozen=True)
 class Prepared:
-    """A loaded collection, its settings and the series that can be evaluated (fixed before any fit)."""
+    """A loaded collection, its settings and the series each model can be evaluated on (fixed before
+    any fit)."""
 
     settings: DatasetSettings
     collection: Collection
-    min_train: int
+    min_train: int  # the floor on the first training part: split.min_train, else 1
     single: bool  # the loader returned one series (its errors stop the run)
-    skipped: dict[str, str] = field(default_factory=dict)  # unique_id → why it cannot be evaluated
+    skipped: dict[str, str] = field(default_factory=dict)  # unique_id → why no model can use it
+    first_train: dict[str, int] = field(default_factory=dict)  # unique_id → points before its first origin
+    lost: int = 0  # observations the shared transform may consume (``Chain.lost``)
+    too_short: dict[str, dict[str, str]] | None = None  # model → {unique_id → why}; None: needs not set
 
     @property
     def name(self) -> str:
@@ -50,6 +64,40 @@ class Prepared:
     @property
     def ids(self) -> list[str]:
         return [u for u in self.collection.ids if u not in self.skipped]
+
+    def ids_for(self, model: str) -> list[str]:
+        """The series ``model`` is scored on: long enough for the splits and for its needs."""
+        short = (self.too_short or {}).get(model, {})
+        return [u for u in self.ids if u not in short]
+
+    def skipped_for(self, model: str) -> dict[str, str]:
+        """Every series ``model`` is not scored on, with the reason (collection order)."""
+        short = {**(self.too_short or {}).get(model, {}), **self.skipped}
+        return {u: short[u] for u in self.collection.ids if u in short}
+
+    def with_needs(self, needs: dict[str, Need]) -> Prepared:
+        """Each model's too-short series (training part at the first origin below its need).
+
+        Raises :class:`SeriesTooShortError` when no model can use any series: a single series too
+        short for every model, or a collection where that holds for every series.
+        """
+        too_short = {
+            model: {
+                u: f"{model} needs {need.points} training points at the first origin ({need.why}); "
+                f"the series has {self.first_train[u]}"
+                for u in self.ids
+                if self.first_train[u] < need.points
+            }
+            for model, need in needs.items()
+        }
+        if needs and all(len(short) == len(self.ids) for short in too_short.values()):
+            first = "; ".join(next(iter(s.values())) for s in too_short.values())
+            what = "the series" if self.single else "every series"
+            raise SeriesTooShortError(
+                f"dataset {self.name!r} ({self.collection.source}): {what} is too short for every "
+                f"model: {first}; use fewer folds or a smaller window, or a longer series"
+            )
+        return replace(self, too_short=too_short)
 
     def splits(self, n: int) -> list[Split]:
         return list(rolling_origin(n, self.spec, self.min_train))
@@ -112,9 +160,21 @@ def as_collection(loaded: Collection | Dataset, name: str) -> tuple[Collection, 
     raise ConfigError(f"datasets.{name}: the loader returned {type(loaded).__name__}, not a dataset")
 
 
-def min_train(s: Settings, ds: DatasetSettings, lost: int) -> int:
-    """Shortest training part: the configured floor, and enough for one window after differencing."""
-    return max(ds.split.min_train, lost + s.window + ds.split.horizon + 1)
+def non_seasonal_note(t: TransformSettings, period: int | None) -> str | None:
+    """The dataset's note when seasonal settings meet data without a season (period 1 or none)."""
+    if period and int(period) >= 2:
+        return None
+    parts = [
+        text
+        for text, on in (
+            ("transform.seasonal_diff=auto means D = 0", t.seasonal_diff == "auto"),
+            ("transform.deseasonalize=true does nothing", t.deseasonalize),
+        )
+        if on
+    ]
+    if not parts:
+        return None
+    return f"period {period or 1}: {' and '.join(parts)} (no season; R's nsdiffs answers 0)"
 
 
 def without_returns_only(s: Settings, ds: DatasetSettings, coll: Collection) -> Collection:
@@ -141,12 +201,16 @@ def prepare_one(s: Settings, ds: DatasetSettings) -> Prepared:
         require_positive(coll, "transform.log", "transform.log=false")
     if ds.transform.boxcox:
         require_positive(coll, f"transform.boxcox={ds.transform.boxcox}", "transform.boxcox=false")
-    floor = min_train(s, ds, PipelineSpec(ds.transform, coll.period).build().lost)
+    note = non_seasonal_note(ds.transform, coll.period)
+    if note:
+        coll = replace(coll, notes=(*coll.notes, note))
+    floor = ds.split.min_train or 1
     lengths = coll.frame.groupby("unique_id", sort=False).size()
-    skipped = {}
+    skipped, first_train = {}, {}
     for uid, n in lengths.items():
         try:
-            next(rolling_origin(int(n), ds.split, floor))
+            train = next(rolling_origin(int(n), ds.split, floor)).train
+            first_train[str(uid)] = train.stop - train.start
         except SeriesTooShortError as exc:
             if single:
                 raise SeriesTooShortError(f"dataset {ds.name!r} ({coll.source}): {exc}") from exc
@@ -154,7 +218,8 @@ def prepare_one(s: Settings, ds: DatasetSettings) -> Prepared:
     if len(skipped) == len(lengths):
         first = next(iter(skipped.values()))
         raise SeriesTooShortError(f"dataset {ds.name!r}: every series is too short, e.g. {first}")
-    return Prepared(ds, coll, floor, single, skipped)
+    lost = PipelineSpec(ds.transform, coll.period).build().lost
+    return Prepared(ds, coll, floor, single, skipped, first_train, lost)
 
 
 def prepare(s: Settings) -> list[Prepared]:

@@ -31,6 +31,7 @@ from bench.engine.cache import (
     task_key,
 )
 from bench.engine.fleets import Local, Shared
+from bench.engine.needs import on_dataset, with_needs
 from bench.engine.prepare import Prepared
 from bench.engine.records import (
     FOLD_COLUMNS,
@@ -57,7 +58,7 @@ def check_models(s: Settings, prepared: list[Prepared], names: set[str] | None =
         for p in prepared:
             if not s.runs_on(m.name, p.collection.returns):
                 continue
-            model = built(m, p, s.seeds[0])
+            model = built(on_dataset(m, p), p, s.seeds[0])
             check_protocol(m.name, cls, model, model_capabilities(m), p.spec.horizon, p.spec.refit_every > 1)
             if isinstance(model, SeesProxy):
                 chain = p.pipeline.build()
@@ -94,15 +95,16 @@ class Task:
         return self.model.name
 
 
-def chunks(p: Prepared, size: int) -> list[Prepared]:
-    """The dataset cut into chunks of ``size`` evaluable series (frames sliced, ids in order)."""
-    ids = p.ids
+def chunks(p: Prepared, size: int, model: str | None = None) -> list[Prepared]:
+    """The series ``model`` can be scored on (every evaluable one when None), cut into chunks of
+    ``size`` (frames sliced, ids in order); a chunk lists no skipped series of its own."""
+    ids = p.ids if model is None else p.ids_for(model)
     frame = p.collection.frame
     out = []
     for start in range(0, len(ids), size):
         part = ids[start : start + size]
         sub = frame[frame["unique_id"].isin(part)]
-        out.append(replace(p, collection=replace(p.collection, frame=sub), skipped={}))
+        out.append(replace(p, collection=replace(p.collection, frame=sub), skipped={}, too_short={}))
     return out
 
 
@@ -125,23 +127,27 @@ def batch_size(m: ModelSettings, p: Prepared, seed: int) -> int:
 
 
 def tasks(s: Settings, prepared: list[Prepared]) -> list[Task]:
+    """One task per chunk of the series each model can be scored on (a global model: all at once),
+    its window the dataset's own where the model follows the run's."""
     level, on_error = s.scoring.interval_level, s.execution.on_error
     out = []
-    for p in prepared:
+    for p in with_needs(s, prepared):
         for m in s.models:
             if not s.runs_on(m.name, p.collection.returns):
                 continue
-            caps = model_capabilities(m)
+            caps, ids = model_capabilities(m), p.ids_for(m.name)
             seeds = s.seeds if caps.stochastic else s.seeds[:1]
+            m = on_dataset(m, p)
             if caps.scope == "global":  # a global model sees every series at once
-                out += [Task(c, m, (seed,), level, on_error) for seed in seeds for c in chunks(p, len(p.ids))]
+                whole = chunks(p, max(1, len(ids)), m.name)
+                out += [Task(c, m, (seed,), level, on_error) for seed in seeds for c in whole]
                 continue
             batch = batch_size(m, p, seeds[0])
             size = (
                 max(s.execution.chunk_size, -(-batch // len(seeds))) if batch > 1 else s.execution.chunk_size
             )
             groups = [tuple(seeds)] if batch > 1 else [(seed,) for seed in seeds]
-            out += [Task(c, m, g, level, on_error) for g in groups for c in chunks(p, size)]
+            out += [Task(c, m, g, level, on_error) for g in groups for c in chunks(p, size, m.name)]
     return out
 
 
@@ -245,6 +251,7 @@ def execute(s: Settings, prepared: list[Prepared]) -> tuple[dict[str, pd.DataFra
     Each finished task is stored as it arrives, and a running one checkpoints its fold loop, so an
     interrupted run loses little. A bad model setting still fails before any fit (``check_models``).
     """
+    prepared = with_needs(s, prepared)
     ex = s.execution
     cache = TaskCache(Path(ex.cache_dir), enabled=ex.cache)
     todo = tasks(s, prepared)
@@ -271,11 +278,11 @@ def execute(s: Settings, prepared: list[Prepared]) -> tuple[dict[str, pd.DataFra
             done[i] = result
     fcs = [done[i][0] for i in range(len(todo))]
     folds = [done[i][1] for i in range(len(todo))]
-    for p in prepared:
-        if p.skipped:
-            for m in (m for m in s.models if s.runs_on(m.name, p.collection.returns)):
-                seeds = s.seeds if model_capabilities(m).stochastic else s.seeds[:1]
-                folds += [skipped_frame(p.name, p.skipped, m.name, seed) for seed in seeds]
+    for p in prepared:  # series too short for the splits, or for one model's needs
+        for m in (m for m in s.models if s.runs_on(m.name, p.collection.returns)):
+            why = p.skipped_for(m.name)
+            seeds = s.seeds if model_capabilities(m).stochastic else s.seeds[:1]
+            folds += [skipped_frame(p.name, why, m.name, seed) for seed in seeds if why]
     tables = {
         "forecasts": _concat(fcs, FORECAST_COLUMNS),
         "folds": _concat(folds, FOLD_COLUMNS),

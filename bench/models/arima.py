@@ -23,7 +23,17 @@ from statsmodels.tools.sm_exceptions import ConvergenceWarning
 from statsmodels.tsa.arima.model import ARIMAResults
 
 from bench.models.arima_mle import Estimate, estimate, sm_model
-from bench.models.arima_search import Bounds, Scored, Spec, admissible, aicc, css, css_residuals, stepwise
+from bench.models.arima_search import (
+    Bounds,
+    Scored,
+    Spec,
+    admissible,
+    aicc,
+    css,
+    css_residuals,
+    for_length,
+    stepwise,
+)
 from bench.models.base import ModelError, NeedsPeriod
 from bench.models.kalman import KalmanState
 from bench.types import Forecast
@@ -134,6 +144,16 @@ class ARIMA:
         self._warm: dict[Spec, Estimate] = {}  # the last final estimate: starting point only
 
     @property
+    def min_length(self) -> int:
+        """Auto: 3 points (the null model; shorter series search smaller orders, as R's auto.arima).
+        A fixed order: its lag span plus its coefficients, σ² and one degree of freedom."""
+        if self._pq is None:
+            return 3
+        p, q = self._pq
+        spec = Spec(p, q, *self._PQ, constant=self.trend == "c")
+        return max(p + spec.P * self.period, q + spec.Q * self.period) + spec.n_coef + 2
+
+    @property
     def order_(self) -> tuple[int, int] | None:
         return None if self.spec_ is None else (self.spec_.p, self.spec_.q)
 
@@ -164,7 +184,10 @@ class ARIMA:
 
         def visit(spec: Spec) -> Scored:
             # Candidates never start from a previous fit: the ranking must equal a fresh search's.
-            coef = css(z, spec, self.period)
+            try:
+                coef = css(z, spec, self.period)
+            except _FIT_ERRORS:  # fewer conditional residuals than coefficients: not estimable
+                return Scored(spec, np.zeros(spec.n_coef + 1), np.inf)
             if not admissible(coef, spec, self.period):  # R's rule, applied to CSS estimates as R's
                 return Scored(spec, coef, np.inf)  # approximation mode does: "don't like this model"
             sigma2 = float(np.mean(css_residuals(coef, z, spec, self.period) ** 2))
@@ -178,8 +201,11 @@ class ARIMA:
             ok = admissible(est.params, spec, self.period)
             return Scored(spec, est.params, aicc(est.llf, spec, len(z)) if ok else np.inf)
 
-        bounds = replace(self.bounds, constant=self._differences < 2)
-        self.searched_ = stepwise(self.period, bounds, visit)
+        # R bounds the orders by the series' length before differencing; the model sees the
+        # differenced series, so it counts one point per difference (a seasonal one loses m).
+        n = len(z) + self._differences
+        bounds = for_length(replace(self.bounds, constant=self._differences < 2), n, self.period)
+        self.searched_ = stepwise(self.period, bounds, visit, short=n < 10)
         errors = []
         # Best first; R's rule again on the converged estimates: a root within 1.01 of the unit
         # circle (e.g. a seasonal AR of 0.993 against a seasonal MA of -0.93) rejects the model.

@@ -68,6 +68,17 @@ class Bounds:
         )
 
 
+def for_length(bounds: Bounds, n: int, period: int) -> Bounds:
+    """R auto.arima's bounds for a series of ``n`` observations: p, q ≤ n/3 and P, Q ≤ n/(3m), so
+    a short series falls back to smaller candidates; with seasonal terms allowed, p, q ≤ m − 1."""
+    max_p, max_q = min(bounds.max_p, n // 3), min(bounds.max_q, n // 3)
+    max_P, max_Q = min(bounds.max_P, n // 3 // period), min(bounds.max_Q, n // 3 // period)  # noqa: N806
+    if period > 1:
+        max_p = min(max_p, period - 1) if max_P > 0 else max_p
+        max_q = min(max_q, period - 1) if max_Q > 0 else max_q
+    return replace(bounds, max_p=max_p, max_q=max_q, max_P=max_P, max_Q=max_Q)
+
+
 @dataclass(frozen=True)
 class Scored:
     """A candidate's CSS estimates (const, ar, ma, seasonal ar, seasonal ma) and its AICc."""
@@ -143,11 +154,12 @@ def aicc(loglike: float, spec: Spec, n: int) -> float:
     return float(-2.0 * loglike + 2 * k + 2 * k * (k + 1) / (n - k - 1))
 
 
-def starts(period: int, bounds: Bounds) -> list[Spec]:
-    """auto.arima's four starting models (capped by the bounds), plus the null model without a constant."""
+def starts(period: int, bounds: Bounds, short: bool = False) -> list[Spec]:
+    """auto.arima's four starting models (capped by the bounds), plus the null model without a
+    constant; on a ``short`` series (R: fewer than 10 observations) the first starts at (1, 1)."""
     seasonal = period > 1
     out = [
-        Spec(2, 2, 1, 1) if seasonal else Spec(2, 2),
+        Spec(1, 1) if short else Spec(2, 2, 1, 1) if seasonal else Spec(2, 2),
         Spec(0, 0),
         Spec(1, 0, 1, 0) if seasonal else Spec(1, 0),
         Spec(0, 1, 0, 1) if seasonal else Spec(0, 1),
@@ -179,7 +191,9 @@ def neighbours(s: Spec, period: int) -> Iterator[Spec]:
     yield replace(s, constant=not s.constant)
 
 
-def stepwise(period: int, bounds: Bounds, visit_one: Callable[[Spec], Scored]) -> list[Scored]:
+def stepwise(
+    period: int, bounds: Bounds, visit_one: Callable[[Spec], Scored], short: bool = False
+) -> list[Scored]:
     """Every visited candidate, best (lowest AICc) first; ties keep the order they were visited in.
 
     From the best starting model, the first neighbour that lowers AICc becomes the current model
@@ -193,7 +207,7 @@ def stepwise(period: int, bounds: Bounds, visit_one: Callable[[Spec], Scored]) -
             seen[s] = visit_one(s)
         return seen[s]
 
-    current = min((visit(s) for s in starts(period, bounds)), key=lambda r: r.aicc)
+    current = min((visit(s) for s in starts(period, bounds, short)), key=lambda r: r.aicc)
     improved = True
     while improved and len(seen) < _MAX_MODELS:
         improved = False

@@ -38,9 +38,18 @@ class Spec:
         t = _SHORT[self.trend] + ("d" if self.damped else "")
         return f"ETS({_SHORT[self.error]},{t},{_SHORT[self.seasonal]})"
 
-    def n_params(self, period: int) -> int:
-        """R's count (alpha + l0, + beta + b0, + phi, + gamma and the seeds): too few data skip it."""
-        return 2 + 2 * (self.trend is not None) + int(self.damped) + period * (self.seasonal is not None)
+    def n_estimated(self, period: int) -> int:
+        """What R's ``etsmodel`` estimates: smoothing parameters (α, β, γ, φ) and initial states
+        (l0, b0, m − 1 seasonal seeds). R leaves a form out when this is ≥ n − 1."""
+        trend, season = self.trend is not None, self.seasonal is not None
+        return 1 + trend + season + int(self.damped) + 1 + trend + (period - 1) * season
+
+
+def requested_params(period: int, trend: object, damped: object, seasonal: object) -> int:
+    """R ``ets``'s ``npars`` of the requested model (components left to ``auto`` count as absent):
+    with n ≤ npars + 4 points R fits a non-optimised Holt-Winters instead, which lagbench does not."""
+    absent = (AUTO, None, "none", "N")
+    return 2 + 2 * (trend not in absent) + int(damped is True) + period * (seasonal not in absent)
 
 
 def _options(value: object, allowed: tuple, key: str) -> tuple:
@@ -60,8 +69,10 @@ def candidates(
 
     Multiplicative error or season only for positive data; no additive error with multiplicative
     season (infinite forecast variance, R's ``restrict``); seasonal forms only when 1 < period ≤ 24
-    and the series is longer than two seasons; no multiplicative trend (R's default); a form with
-    n ≤ parameters + 4 is skipped, as R does.
+    and the series holds two full seasons (R: more than one; statsmodels' initialisation needs
+    two); no multiplicative trend (R's default). As R, a form is left out when what it estimates
+    (smoothing parameters and initial states, :meth:`Spec.n_estimated`) is ≥ n − 1; lagbench also
+    leaves out the form at n − 2, whose AICc is infinite in R (a zero denominator).
     """
     errors = _options(error, _ERRORS, "error")
     trends = _options(trend, _TRENDS, "trend")
@@ -75,10 +86,10 @@ def candidates(
             continue
         if e == "add" and s == "mul":
             continue
-        if s is not None and not (1 < period <= MAX_SEASONAL_PERIOD and n > 2 * period):
+        if s is not None and not (1 < period <= MAX_SEASONAL_PERIOD and n >= 2 * period):
             continue
         spec = Spec(e, t, d, s)
-        if n > spec.n_params(period) + 4:
+        if spec.n_estimated(period) < n - 2:
             out.append(spec)
     return out
 
@@ -139,6 +150,7 @@ class ETS:
         candidates(100, True, self.period, **self.components)  # validate the settings now
         self.maxiter = int(maxiter)
         self.sim_seed = int(sim_seed)
+        self.min_length = requested_params(self.period, trend, damped, seasonal) + 5
         self.spec: Spec | None = None
         self._params: np.ndarray | None = None
         self._res = None
@@ -164,6 +176,11 @@ class ETS:
             except ValueError as exc:
                 raise ModelError(f"ets: {exc}") from exc
         z = self._adjusted(z)
+        if len(z) < self.min_length:
+            raise ModelError(
+                f"ets needs at least {self.min_length} points (R's npars + 5: shorter series get a "
+                f"non-optimised Holt-Winters in R), got {len(z)}"
+            )
         specs = candidates(len(z), bool(np.all(z > 0)), self.period, **self.components)
         if not specs:
             raise ModelError(f"ets: no admissible model for {len(z)} points with {self.components}")

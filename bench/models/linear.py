@@ -34,6 +34,11 @@ class RidgeAR:
         self.intercept_: float = 0.0
         self._history: np.ndarray | None = None
 
+    @property
+    def min_length(self) -> int:
+        """One window and its target."""
+        return self.window + 1
+
     def fit(self, z: np.ndarray) -> RidgeAR:
         z = as_series(z, "linear")
         require_length(z, self.window + 1, "linear", f"window {self.window} + 1 target")

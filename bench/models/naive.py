@@ -16,6 +16,7 @@ class Naive:
     """
 
     levels: ClassVar[bool] = True
+    min_length: ClassVar[int] = 1  # one observation to repeat
 
     def __init__(self) -> None:
         self._last: float | None = None

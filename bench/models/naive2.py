@@ -26,6 +26,7 @@ class Naive2:
 
     levels: ClassVar[bool] = True
     needs_period: ClassVar[NeedsPeriod] = "optional"  # None (a dataset without one): non-seasonal
+    min_length: ClassVar[int] = 1  # shorter than three seasons: not seasonal, plain persistence
 
     def __init__(self, period: int | None = 12) -> None:
         period = 1 if period is None else period

@@ -27,6 +27,11 @@ class SeasonalNaive:
         self.period = int(period)
         self._season: np.ndarray | None = None
 
+    @property
+    def min_length(self) -> int:
+        """One full season to repeat."""
+        return self.period
+
     def fit(self, z: np.ndarray) -> SeasonalNaive:
         z = np.asarray(z, dtype=float).reshape(-1)
         if z.size < self.period:

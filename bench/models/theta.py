@@ -29,6 +29,7 @@ class Theta:
 
     levels: ClassVar[bool] = True
     needs_period: ClassVar[NeedsPeriod] = "optional"  # None (a dataset without one): non-seasonal
+    min_length: ClassVar[int] = 4  # SES and a trend line; no more than two seasons: not seasonal
 
     def __init__(self, period: int | None = 1, theta: float = 2.0, deseasonalize: bool = True) -> None:
         period = 1 if period is None else period
@@ -46,13 +47,15 @@ class Theta:
 
     def fit(self, z: np.ndarray) -> Theta:
         z = as_series(z, "theta")
-        if len(z) < max(4, 2 * self.period if self.deseasonalize else 0):
-            raise ModelError(f"theta needs at least {max(4, 2 * self.period)} points, got {len(z)}")
-        model = ThetaModel(z, period=self.period, deseasonalize=self.deseasonalize)
+        if len(z) < self.min_length:
+            raise ModelError(f"theta needs at least {self.min_length} points, got {len(z)}")
+        # R's thetaf tests for a season only on more than two of them (n > 2m): shorter is non-seasonal.
+        seasonal = self.deseasonalize and len(z) > 2 * self.period
+        model = ThetaModel(z, period=self.period, deseasonalize=seasonal)
         self._res = model.fit()
         self._method = model.method
         self._indices = np.empty(0)
-        if self.deseasonalize:
+        if seasonal:
             # The fitted indices through the public forecast components, mapped back to phase 0.
             season = np.asarray(self._res.forecast_components(self.period)["seasonal"])
             neutral = 0.0 if self._method.startswith("add") else 1.0

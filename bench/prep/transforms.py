@@ -109,11 +109,15 @@ def build_pipeline(
     ``period`` (STL seasonal strength ≥ 0.64); ``boxcox`` ∈ {False, "guerrero", "mle"};
     ``deseasonalize``: classical multiplicative indices where the 90 % test says seasonal. Automatic
     choices are made per series at every refit, on its training part. The values are checked once,
-    by ``bench.parse``; only what needs the dataset (its period) is checked here.
+    by ``bench.parse``; only what needs the dataset (its period) is checked here. Without a period
+    (or period 1) ``seasonal_diff="auto"`` is D = 0 and ``deseasonalize`` does nothing (the
+    dataset's notes say so once: ``bench.engine.prepare``).
     """
-    for key, value in (("seasonal_diff", seasonal_diff), ("deseasonalize", deseasonalize)):
-        if value and (not period or int(period) < 2):
-            raise ConfigError(f"transform.{key}={value!r} needs the dataset's period (>= 2), got {period}")
+    if not period or int(period) < 2:
+        # No season to test (R's nsdiffs answers D = 0 for period 1); an explicit D = 1 is refused.
+        if seasonal_diff == 1:
+            raise ConfigError(f"transform.seasonal_diff=1 needs the dataset's period (>= 2), got {period}")
+        seasonal_diff, deseasonalize = 0, False
     steps: list = [Log()] if log else []
     if boxcox:
         steps.append(BoxCox(method=str(boxcox), period=period))

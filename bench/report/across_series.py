@@ -29,10 +29,12 @@ def aggregate_columns(baseline: str, reference: str, rank_by: str = "smape") -> 
     """The table's columns, headed with the run's own baseline and reference names."""
     return [
         Column("n_series", "series", "{:.0f}"),
+        Column("n_skipped", "skipped (too short)", "{:.0f}"),
         Column("smape_mean", "sMAPE mean", "{:.2f}", "low"),
         Column("smape_median", "sMAPE median", "{:.2f}", "low"),
         Column("mase_mean", "MASE mean", "{:.3f}", "low"),
         Column("mase_median", "MASE median", "{:.3f}", "low"),
+        Column("mape_mean", "MAPE mean", "{:.2f}", "low"),
         Column("avg_rel_mse", f"AvgRelMSE vs {baseline}", "{:.3f}", "low"),
         Column("mean_rank", f"mean rank ({LABELS.get(rank_by, rank_by)})", "{:.2f}", "low"),
         Column("win_rate_baseline", f"wins vs {baseline}", "{:.0%}", "high"),
@@ -65,7 +67,10 @@ def aggregate_lines(
         raise ValueError(
             f"aggregate_lines needs one dataset's rows; got datasets {list(agg['dataset'].unique())}"
         )
-    out = [metric_table(agg, aggregate_columns(baseline, reference, rank_by)), ""]
+    cols = aggregate_columns(baseline, reference, rank_by)
+    if "n_skipped" not in agg or not (agg["n_skipped"].fillna(0) > 0).any():
+        cols = [c for c in cols if c.key != "n_skipped"]  # every model scored every series
+    out = [metric_table(agg, cols), ""]
     first = agg.iloc[0]
     what = LABELS.get(rank_by, rank_by)
     text = (

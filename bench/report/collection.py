@@ -24,7 +24,14 @@ def dataset_intro(name: str, meta: DatasetInfo) -> list[str]:
     else:
         what = (f"{meta.n} observations ({meta.start[:10]} → {meta.end[:10]}), {meta.folds} "
                 f"forecast origins {meta.first_cutoff[:10]} → {meta.last_cutoff[:10]}")  # fmt: skip
-    out = [f"## {name}", "", f"{source} — {what}; pipeline: {meta.pipeline}.", ""]
+    window = f"; windowed models read {meta.window} values" if meta.window else ""
+    out = [f"## {name}", "", f"{source} — {what}; pipeline: {meta.pipeline}{window}.", ""]
+    fewer = {m: k for m, k in meta.scored.items() if k < meta.n_evaluated}
+    if fewer:
+        listed = ", ".join(f"{m} on {k}" for m, k in fewer.items())
+        out += [f"Not every model can fit every series: {listed} of the {meta.n_evaluated} "
+                "(the others are recorded `skipped` for that model, with the reason, in `folds.parquet`); "
+                "ranks use the series every model was scored on.", ""]  # fmt: skip
     out += [f"> note: {n}" for n in meta.notes]
     return out + ([""] if meta.notes else [])
 
@@ -47,16 +54,24 @@ def collection_report(
         time_per_series(folds, {m for m in ctx.models if caps.get(m, {}).get("scope") == "global"}),
         "",
     ]
-    skipped = folds[folds["status"] == "skipped"].drop_duplicates("unique_id")
-    if len(skipped):
-        lines += [f"- {len(skipped)} series too short to evaluate (listed in `folds.parquet`), e.g. "
-                  f"{skipped['unique_id'].iloc[0]}: {skipped['error'].iloc[0]}", ""]  # fmt: skip
+    lines += skipped_lines(folds)
     for uid, why in representative_series(per_series, nets=nets, baseline=sc.baseline):
         one = {k: v[v["unique_id"] == uid] for k, v in data.items()}
         m = per_series[per_series["unique_id"] == uid]
         lines += [f"#### {name} / {uid} — {why}", ""]
         lines += series_section(f"{name} / {uid}", meta, m, one, ctx, plot_name=f"{name}_{uid}")
     return lines
+
+
+def skipped_lines(folds: pd.DataFrame) -> list[str]:
+    """Per model: how many series it was not scored on (too short), with the first reason."""
+    skipped = folds[folds["status"] == "skipped"].drop_duplicates(["model", "unique_id"])
+    out = [
+        f"- {model}: {len(g)} series too short for it (listed in `folds.parquet`), e.g. "
+        f"{g['unique_id'].iloc[0]}: {g['error'].iloc[0]}"
+        for model, g in skipped.groupby("model", sort=False)
+    ]
+    return out + [""] if out else []
 
 
 def _duration(seconds: float) -> str:

@@ -72,7 +72,7 @@ def header(run_dir: Path, s: Settings) -> list[str]:
         ("split", f"{sp.kind}, {sp.folds} origins, step {sp.step}, horizon {sp.horizon}, "
                   f"refit every {sp.refit_every}{', warm-started' if sp.warm_start else ''}"),
     ]  # fmt: skip
-    rows += [(f"{d.name} (own)", text) for d in s.datasets if (text := own_settings(d, sp, tr))]
+    rows += [(f"{d.name} (own)", text) for d in s.datasets if (text := own_settings(d, sp, tr, s.window))]
     rows += [
         ("seeds", ", ".join(map(str, s.seeds))),
         ("interval level", f"{sc.interval_level:.0%}"),
@@ -102,9 +102,11 @@ SPLIT_WORDS = {
 }
 
 
-def own_settings(d: DatasetSettings, split: SplitSettings, transform: TransformSettings) -> str:
-    """How a dataset's split and transform differ from the run's, e.g. ``10 origins, refit every 1``
-    (empty when they do not)."""
+def own_settings(
+    d: DatasetSettings, split: SplitSettings, transform: TransformSettings, window: int | None = None
+) -> str:
+    """How a dataset's split, transform and window differ from the run's, e.g. ``10 origins, refit
+    every 1`` (empty when they do not)."""
     words = [
         w.format(getattr(d.split, k))
         for k, w in SPLIT_WORDS.items()
@@ -112,6 +114,8 @@ def own_settings(d: DatasetSettings, split: SplitSettings, transform: TransformS
     ]
     if d.split.warm_start != split.warm_start:
         words.append("warm-started" if d.split.warm_start else "not warm-started")
+    if d.window is not None and d.window != window:
+        words.append(f"window {d.window} (the models that read the run's)")
     changed = [f"{k}={v}" for k, v in asdict(d.transform).items() if v != getattr(transform, k)]
     return "; ".join(p for p in (", ".join(words), "transform " + ", ".join(changed) if changed else "") if p)
 

@@ -55,6 +55,10 @@ def problems(folds: pd.DataFrame) -> list[str]:
     """Failed folds (with the first error) and warnings (by kind), per model: counted, not printed."""
     out = []
     for model, g in folds.groupby("model", sort=False):
+        skipped = g[g["status"] == "skipped"]
+        if len(skipped):
+            out.append(f"- {model}: not scored, the series is too short for it: {skipped['error'].iloc[0]}")
+            continue
         bad = g[g["status"] != "ok"]
         if len(bad):
             out.append(f"- {model}: {len(bad)} of {len(g)} folds failed (recorded in `folds.parquet`); "

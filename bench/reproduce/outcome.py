@@ -50,7 +50,7 @@ class Outcome:
         return float(v.iloc[0])
 
     def claim_value(self, c: Claim) -> float:
-        return self.value(c.config, c.model, c.metric)
+        return self.value(c.config, c.model, c.metric, c.dataset)
 
     def by_series(self, config: str) -> pd.DataFrame:
         """metrics_by_series.csv of a collection run (empty when the config was not run)."""

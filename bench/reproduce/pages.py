@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 
+from bench.reproduce.monash import N_SERIES, grid
 from bench.reproduce.outcome import Outcome, fmt
 from bench.reproduce.verdicts import SummaryRow
 
@@ -104,7 +106,7 @@ def sampled(r) -> int:
     if not ids:
         return 1
     n = len(ids[0].split("=", 1)[1].strip("[]").split(","))
-    total = {"m3_monthly_makridakis": 1045, "m3_monthly": 1428}.get(ids[0].split(".")[1], n)
+    total = {"m3_monthly_makridakis": 1045, **N_SERIES}.get(ids[0].split(".")[1], n)
     return max(1, round(total / n))
 
 
@@ -141,6 +143,10 @@ def run_section(o: Outcome, out_dir: Path) -> list[str]:
     return lines
 
 
+# Experiments whose numbers read best as their own table (instead of the list of claims).
+TABLES: dict[str, Callable[[Outcome], list[str]]] = {"monash": grid}
+
+
 def page(o: Outcome, row: SummaryRow, out_dir: Path) -> str:
     e = o.experiment
     lines = [f"# {e.title}", "", f"Source: {e.source}.", "", f"Claim: {e.claim}", ""]
@@ -158,7 +164,10 @@ def page(o: Outcome, row: SummaryRow, out_dir: Path) -> str:
         *_table(["aspect", "source", "lagbench"], [list(s) for s in e.setup]),
         "",
     ]
-    lines += ["## The source's numbers (quoted from SOURCES.md) and lagbench's", "", *claims_table(o), ""]
+    if e.name in TABLES:
+        lines += TABLES[e.name](o)
+    else:
+        lines += ["## The source's numbers (quoted from SOURCES.md) and lagbench's", "", *claims_table(o), ""]
     lines += leaky_section(o) + run_section(o, out_dir)
     lines += ["## Deviations", "", *(f"- {d}" for d in (*e.deviations, *o.notes)), ""]
     lines += ["## Verdict", "", row.verdict, ""]

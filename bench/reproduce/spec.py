@@ -35,6 +35,7 @@ class Claim:
     value: float
     config: str
     tol: float | None = None  # a reproduction goal: |lagbench − source| ≤ tol
+    dataset: str | None = None  # the config's dataset the number is for (None: its only one)
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from bench.scoring.verdict import BEATS, WORSE, spa_rejects, verdict
 KEY = ["dataset", "unique_id", "model"]
 REQUIRED = [*KEY, "mse", "smape", "mase", "rel_mse", "dm_stat", "dm_pvalue", "lagging"]
 COLUMNS = [
-    "dataset", "model", "n_series", "smape_mean", "smape_median", "mase_mean", "mase_median",
+    "dataset", "model", "n_series", "smape_mean", "smape_median", "mase_mean", "mase_median", "mape_mean",
     "avg_rel_mse", "rel_mse_excluded", "mean_rank", "rank_series", "rank_excluded",
     "friedman_pvalue", "nemenyi_cd", "win_rate_baseline", "win_rate_reference", "share_dm_beats",
     "share_dm_worse", "share_lagging", "crps_mean", "avg_rel_crps", "share_in_mcs", "share_spa_beats",
@@ -166,6 +166,7 @@ def aggregate(
             }
             is_base = model == baseline
             (s_mean, s_median), (m_mean, m_median) = _mean_median(g["smape"]), _mean_median(g["mase"])
+            p_mean = _mean_median(g["mape"])[0] if "mape" in g else np.nan
             rows.append(
                 dict(
                     dataset=ds_name,
@@ -175,6 +176,7 @@ def aggregate(
                     smape_median=s_median,
                     mase_mean=m_mean,
                     mase_median=m_median,
+                    mape_mean=p_mean,
                     avg_rel_mse=gm,
                     rel_mse_excluded=excluded,
                     mean_rank=means.get(model, np.nan),

@@ -31,7 +31,7 @@ NOT_AVERAGED = {"seed", "n", "diag_h", "h_max", "best_shift", "lagging", "verdic
 ENSEMBLE_SEED = -1  # the seed column of the seed-ensemble rows (internal: never written)
 # The default metric functions' columns, in order (the table's columns when there is nothing to score).
 METRICS = [
-    "n", "mse", "mae", "rmse", "mase", "smape", "rel_mse", "dm_stat", "dm_pvalue",
+    "n", "mse", "mae", "rmse", "mase", "smape", "mape", "rel_mse", "dm_stat", "dm_pvalue",
     "dm_pvalue_vs_ref", "diag_h", "h_max", "best_shift", "shift_gain", "echo_ratio", "change_corr",
     "dir_acc", "dir_pvalue", "enc_b", "enc_c", "enc_b_se", "mse_diff", "mae_diff", "coverage",
     "width", "nll", "qlike", "crps", "rel_crps", "dm_stat_crps", "dm_pvalue_crps", "winkler", "pinball",

@@ -59,6 +59,18 @@ def smape(y: npt.ArrayLike, y_hat: npt.ArrayLike) -> float:
     return 100.0 * _mean(terms)
 
 
+def mape(y: npt.ArrayLike, y_hat: npt.ArrayLike) -> float:
+    """Mean absolute percentage error on the 0–100 scale: 100/n · Σ |y − ŷ| / |y|.
+
+    The Tourism competition's headline measure (Athanasopoulos et al. 2011). Undefined (NaN) when
+    an actual is 0, rather than infinite or silently dropped.
+    """
+    a, b = aligned(y, y_hat)
+    if np.any(a == 0):
+        return float("nan")
+    return 100.0 * _mean(np.abs(a - b) / np.abs(a))
+
+
 def naive_scale(y_train: npt.ArrayLike) -> float:
     """In-sample MAE of the one-step naive forecast, mean|y_i − y_{i−1}|: the MASE denominator."""
     (a,) = aligned(y_train)

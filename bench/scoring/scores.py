@@ -78,11 +78,12 @@ def resolve(paths: tuple[str, ...]) -> list[Metric]:
 
 
 def point(r: Rows) -> dict[str, float]:
-    """Row count and the point errors over every row; MASE with each fold's own scale."""
+    """Row count and the point errors over every row; MASE with each fold's own scale; MAPE (the
+    Tourism competition's measure, NaN where an actual is 0)."""
     y, f = r.y, r.y_hat
     return dict(
         n=len(y), mse=m.mse(y, f), mae=m.mae(y, f), rmse=m.rmse(y, f), mase=m.mase(y, f, r.scale),
-        smape=m.smape(y, f),
+        smape=m.smape(y, f), mape=m.mape(y, f),
     )  # fmt: skip
 
 

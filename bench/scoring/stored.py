@@ -43,6 +43,24 @@ def fold_summary(folds: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def with_skipped(agg: pd.DataFrame, folds: pd.DataFrame) -> pd.DataFrame:
+    """``n_skipped`` per dataset × model: the series that model was not scored on (too short for
+    the splits or for its needs); a model skipped on every series gets a row with n_series 0."""
+    folds = with_ids(folds)
+    skipped = folds[folds["status"] == SKIPPED]
+    skipped = skipped.groupby(["dataset", "model"], sort=False)["unique_id"].nunique()
+    have = set(zip(agg["dataset"], agg["model"], strict=True))
+    datasets = set(agg["dataset"])
+    extra = [
+        {"dataset": d, "model": m, "n_series": 0}
+        for d, m in skipped.index
+        if d in datasets and (d, m) not in have
+    ]
+    out = pd.concat([agg, pd.DataFrame(extra, columns=agg.columns)], ignore_index=True) if extra else agg
+    counts = [int(skipped.get((d, m), 0)) for d, m in zip(out["dataset"], out["model"], strict=True)]
+    return out.assign(n_skipped=counts).astype({"n_series": int})
+
+
 def score_run(tables: dict[str, pd.DataFrame], sc: ScoringSettings) -> dict[str, pd.DataFrame]:
     """``metrics``, ``metrics_by_series`` and ``metrics_by_h`` from forecasts, folds and series."""
     by_series = score(tables["forecasts"], tables["series"], sc)
@@ -59,7 +77,7 @@ def score_run(tables: dict[str, pd.DataFrame], sc: ScoringSettings) -> dict[str,
         agg = aggregate(
             by_series[~single], baseline=sc.baseline, reference=sc.reference, alpha=sc.alpha, rank_by=RANK_BY
         )
-        parts.append(agg.assign(kind="collection"))
+        parts.append(with_skipped(agg, tables["folds"]).assign(kind="collection"))
     metrics = pd.concat([parts[0].assign(kind="series"), *parts[1:]], ignore_index=True)
     order = list(dict.fromkeys(by_series["dataset"]))
     metrics = metrics.sort_values("dataset", key=lambda d: d.map(order.index), kind="stable")
