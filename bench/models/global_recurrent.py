@@ -45,11 +45,8 @@ class GlobalRecurrent(NetSpec):
         head: Sequence[int] = (),
         **kwargs: Any,
     ) -> None:
-        arch = RecurrentArch.of(cell, hidden_size, num_layers, dropout, head)
+        arch = RecurrentArch.of(cell, hidden_size, num_layers, dropout, head).describe(self)
         super().__init__(arch=arch, **kwargs)
-        self.cell, self.hidden_size, self.num_layers, self.dropout, self.head = (
-            arch.cell, arch.hidden_size, arch.num_layers, arch.dropout, arch.head,
-        )  # fmt: skip
         self._histories: list[np.ndarray] = []
 
     def check(self, z: np.ndarray) -> None:

@@ -87,6 +87,13 @@ class RecurrentArch:
         # Hydra hands over a ListConfig for head, and YAML numbers may be of either type.
         return cls(str(cell), int(hidden_size), int(num_layers), float(dropout), tuple(int(u) for u in head))
 
+    def describe(self, model: Any) -> RecurrentArch:
+        """Copy the settings onto ``model`` (``model.hidden_size`` …, what the report and tuning read)."""
+        model.cell, model.hidden_size, model.num_layers, model.dropout, model.head = (
+            self.cell, self.hidden_size, self.num_layers, self.dropout, self.head,
+        )  # fmt: skip
+        return self
+
     @property
     def label(self) -> str:
         return self.cell
@@ -129,11 +136,8 @@ class Recurrent(LocalNet):
         head: Sequence[int] = (),
         **kwargs: Any,
     ) -> None:
-        arch = RecurrentArch.of(cell, hidden_size, num_layers, dropout, head)
+        arch = RecurrentArch.of(cell, hidden_size, num_layers, dropout, head).describe(self)
         super().__init__(arch=arch, **kwargs)
-        self.cell, self.hidden_size, self.num_layers, self.dropout, self.head = (
-            arch.cell, arch.hidden_size, arch.num_layers, arch.dropout, arch.head,
-        )  # fmt: skip
 
 
 class RNN(Recurrent):
