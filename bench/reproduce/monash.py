@@ -88,7 +88,10 @@ MONASH = Experiment(
             "global LSTM through one automatic shared transform",
             "honest",
             (*(f"datasets.{d}.max_series=6" for d in COLLECTIONS), "models.lstm_global.epochs=5"),
-            every=8,  # 620 of the 4931 series: 486 s on 2 shared cores; all of them: --full
+            every=8,
+            why="all 4931 series would take about an hour on 2 cores (every 8th, 620 series, took 486 s); "
+            "the ETS and Theta cells of whole collections are the competition presets' runs (README); "
+            "all series: `python -m bench.reproduce --only monash --full`",
         ),
     ),
     claims=_claims(),

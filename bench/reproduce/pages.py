@@ -125,12 +125,11 @@ def run_section(o: Outcome, out_dir: Path) -> list[str]:
         if r is None:
             lines += ["Not run.", ""]
             continue
-        if p.every > 1 and not o.quick:
+        k = sampled(r)
+        if k > 1 and not o.quick:
             n = int(r.metrics["n_series"].max()) if "n_series" in r.metrics else 0
-            lines += [
-                f"A systematic sample: every {p.every}th series ({n} series), for the time available.",
-                "",
-            ]
+            why = p.why if k == p.every else f"`python -m bench.reproduce --every {k}`"
+            lines += [f"A systematic sample: one series in {k} ({n} series): {why}.", ""]
         rel = Path(os.path.relpath(r.run_dir, out_dir))
         lines += [
             f"Wall time {r.seconds:.0f} s. Full report: "

@@ -19,8 +19,12 @@ class Protocol:
     label: str
     kind: Kind
     quick: tuple[str, ...] = ()
-    every: int = 1  # full runs: every k-th series of each collection (a systematic sample), when the
-    # whole collection cannot run in the time available; stated on the page
+    every: int = 1  # full runs: every k-th series of each collection (a systematic sample) ...
+    why: str = ""  # ... and why the whole collection cannot run (required with every > 1; on the page)
+
+    def __post_init__(self) -> None:
+        if self.every > 1 and not self.why:
+            raise ValueError(f"{self.config}: a sampled protocol (every={self.every}) must say why")
 
 
 @dataclass(frozen=True)
