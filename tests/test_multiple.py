@@ -282,3 +282,17 @@ def test_the_run_report_counts_the_tries_under_the_verdicts_and_across_series(tm
         "- 2 models tried against naive: " in text and "Model confidence set (90%, squared error): " in text
     )
     assert "Counting the tries: on " in text and "| in MCS |" in text
+
+
+def test_tries_spread_over_processes_give_the_same_rows_in_the_same_order(monkeypatch) -> None:
+    rng = np.random.default_rng(11)
+    t = 60
+    parts = []
+    for k in range(8):
+        y = rng.normal(size=t)
+        f = frame({"naive": np.zeros(t), "a": 0.3 * rng.normal(size=t)}, y)
+        parts.append(f.assign(unique_id=f"s{k}"))
+    fc = pd.concat(parts, ignore_index=True)
+    sc = ScoringSettings(spa=SP)
+    monkeypatch.setattr(mu, "PER_WORKER", 2)  # 8 series: 2 processes (a collection would be larger)
+    pd.testing.assert_frame_equal(mu.tries(fc, set(), sc, n_jobs=2), mu.tries(fc, set(), sc, n_jobs=1))

@@ -42,8 +42,11 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 from arch.bootstrap import MCS, SPA, optimal_block_length
+from joblib import Parallel, delayed, effective_n_jobs
 
 from bench.settings import ScoringSettings, SpaSettings
+
+PER_WORKER = 50  # series per worker below which spreading the bootstraps costs more than it saves
 
 MIN_ROWS = 10  # fewer aligned rows: no SPA/MCS (NaN), as a DM on a handful of points says little
 MIN_BLOCKS = 5  # the rows must hold at least this many blocks for the bootstrap to resample anything
@@ -258,19 +261,38 @@ def test_losses(
     return top, per
 
 
-def tries(forecasts: pd.DataFrame, returns: set[tuple], sc: ScoringSettings) -> pd.DataFrame:
+def tries(forecasts: pd.DataFrame, returns: set[tuple], sc: ScoringSettings, n_jobs: int = 1) -> pd.DataFrame:
     """One row per dataset × series × model of a run: the series' SPA p-value(s) and the model's
-    MCS membership, from the forecasts alone (``returns``: the (dataset, unique_id) of return series)."""
-    rows = []
+    MCS membership, from the forecasts alone (``returns``: the (dataset, unique_id) of return series).
+
+    The bootstraps are the costly part of scoring a collection (about a minute for 1045 series), so
+    series are spread over ``n_jobs`` processes (joblib's convention, -1: every core) in contiguous
+    chunks; each series' bootstrap is seeded from its own key, so the result never depends on it."""
     fc = forecasts if "unique_id" in forecasts else forecasts.assign(unique_id=forecasts["dataset"])
-    for (ds_name, uid), g in fc.groupby(["dataset", "unique_id"], sort=False):
-        a = align(g, returns=(ds_name, uid) in returns, extra=("crps",))
-        if a is None:
-            continue
-        top, per = test_losses(a, sc.baseline, sc.spa, key=f"{ds_name}\0{uid}")
-        rows.append(per.reset_index().assign(dataset=ds_name, unique_id=uid, **top))
+    groups = list(fc.groupby(["dataset", "unique_id"], sort=False))
+    workers = min(effective_n_jobs(n_jobs), max(1, len(groups) // PER_WORKER))
+    if workers <= 1:
+        rows = _tries_of(groups, returns, sc)
+    else:
+        size = -(-len(groups) // (4 * workers))
+        parts = Parallel(n_jobs=workers)(
+            delayed(_tries_of)(groups[i : i + size], returns, sc) for i in range(0, len(groups), size)
+        )
+        rows = [r for part in parts for r in part]
     if not rows:
         return pd.DataFrame(columns=["dataset", "unique_id", "model"])
     out = pd.concat(rows, ignore_index=True)
     head = ["dataset", "unique_id", "model"]
     return out[head + [c for c in out.columns if c not in head]]
+
+
+def _tries_of(groups: list, returns: set[tuple], sc: ScoringSettings) -> list[pd.DataFrame]:
+    """:func:`tries`' rows of some series (``groups``: ((dataset, unique_id), forecasts) pairs)."""
+    rows = []
+    for (ds_name, uid), g in groups:
+        a = align(g, returns=(ds_name, uid) in returns, extra=("crps",))
+        if a is None:
+            continue
+        top, per = test_losses(a, sc.baseline, sc.spa, key=f"{ds_name}\0{uid}")
+        rows.append(per.reset_index().assign(dataset=ds_name, unique_id=uid, **top))
+    return rows

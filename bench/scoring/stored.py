@@ -61,13 +61,16 @@ def with_skipped(agg: pd.DataFrame, folds: pd.DataFrame) -> pd.DataFrame:
     return out.assign(n_skipped=counts).astype({"n_series": int})
 
 
-def score_run(tables: dict[str, pd.DataFrame], sc: ScoringSettings) -> dict[str, pd.DataFrame]:
-    """``metrics``, ``metrics_by_series`` and ``metrics_by_h`` from forecasts, folds and series."""
+def score_run(
+    tables: dict[str, pd.DataFrame], sc: ScoringSettings, n_jobs: int = 1
+) -> dict[str, pd.DataFrame]:
+    """``metrics``, ``metrics_by_series`` and ``metrics_by_h`` from forecasts, folds and series
+    (``n_jobs``: processes for the SPA/MCS bootstraps of a collection; the numbers never depend on it)."""
     by_series = score(tables["forecasts"], tables["series"], sc)
     by_series = by_series.merge(
         fold_summary(tables["folds"]), on=["dataset", "unique_id", "model"], how="outer"
     )
-    counted = tries(tables["forecasts"], returns_series(tables["series"]), sc)  # SPA and MCS
+    counted = tries(tables["forecasts"], returns_series(tables["series"]), sc, n_jobs)  # SPA, MCS
     by_series = by_series.merge(counted, on=["dataset", "unique_id", "model"], how="left")
     by_series = with_volatility(by_series, tables, sc)  # returns series: variance vs the proxy
     n_series = with_ids(tables["series"]).groupby("dataset", sort=False)["unique_id"].nunique()
@@ -97,7 +100,8 @@ def run_settings(run_dir: Path) -> Settings:
 def score_dir(run_dir: Path) -> dict[str, pd.DataFrame]:
     """(Re-)score a run directory from its stored frames and write the metrics files."""
     run_dir = Path(run_dir)
-    scored = score_run(read_run(run_dir), run_settings(run_dir).scoring)
+    s = run_settings(run_dir)
+    scored = score_run(read_run(run_dir), s.scoring, s.execution.n_jobs)
     for name in METRIC_FILES:
         write_csv(scored[name], run_dir / f"{name}.csv")
     return scored
