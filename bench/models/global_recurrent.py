@@ -18,12 +18,12 @@ import numpy as np
 from bench.models import torch_loop, tuned
 from bench.models.base import ModelError, as_series, require_length
 from bench.models.neural import NetSpec
-from bench.models.recurrent import Cell, RecurrentArch
+from bench.models.recurrent import RecurrentSettings
 from bench.prep.windowing import make_windows
 from bench.types import Forecast
 
 
-class GlobalRecurrent(NetSpec):
+class GlobalRecurrent(RecurrentSettings, NetSpec):
     """A recurrent net shared by a list of series (settings: those of the local
     :class:`~bench.models.recurrent.Recurrent`).
 
@@ -36,17 +36,8 @@ class GlobalRecurrent(NetSpec):
     levels: ClassVar[bool] = False
     scope: ClassVar[str] = "global"
 
-    def __init__(
-        self,
-        cell: Cell = "lstm",
-        hidden_size: int = 32,
-        num_layers: int = 1,
-        dropout: float = 0.0,
-        head: Sequence[int] = (),
-        **kwargs: Any,
-    ) -> None:
-        arch = RecurrentArch.of(cell, hidden_size, num_layers, dropout, head).describe(self)
-        super().__init__(arch=arch, **kwargs)
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
         self._histories: list[np.ndarray] = []
 
     def check(self, z: np.ndarray) -> None:

@@ -114,18 +114,10 @@ class RecurrentArch:
         return recurrent_forward(self, params, x, drop)
 
 
-class Recurrent(LocalNet):
-    """A recurrent net trained one step ahead on windows of length ``window`` of one series.
-
-    Settings: ``cell``, ``hidden_size``, ``num_layers``, ``dropout``, ``head`` (:class:`RecurrentArch`)
-    and the shared ones of :class:`~bench.models.neural.NetSpec`.
-
-    Trained once per seed (``stochastic``, from :class:`~bench.models.neural.NetSpec`): the suite
-    passes each entry of ``seeds`` as ``seed``.
-
-    Deviation from Keras-based protocols (e.g. Makridakis et al. 2018): torch's gates are always
-    sigmoid, so Keras' ``recurrent_activation`` (``hard_sigmoid`` in Keras 2.0–2.2) has no equivalent.
-    """
+class RecurrentSettings:
+    """The recurrent architecture's settings (``cell``, ``hidden_size``, ``num_layers``, ``dropout``,
+    ``head``: :class:`RecurrentArch`), shared by the local and the global nets: a mixin placed before
+    the net base, so it builds ``arch`` and hands the rest of the settings on."""
 
     def __init__(
         self,
@@ -138,6 +130,20 @@ class Recurrent(LocalNet):
     ) -> None:
         arch = RecurrentArch.of(cell, hidden_size, num_layers, dropout, head).describe(self)
         super().__init__(arch=arch, **kwargs)
+
+
+class Recurrent(RecurrentSettings, LocalNet):
+    """A recurrent net trained one step ahead on windows of length ``window`` of one series.
+
+    Settings: those of :class:`RecurrentSettings` and the shared ones of
+    :class:`~bench.models.neural.NetSpec`.
+
+    Trained once per seed (``stochastic``, from :class:`~bench.models.neural.NetSpec`): the suite
+    passes each entry of ``seeds`` as ``seed``.
+
+    Deviation from Keras-based protocols (e.g. Makridakis et al. 2018): torch's gates are always
+    sigmoid, so Keras' ``recurrent_activation`` (``hard_sigmoid`` in Keras 2.0–2.2) has no equivalent.
+    """
 
 
 class RNN(Recurrent):
