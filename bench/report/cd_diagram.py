@@ -18,7 +18,7 @@ matplotlib.use("Agg")  # files only; never needs a display
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from bench.report.plots import _save  # noqa: E402
+from bench.report.plots import save_figure  # noqa: E402
 from bench.scoring.ranks import cliques  # noqa: E402
 
 ROW = 0.32  # vertical spacing of the label rows, in axis units
@@ -67,4 +67,4 @@ def cd_diagram(ranks: Mapping[str, float], cd: float, path: Path, *, title: str 
     ax.set_axis_off()
     if title:
         ax.set_title(title, fontsize=10)
-    return _save(fig, Path(path))
+    return save_figure(fig, Path(path))

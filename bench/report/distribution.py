@@ -20,7 +20,7 @@ import pandas as pd  # noqa: E402
 from matplotlib import cbook  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
-from bench.report.plots import _save, model_colours  # noqa: E402
+from bench.report.plots import model_colours, save_figure  # noqa: E402
 
 
 def _log_stats(values: np.ndarray, label: str) -> dict:
@@ -85,4 +85,4 @@ def ratio_distribution(
     ax.set_title(f"{head}per-series MSE ratio to {baseline} (◇ = geometric mean)", fontsize=10)
     ax.grid(alpha=0.25, axis="y", which="both")
     ax.legend(fontsize=8, loc="best")
-    return _save(fig, Path(path))
+    return save_figure(fig, Path(path))

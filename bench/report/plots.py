@@ -72,7 +72,7 @@ def overlay(
         ax.set_title(f"{title}: {h}-step forecasts vs actuals{zoom}", fontsize=11)
     axes[0, 0].legend(loc="best", fontsize=8, ncol=2)
     axes[-1, 0].set_xlabel("date")
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def lag_scan(curves: pd.DataFrame, colours: dict[str, str], title: str, path: Path) -> Path:
@@ -82,6 +82,18 @@ def lag_scan(curves: pd.DataFrame, colours: dict[str, str], title: str, path: Pa
     a curve that dips below 1 at k = h fits the actuals shifted by h better than the actuals.
     """
     fig, ax = plt.subplots(figsize=(7.5, 4.2))
+    draw_shift_ratios(ax, curves, colours)
+    ax.set_xlabel("shift k (forecast compared with the actual k steps earlier)")
+    ax.set_ylabel("MSE(ŷ_t, y_{t−k}) / MSE(ŷ_t, y_t)")
+    ax.set_title(f"{title}: lag scan (★ = best shift; a lagging model's minimum sits at k = h)", fontsize=10)
+    ax.grid(alpha=0.25)
+    ax.legend(fontsize=8)
+    return save_figure(fig, path)
+
+
+def draw_shift_ratios(ax: plt.Axes, curves: pd.DataFrame, colours: dict[str, str]) -> None:
+    """Each model's lag-scan curve MSE(k) / MSE(0) (``curves``: model, k, mse) with its minimum
+    starred, and the k = 0 and ratio = 1 guides: the mean's and the variance's lag scans alike."""
     for model, g in curves.groupby("model", sort=False):
         g = g.sort_values("k")
         base = g.loc[g["k"] == 0, "mse"]
@@ -93,12 +105,6 @@ def lag_scan(curves: pd.DataFrame, colours: dict[str, str], title: str, path: Pa
         ax.plot([g.loc[best, "k"]], [ratio[best]], marker="*", ms=13, color=colours[model], mec="black")
     ax.axvline(0, color="#bbbbbb", ls=":", lw=1)
     ax.axhline(1, color="#bbbbbb", ls=":", lw=1)
-    ax.set_xlabel("shift k (forecast compared with the actual k steps earlier)")
-    ax.set_ylabel("MSE(ŷ_t, y_{t−k}) / MSE(ŷ_t, y_t)")
-    ax.set_title(f"{title}: lag scan (★ = best shift; a lagging model's minimum sits at k = h)", fontsize=10)
-    ax.grid(alpha=0.25)
-    ax.legend(fontsize=8)
-    return _save(fig, path)
 
 
 def per_horizon(table: pd.DataFrame, colours: dict[str, str], title: str, path: Path) -> Path:
@@ -112,10 +118,11 @@ def per_horizon(table: pd.DataFrame, colours: dict[str, str], title: str, path: 
     ax.set_title(f"{title}: error by horizon", fontsize=11)
     ax.grid(alpha=0.25)
     ax.legend(fontsize=8)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
-def _save(fig: plt.Figure, path: Path) -> Path:
+def save_figure(fig: plt.Figure, path: Path) -> Path:
+    """Write ``fig`` as a PNG atomically and close it (every report plot goes through here)."""
     fig.tight_layout()
     try:
         return atomic_write(Path(path), lambda p: fig.savefig(p, dpi=110, format="png"))

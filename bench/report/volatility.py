@@ -14,13 +14,12 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from bench.report.context import ReportContext  # noqa: E402
 from bench.report.markdown import Column, metric_table  # noqa: E402
+from bench.report.plots import draw_shift_ratios, save_figure  # noqa: E402
 from bench.scoring import volatility as vol  # noqa: E402
-from bench.store import atomic_write  # noqa: E402
 
 ZOOM = 250
 VOLATILITY = [
@@ -90,34 +89,16 @@ def overlay(fc: pd.DataFrame, series: pd.DataFrame, colours: dict[str, str], tit
         zoom = "" if start == proxy.index[0] else f" — last {min(ZOOM, len(proxy))} days"
         ax.set_title(f"{title}: one-step variance forecasts vs the proxy{zoom}", fontsize=11)
     axes[0].legend(loc="best", fontsize=8, ncol=3)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def lag_scan(curves: pd.DataFrame, colours: dict[str, str], title: str, path: Path) -> Path:
     """MSE(σ̂²_t, p_{t−k}) / MSE(σ̂²_t, p_t) against k per model; the minimum is starred."""
     fig, ax = plt.subplots(figsize=(7.5, 4.2))
-    for model, g in curves.groupby("model", sort=False):
-        g = g.sort_values("k")
-        base = g.loc[g["k"] == 0, "mse"]
-        if base.empty or not base.iloc[0] > 0:
-            continue
-        ratio = (g["mse"] / base.iloc[0]).to_numpy()
-        ax.plot(g["k"], ratio, color=colours[model], marker="o", ms=3, lw=1.2, label=model)
-        best = int(np.nanargmin(ratio))
-        ax.plot([g["k"].iloc[best]], [ratio[best]], marker="*", ms=13, color=colours[model], mec="black")
-    ax.axvline(0, color="#bbbbbb", ls=":", lw=1)
-    ax.axhline(1, color="#bbbbbb", ls=":", lw=1)
+    draw_shift_ratios(ax, curves, colours)
     ax.set_xlabel("shift k (variance forecast compared with the proxy k days earlier)")
     ax.set_ylabel(r"MSE($\hat\sigma^2_t$, $p_{t-k}$) / MSE($\hat\sigma^2_t$, $p_t$)")
     ax.set_title(f"{title}: variance lag scan (★ = best shift)", fontsize=10)
     ax.grid(alpha=0.25)
     ax.legend(fontsize=8)
-    return _save(fig, path)
-
-
-def _save(fig: plt.Figure, path: Path) -> Path:
-    fig.tight_layout()
-    try:
-        return atomic_write(Path(path), lambda p: fig.savefig(p, dpi=110, format="png"))
-    finally:
-        plt.close(fig)
+    return save_figure(fig, path)
