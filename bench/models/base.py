@@ -153,3 +153,24 @@ def check_finite(mean: np.ndarray, model: str) -> np.ndarray:
     if not np.all(np.isfinite(mean)):
         raise ModelError(f"{model}: forecast is not finite (the fitted model has diverged)")
     return mean
+
+
+class ProxyReader(ModelBase):
+    """Base of the models that read the variance proxy (:class:`SeesProxy`: HAR, LSTM-RV): keeps
+    what the runner hands over and reads it back aligned with the series."""
+
+    _proxy: np.ndarray | None = None
+
+    def set_proxy(self, proxy: np.ndarray) -> None:
+        self._proxy = np.asarray(proxy, dtype=float).copy()
+
+    def proxy_of(self, z: np.ndarray, mean: float, model: str) -> np.ndarray:
+        """The proxy aligned with ``z``; without one (the model used on its own, outside the runner)
+        the squared demeaned series, the proxy's default definition."""
+        if self._proxy is None:
+            return (z - mean) ** 2
+        if self._proxy.shape != z.shape or not np.all(np.isfinite(self._proxy)):
+            raise ModelError(
+                f"{model}: the proxy ({self._proxy.size} days) must be finite and match the series ({z.size})"
+            )
+        return self._proxy

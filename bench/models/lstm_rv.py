@@ -13,12 +13,12 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from bench.models.base import ModelBase, ModelError, as_series
+from bench.models.base import ModelError, ProxyReader, as_series
 from bench.models.recurrent import LSTM
 from bench.types import Forecast
 
 
-class LSTMRV(ModelBase):
+class LSTMRV(ProxyReader):
     """LSTM on log(max(p_t, floor · mean p)) standardised with the training part's mean and sd.
 
     The mean forecast is the training mean of the series (held between refits). ``**lstm`` are
@@ -35,25 +35,12 @@ class LSTMRV(ModelBase):
             raise ValueError(f"lstm_rv needs floor > 0 and calibrate >= 1, got {floor}, {calibrate}")
         self.floor, self.calibrate = float(floor), int(calibrate)
         self.net = LSTM(seed=seed, **lstm)
-        self._proxy: np.ndarray | None = None
         self._stats: tuple[float, float, float, float] | None = None  # μ, log-floor, centre, sd
         self._bias = 1.0
 
     @property
     def min_length(self) -> int:
         return self.net.min_length
-
-    def set_proxy(self, proxy: np.ndarray) -> None:
-        self._proxy = np.asarray(proxy, dtype=float).copy()
-
-    def _raw(self, z: np.ndarray, mean: float) -> np.ndarray:
-        if self._proxy is None:
-            return (z - mean) ** 2
-        if self._proxy.shape != z.shape or not np.all(np.isfinite(self._proxy)):
-            raise ModelError(
-                f"lstm_rv: the proxy ({self._proxy.size} days) must be finite and match the series ({z.size})"
-            )
-        return self._proxy
 
     def _inputs(self, p: np.ndarray) -> np.ndarray:
         assert self._stats is not None
@@ -63,7 +50,7 @@ class LSTMRV(ModelBase):
     def fit(self, z: np.ndarray) -> LSTMRV:
         z = as_series(z, "lstm_rv")
         mean = float(np.mean(z))
-        p = self._raw(z, mean)
+        p = self.proxy_of(z, mean, "lstm_rv")
         low = self.floor * max(float(np.mean(p)), np.finfo(float).tiny)
         x = np.log(np.maximum(p, low))
         sd = float(np.std(x))
@@ -87,7 +74,7 @@ class LSTMRV(ModelBase):
         if self._stats is None:
             raise ModelError("lstm_rv: update() before fit()")
         z = as_series(z, "lstm_rv")
-        self.net.update(self._inputs(self._raw(z, self._stats[0])))
+        self.net.update(self._inputs(self.proxy_of(z, self._stats[0], "lstm_rv")))
         return self
 
     def predict(self, h: int) -> Forecast:

@@ -15,7 +15,7 @@ from typing import ClassVar
 import numpy as np
 from scipy.signal import lfilter
 
-from bench.models.base import ModelBase, ModelError, as_series, require_length
+from bench.models.base import ModelBase, ModelError, ProxyReader, as_series, require_length
 from bench.types import Forecast
 
 
@@ -112,7 +112,7 @@ def har_design(proxy: np.ndarray) -> np.ndarray:
     return np.column_stack([np.ones(t.size), *cols])
 
 
-class HAR(ModelBase):
+class HAR(ProxyReader):
     """Corsi's (2009) HAR-RV on the variance proxy: p_{t+1} = b_0 + b_d p_t + b_w p̄⁽⁵⁾_t + b_m p̄⁽²²⁾_t.
 
     OLS on the training part's proxy (up to the origin); between refits the coefficients are held
@@ -128,7 +128,6 @@ class HAR(ModelBase):
         if not floor > 0:
             raise ValueError(f"har floor must be > 0, got {floor}")
         self.floor = float(floor)
-        self._proxy: np.ndarray | None = None
         self._mean: float | None = None
         self._coef: np.ndarray | None = None
         self._low = 0.0
@@ -138,23 +137,11 @@ class HAR(ModelBase):
     def min_length(self) -> int:
         return HAR_LAGS[-1] + 10  # 22 days for the first monthly mean, then ten regression rows
 
-    def set_proxy(self, proxy: np.ndarray) -> None:
-        self._proxy = np.asarray(proxy, dtype=float).copy()
-
-    def _read(self, z: np.ndarray, mean: float) -> np.ndarray:
-        if self._proxy is None:
-            return (z - mean) ** 2
-        if self._proxy.shape != z.shape or not np.all(np.isfinite(self._proxy)):
-            raise ModelError(
-                f"har: the proxy ({self._proxy.size} days) must be finite and match the series ({z.size})"
-            )
-        return self._proxy
-
     def fit(self, z: np.ndarray) -> HAR:
         z = as_series(z, "har")
         require_length(z, self.min_length, "har", "22 days for the monthly mean plus 10 regression rows")
         self._mean = float(np.mean(z))
-        p = self._read(z, self._mean)
+        p = self.proxy_of(z, self._mean, "har")
         X = har_design(p)[:-1]
         coef, *_ = np.linalg.lstsq(X, p[HAR_LAGS[-1] :], rcond=None)
         self._coef, self._low = coef, self.floor * float(np.mean(p))
@@ -164,7 +151,7 @@ class HAR(ModelBase):
     def update(self, z: np.ndarray) -> HAR:
         if self._mean is None:
             raise ModelError("har: update() before fit()")
-        self._history = self._read(as_series(z, "har"), self._mean)
+        self._history = self.proxy_of(as_series(z, "har"), self._mean, "har")
         return self
 
     def predict(self, h: int) -> Forecast:
