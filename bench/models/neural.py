@@ -253,21 +253,8 @@ class LocalNet(NetSpec):
         The same as ``m.fit(z)`` for each pair up to floating-point reassociation (``batch_series``
         1: exactly that); one error or None per model, a failing member never fails the others.
         """
-        if any(m.tune is not None for m in models):
-            errors: list[BaseException | None] = [None] * len(models)
-            for tuned_or_not in (True, False):
-                idx = [i for i, m in enumerate(models) if (m.tune is not None) == tuned_or_not]
-                if not idx:
-                    continue
-                sub_m, sub_z = [models[i] for i in idx], [zs[i] for i in idx]
-                got = (
-                    tuned.fit_local(sub_m, sub_z, _fit_plain_batch)
-                    if tuned_or_not
-                    else _fit_plain_batch(sub_m, sub_z)
-                )
-                for i, err in zip(idx, got, strict=True):
-                    errors[i] = err
-            return errors
+        if any(m.tune is not None for m in models):  # searches for those due, the rest batched
+            return tuned.fit_local(models, zs, _fit_plain_batch)
         return _fit_plain_batch(models, zs)
 
     def update(self, z: np.ndarray) -> LocalNet:

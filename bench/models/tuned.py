@@ -102,11 +102,12 @@ def fit_local(
     zs: Sequence[np.ndarray],
     fit_batch: Callable[[Sequence[Any], Sequence[np.ndarray]], list[BaseException | None]],
 ) -> list[BaseException | None]:
-    """Fit tuned local nets: a search for those due (all rounds through ``fit_batch`` together), the
-    chosen settings warm-started or refitted for the others. One error or None per model."""
+    """Fit local nets: a search for the tuned ones due (all rounds through ``fit_batch`` together);
+    the others (untuned, or tuned between searches: the chosen settings warm-started or refitted) in
+    one ``fit_batch`` call. One error or None per model."""
     errors: list[BaseException | None] = [None] * len(models)
-    due = [i for i, m in enumerate(models) if m.tune.due(m._tuning.fits)]
-    rest = [i for i in range(len(models)) if i not in set(due)]
+    due = [i for i, m in enumerate(models) if m.tune is not None and m.tune.due(m._tuning.fits)]
+    rest = sorted(set(range(len(models))) - set(due))
     if rest:
         for i, err in zip(rest, fit_batch([models[i] for i in rest], [zs[i] for i in rest]), strict=True):
             errors[i] = err
