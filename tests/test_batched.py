@@ -89,7 +89,27 @@ def test_batches_are_cut_at_batch_series_and_split_by_architecture(series, monke
     monkeypatch.setattr(batch_fit, "_fit_chunk", lambda ms, zs: sizes.append(len(ms)) or chunk(ms, zs))
     models = [LSTM(**TINY, seed=s, batch_series=4) for s in range(5)] + [GRU(**TINY, seed=6, batch_series=4)]
     assert LSTM.fit_batch(models, series) == [None] * 6
-    assert sizes == [4, 1, 1]  # four LSTMs, the fifth LSTM, the GRU
+    assert sizes == [4]  # four LSTMs stacked; the fifth LSTM and the GRU alone are plain fits
+
+
+@pytest.mark.parametrize(
+    ("cls", "hidden", "k", "stacked"),
+    [(LSTM, 32, 3, False), (LSTM, 6, 3, True), (LSTM, 16, 16, True), (GRU, 32, 2, True), (LSTM, 6, 1, False)],
+)
+def test_stacks_only_where_it_pays_on_cpu(cls, hidden, k, stacked, monkeypatch):
+    """Arch.stacks: 32-unit LSTMs on CPU train one at a time (torch's fused kernel is cheaper)."""
+    from bench.models import batch_fit
+
+    calls = {"stack": 0, "one": 0}
+    chunk, one = batch_fit._fit_chunk, batch_fit._fit_one
+    monkeypatch.setattr(
+        batch_fit, "_fit_chunk", lambda ms, zs: calls.update(stack=calls["stack"] + 1) or chunk(ms, zs)
+    )
+    monkeypatch.setattr(batch_fit, "_fit_one", lambda m, z: calls.update(one=calls["one"] + 1) or one(m, z))
+    z = np.sin(np.arange(60) / 3.0)
+    models = [cls(**{**TINY, "hidden_size": hidden, "epochs": 1}, seed=s) for s in range(k)]
+    assert cls.fit_batch(models, [z] * k) == [None] * k
+    assert calls == ({"stack": 1, "one": 0} if stacked else {"stack": 0, "one": k})
 
 
 def test_a_diverging_member_fails_alone(series):

@@ -5,7 +5,9 @@ Each model keeps its own seed, settings and warm-start state: a fresh net is bui
 would get alone), a fitted one with ``finetune_epochs`` is fine-tuned. Models whose nets can run
 stacked (same architecture, window, likelihood, optimizer, device and ``batch_series``) share a
 batch of at most ``batch_series`` nets; ``batch_series: 1`` is ``fit`` one model at a time, and so
-is a user module that ``vmap`` cannot batch. The caller fixes the batch composition, and with it
+is a user module that ``vmap`` cannot batch, a lone net, and a batch the architecture says would cost
+more stacked than alone (``Arch.stacks``: e.g. LSTMs of 32 units on CPU, where torch's fused kernel
+is compute-bound). The caller fixes the batch composition, and with it
 the numbers: the same list in the same order gives identical results.
 """
 
@@ -62,9 +64,12 @@ def fit_batch(models: Sequence[LocalNet], zs: Sequence[np.ndarray]) -> list[Base
         size = models[members[0][0]].batch_series
         for start in range(0, len(members), size):
             chunk = members[start : start + size]
-            for (i, _), err in zip(
-                chunk, _fit_chunk([models[i] for i, _ in chunk], [z for _, z in chunk]), strict=True
-            ):
+            ms, cz = [models[i] for i, _ in chunk], [z for _, z in chunk]
+            if ms[0].arch.stacks(len(ms), ms[0].device):
+                got = _fit_chunk(ms, cz)
+            else:  # the stack would cost more than the nets one at a time (Arch.stacks)
+                got = [_fit_one(m, z) for m, z in zip(ms, cz, strict=True)]
+            for (i, _), err in zip(chunk, got, strict=True):
                 errors[i] = err
     return errors
 

@@ -49,6 +49,10 @@ class Arch(Protocol):
         """Equal keys: modules with the same forward and parameter shapes (one stacked batch)."""
         ...
 
+    def stacks(self, k: int, device: torch.device) -> bool:
+        """Train ``k`` such nets stacked (else one at a time: where the stack costs more)?"""
+        ...
+
 
 class NetSpec(ModelBase):
     """The settings shared by every torch forecaster, local or global, and their one way to fit.

@@ -105,6 +105,22 @@ class RecurrentArch:
         # Dropout is a per-net rate in the batched forward, so it does not split batches.
         return ("recurrent", self.cell, self.hidden_size, self.num_layers, self.head)
 
+    def stacks(self, k: int, device: torch.device) -> bool:
+        """Stack ``k`` nets only where it is the cheaper way to train them (deterministic: the choice
+        depends on the architecture, ``k`` and the device only, never on a timing).
+
+        On CUDA any ``k`` >= 2. On CPU torch's fused LSTM kernel is fast and compute-bound from
+        16 units up, so stacked LSTMs pay only when small. Measured stacked/alone CPU time
+        (``python -m bench.perf.stack_rule``, 120- and 1000-point series): 8 LSTM(6) 0.41–0.58,
+        8 LSTM(16) 0.88–1.05, 8 LSTM(32) 0.95, 32 LSTM(32) 0.90–1.07; GRU and RNN stacks win from
+        two nets (3 GRU(32) 0.61–0.65, 3 RNN(32) 0.47–0.48).
+        """
+        if k < 2:
+            return False  # one net alone is exactly ``fit``
+        if device.type != "cpu" or self.cell != "lstm":
+            return True
+        return (self.hidden_size <= 8 and k >= 3) or (self.hidden_size <= 16 and k >= 16)
+
     def stacked_forward(
         self, params: dict[str, torch.Tensor], x: torch.Tensor, drop: Any = None
     ) -> torch.Tensor:

@@ -90,6 +90,10 @@ class ModuleArch:
             f"torch_module: net {self._name()} maps (batch, window) to {tuple(out.shape)}, expected {want}"
         )
 
+    def stacks(self, k: int, device: torch.device) -> bool:
+        """Any two or more (a user module's costs are unknown; ``batch_series: 1`` turns it off)."""
+        return k >= 2
+
     def batch_key(self) -> tuple:
         # Same factory and arguments → the same forward; an instance batches only with its copies.
         net = self.net
