@@ -21,6 +21,7 @@ from conftest import ROOT, run_suite
 
 SPACE = {"hidden_size": [4, 8], "lr": {"low": 1e-3, "high": 3e-2, "log": True}, "epochs": [2, 4]}
 TUNE = {"trials": 4, "batch": 2, "startup": 2, "space": SPACE}
+HALVING = {**TUNE, "trials": 6, "halving": {"eta": 2, "min_epochs": 1, "final": 2}}  # rungs 6-3-2
 SMALL = dict(window=6, hidden_size=4, epochs=3, batch_size=16, batch_series=1)
 
 
@@ -34,11 +35,13 @@ def chosen(m: LSTM) -> dict:
     return {k: v for k, v in info.items() if k != "trials"}
 
 
-def test_a_tuned_net_forecasts_as_the_untuned_net_with_the_chosen_settings():
+@pytest.mark.parametrize("tune", [TUNE, HALVING], ids=["full", "halving"])
+def test_a_tuned_net_forecasts_as_the_untuned_net_with_the_chosen_settings(tune):
+    """Also with successive halving: the chosen net is trained in full, as the untuned one."""
     z = noisy_sine()
-    tuned = LSTM(seed=3, tune=TUNE, **SMALL).fit(z)
+    tuned = LSTM(seed=3, tune=tune, **SMALL).fit(z)
     params = tuned._tuning.choice
-    assert set(params) == set(SPACE) and tuned._tuning.trials == 4
+    assert set(params) == set(SPACE) and tuned._tuning.trials == tune["trials"]
     plain = LSTM(seed=3, **{**SMALL, **params}).fit(z)
     np.testing.assert_array_equal(tuned.predict(3).mean, plain.predict(3).mean)
     assert tuned.hidden_size == params["hidden_size"] and tuned.train_config.lr == params["lr"]
@@ -66,11 +69,12 @@ def test_search_at_the_first_fit_then_every_kth_later_refits_warm_start_the_choi
     assert once._tuning.fits == every._tuning.fits == 4
 
 
-def test_batched_searches_of_many_series_choose_as_each_would_alone():
+@pytest.mark.parametrize("tune", [TUNE, HALVING], ids=["full", "halving"])
+def test_batched_searches_of_many_series_choose_as_each_would_alone(tune):
     zs = [noisy_sine(110, seed=s) for s in range(3)]
-    batched = [LSTM(seed=s, tune=TUNE, **{**SMALL, "batch_series": 8}) for s in range(3)]
+    batched = [LSTM(seed=s, tune=tune, **{**SMALL, "batch_series": 8}) for s in range(3)]
     assert LSTM.fit_batch(batched, zs) == [None, None, None]
-    alone = [LSTM(seed=s, tune=TUNE, **SMALL).fit(z) for s, z in enumerate(zs)]
+    alone = [LSTM(seed=s, tune=tune, **SMALL).fit(z) for s, z in enumerate(zs)]
     for b, a in zip(batched, alone, strict=True):
         assert chosen(b).keys() == chosen(a).keys()
         np.testing.assert_allclose(b.predict(2).mean, a.predict(2).mean, atol=1e-4)
@@ -85,10 +89,28 @@ def test_tuning_mixed_with_untuned_members_in_one_batch():
 
 def test_a_global_net_searches_once_over_the_collection():
     zs = [noisy_sine(100, seed=s) for s in range(3)]
-    g = GlobalLSTM(seed=0, tune=TUNE, **{k: v for k, v in SMALL.items() if k != "batch_series"})
+    g = GlobalLSTM(seed=0, tune=HALVING, **{k: v for k, v in SMALL.items() if k != "batch_series"})
     fcs = g.fit(zs).predict(2)
     assert g._tuning.searches == 1 and len(fcs) == 3
-    assert all(fc.info["trials"] == 4 and "hidden_size" in fc.info for fc in fcs)
+    assert all(
+        fc.info["trials"] == 6 and fc.info["rungs"] == "6-3-2" and "hidden_size" in fc.info for fc in fcs
+    )
+
+
+def test_halving_trains_fewer_epochs_and_the_untuned_settings_come_first(monkeypatch):
+    """Rung 0 trains every trial for min_epochs, rung 1 the best half for twice as many, the final
+    two in full; the first trial is the untuned net's own settings."""
+    from bench.models import tuned as tuned_mod
+
+    seen: list[tuple[int, ...]] = []
+    real = tuned_mod.candidate
+    monkeypatch.setattr(
+        tuned_mod, "candidate", lambda m, p: seen.append((p["epochs"], p["hidden_size"])) or real(m, p)
+    )
+    LSTM(seed=0, tune=HALVING, **{**SMALL, "epochs": 4, "hidden_size": 8}).fit(noisy_sine())
+    assert [e for e, _ in seen[:6]] == [1] * 6 and [e for e, _ in seen[6:9]] == [2] * 3
+    assert len(seen) == 11 and all(e in (2, 4) for e, _ in seen[9:])  # the final two: own epochs
+    assert seen[0] == (1, 8)  # the defaults (hidden 8, epochs 4 capped at 1) are trial one
 
 
 @pytest.mark.parametrize(
@@ -117,7 +139,7 @@ def test_a_search_never_sees_data_after_the_origin_also_when_it_searches_again()
 
     def run(values):
         return backtest(
-            values, splits, lambda: LSTM(seed=0, tune={**TUNE, "every": 1}, **SMALL),
+            values, splits, lambda: LSTM(seed=0, tune={**HALVING, "every": 1}, **SMALL),
             lambda: build_pipeline(scale="standard"), 2, refit_every=2, warm_start=True, on_error="raise",
         )  # fmt: skip
 

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from bench.models.tuning import Search, TuneSpec, parse_dim, search
+from bench.models.tuning import Halving, Search, Searcher, TuneSpec, parse_dim, search
 
 SPACE = {"hidden_size": [8, 16, 32, 64], "lr": {"low": 1e-4, "high": 1e-1, "log": True}}
 
@@ -60,3 +60,34 @@ def test_search_schedule_and_dimensions():
     assert [TuneSpec.from_config({"space": SPACE}).due(k) for k in range(3)] == [True, False, False]
     assert parse_dim("epochs", {"low": 20, "high": 150, "int": True}).describe() == "[20, 150] int"
     assert isinstance(Search(((({"a": 1}), 0.5),), 0).params, dict)
+
+
+def test_halving_rungs_and_their_epoch_caps():
+    """Successive halving: all trials at min_epochs, the best 1/eta at eta times that, …, the last
+    rung (final or fewer candidates) in full (cap None)."""
+    h = Halving(eta=3, min_epochs=1)
+    assert h.counts(20) == [20, 7, 3, 1] and [h.cap(r, 4) for r in range(4)] == [1, 3, 9, None]
+    h4 = Halving(eta=4, min_epochs=2, final=2)
+    assert h4.counts(20) == [20, 5, 2] and [h4.cap(r, 3) for r in range(3)] == [2, 8, None]
+    assert h.counts(1) == [1] and h.cap(0, 1) is None  # one trial: trained in full at once
+    spec = TuneSpec.from_config({"space": SPACE, "halving": {"eta": 4, "final": 2}})
+    assert spec.halving == Halving(4, 1, 2) and TuneSpec.from_config({"space": SPACE}).halving is None
+
+
+@pytest.mark.parametrize(
+    ("halving", "says"),
+    [({"eta": 1}, "eta >= 2"), ({"min_epochs": 0}, "min_epochs >= 1"), ({"rate": 2}, "tune.halving=")],
+)
+def test_bad_halving_is_refused(halving, says):
+    with pytest.raises(ValueError, match=says):
+        TuneSpec.from_config({"space": SPACE, "halving": halving})
+
+
+def test_the_defaults_are_the_first_trial_where_the_space_holds_them():
+    spec = TuneSpec.from_config({"trials": 3, "batch": 3, "space": SPACE})
+    first = spec.default_trial({"hidden_size": 16, "lr": 5.0, "epochs": 30})  # lr outside its range
+    assert first == {"hidden_size": 16}
+    searcher = Searcher(spec, 0, first)
+    asked = searcher.ask()
+    assert asked[0]["hidden_size"] == 16 and 1e-4 <= asked[0]["lr"] <= 1e-1  # the rest sampled
+    assert spec.default_trial({"hidden_size": 12}) == {}  # not a choice: nothing forced

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from bench.models.tuning import FORBIDDEN, Searcher, TuneSpec, search, search_many
+from bench.models.tuning import FORBIDDEN, Search, Searcher, TuneSpec, search_many
 
 # Attributes a tuned model keeps when it adopts its chosen candidate: who it is, not what it fitted.
 _OWN = ("tune", "_settings", "_tuning")
@@ -34,17 +34,35 @@ class TuneState:
         self.choice: dict[str, Any] = {}
         self.trials = 0
         self.searches = 0
+        self.rungs: tuple[int, ...] = ()
 
     def info(self) -> dict[str, Any]:
         """The chosen values for ``Forecast.info`` (the report's "chose" lines and ``choices``)."""
         if not self.choice:
             return {}
-        return {**{k: _short(v) for k, v in sorted(self.choice.items())}, "trials": self.trials}
+        out = {**{k: _short(v) for k, v in sorted(self.choice.items())}, "trials": self.trials}
+        if len(self.rungs) > 1:  # successive halving: candidates per rung, e.g. 20-7-3-1
+            out["rungs"] = "-".join(map(str, self.rungs))
+        return out
 
 
 def settings_of(cls: type) -> tuple[str, ...]:
     """Keyword settings a model class's constructors take (along its MRO) that a search may set."""
-    names: list[str] = []
+    return tuple(_defaults(cls))
+
+
+def own_settings(model: Any) -> dict[str, Any]:
+    """The values the model runs with: its constructor's settings over the constructors' defaults."""
+    return {
+        **{k: v for k, v in _defaults(type(model)).items() if v is not inspect.Parameter.empty},
+        **model._settings,
+    }
+
+
+def _defaults(cls: type) -> dict[str, Any]:
+    """Searchable keyword settings of ``cls``'s constructors along its MRO, with their defaults
+    (the first constructor that names a setting gives its default)."""
+    out: dict[str, Any] = {}
     skip = {"self", "arch"} | FORBIDDEN
     for klass in cls.__mro__:
         init = klass.__dict__.get("__init__")
@@ -52,9 +70,8 @@ def settings_of(cls: type) -> tuple[str, ...]:
             continue
         for p in inspect.signature(init).parameters.values():
             if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD) and p.name not in skip:
-                if p.name not in names:
-                    names.append(p.name)
-    return tuple(names)
+                out.setdefault(p.name, p.default)
+    return out
 
 
 def parse(cls: type, node: Any, val_frac: float) -> TuneSpec | None:
@@ -89,12 +106,78 @@ def adopt(model: Any, best: Any, found: Any) -> None:
     model.__dict__.update(own)
     state: TuneState = model._tuning
     state.choice, state.trials, state.searches = found.params, len(found.trials), state.searches + 1
+    state.rungs = found.rungs
 
 
 def study_seed(model: Any) -> int:
     """The search's seed: the model's seed and how many fits it has done (a later search differs)."""
     seq = np.random.SeedSequence([int(model.train_config.seed), int(model._tuning.fits)])
     return int(seq.generate_state(1)[0])
+
+
+# (model key, trial settings with the rung's epoch cap) -> the trained candidates, in order
+Train = Callable[[list[tuple[int, dict[str, Any]]]], list[Any]]
+
+
+def searches(models: dict[int, Any], train: Train) -> dict[int, tuple[Search, Any] | BaseException]:
+    """Every model's search in lockstep, so each round trains all of their candidates together.
+
+    Rung 0 is the TPE search (rounds of ``tune.batch``; TPE learns from these scores); with
+    ``tune.halving`` the best 1/eta of each search go on to longer training, rung after rung, and
+    the last rung trains the survivors in full. The best candidate of the last rung is the choice:
+    (what was tried, that trained candidate) per model, or the error when every trial failed.
+    """
+    searchers = {
+        i: Searcher(
+            m.tune, study_seed(m), m.tune.default_trial(own_settings(m)) if m.tune.try_defaults else None
+        )
+        for i, m in models.items()
+    }
+    counts = {
+        i: m.tune.halving.counts(m.tune.trials) if m.tune.halving else [m.tune.trials]
+        for i, m in models.items()
+    }
+    # per model: (score, trial index, settings, candidate) of the current rung
+    pools: dict[int, list[tuple[float, int, dict[str, Any], Any]]] = {i: [] for i in models}
+
+    def run(rung: int, jobs: list[tuple[int, int, dict[str, Any]]]) -> list[float]:
+        cands = train([(i, _capped(models[i], p, rung, len(counts[i]))) for i, _, p in jobs])
+        last = {i: rung == len(counts[i]) - 1 for i, _, _ in jobs}
+        out = []
+        for (i, idx, p), c in zip(jobs, cands, strict=True):
+            out.append(score(c))
+            pools[i].append((out[-1], idx, p, c if last[i] else None))  # only the last rung's kept
+        return out
+
+    def rung0(rounds: list[list[dict[str, Any]]]) -> list[list[float]]:
+        active = [i for i in models if not searchers[i].done]
+        jobs = [
+            (i, len(searchers[i].tried) + j, p)
+            for i, params in zip(active, rounds, strict=True)
+            for j, p in enumerate(params)
+        ]
+        scores = iter(run(0, jobs))
+        return [[next(scores) for _ in params] for params in rounds]
+
+    search_many(list(searchers.values()), rung0)
+    for rung in range(1, max((len(c) for c in counts.values()), default=0)):
+        jobs = []
+        for i in models:
+            if rung < len(counts[i]):
+                alive = sorted((e for e in pools[i] if math.isfinite(e[0])), key=lambda e: e[:2])
+                pools[i] = []
+                jobs += [(i, idx, p) for _, idx, p, _ in alive[: counts[i][rung]]]
+        run(rung, jobs)
+    out: dict[int, tuple[Search, Any] | BaseException] = {}
+    for i in models:
+        tried = tuple(searchers[i].tried)
+        finite = [e for e in pools[i] if math.isfinite(e[0])]
+        if not finite:
+            out[i] = RuntimeError(f"all {len(tried)} tuning trials failed")
+            continue
+        best = min(finite, key=lambda e: e[:2])  # the first of equal scores wins
+        out[i] = (Search(tried, best[1], tuple(counts[i])), best[3])
+    return out
 
 
 def fit_local(
@@ -111,31 +194,17 @@ def fit_local(
     if rest:
         for i, err in zip(rest, fit_batch([models[i] for i in rest], [zs[i] for i in rest]), strict=True):
             errors[i] = err
-    searchers = {i: Searcher(models[i].tune, study_seed(models[i])) for i in due}
-    best: dict[int, tuple[float, Any]] = {}
 
-    def evaluate(rounds: list[list[dict[str, Any]]]) -> list[list[float]]:
-        active = [i for i in due if not searchers[i].done]
-        cands = [
-            (i, candidate(models[i], p)) for i, params in zip(active, rounds, strict=True) for p in params
-        ]
-        fit_batch([c for _, c in cands], [zs[i] for i, _ in cands])
-        scores: dict[int, list[float]] = {i: [] for i in active}
-        for i, c in cands:
-            s = score(c)
-            scores[i].append(s)
-            if s < best.get(i, (math.inf, None))[0]:  # the first of equal scores wins, as in Search
-                best[i] = (s, c)
-        return [scores[i] for i in active]
+    def train(jobs: list[tuple[int, dict[str, Any]]]) -> list[Any]:
+        cands = [candidate(models[i], p) for i, p in jobs]
+        fit_batch(cands, [zs[i] for i, _ in jobs])
+        return cands
 
-    if due:
-        search_many([searchers[i] for i in due], evaluate)
-    for i in due:
-        if i not in best:
-            errors[i] = RuntimeError(f"all {len(searchers[i].tried)} tuning trials failed")
-            models[i].net = None
-            continue
-        adopt(models[i], best[i][1], searchers[i].result())
+    for i, got in searches({i: models[i] for i in due}, train).items():
+        if isinstance(got, BaseException):
+            errors[i], models[i].net = got, None
+        else:
+            adopt(models[i], got[1], got[0])
     for i, m in enumerate(models):
         if errors[i] is None:
             m._tuning.fits += 1
@@ -148,25 +217,31 @@ def fit_global(model: Any, zs: Sequence[np.ndarray], fit_plain: Callable[[Any], 
     if not model.tune.due(model._tuning.fits):
         fit_plain(model)
     else:
-        kept: list[tuple[float, Any]] = []
 
-        def evaluate(params: list[dict[str, Any]]) -> list[float]:
+        def train(jobs: list[tuple[int, dict[str, Any]]]) -> list[Any]:
             out = []
-            for p in params:
+            for _, p in jobs:
                 c = candidate(model, p)
                 try:
                     c.fit(zs)
                 except Exception:  # noqa: BLE001 - a failed trial, scored inf
-                    out.append(math.inf)
-                    continue
-                out.append(score(c))
-                if out[-1] < (kept[0][0] if kept else math.inf):
-                    kept[:] = [(out[-1], c)]
+                    c.net = None
+                out.append(c)
             return out
 
-        found = search(model.tune, study_seed(model), evaluate)
-        adopt(model, kept[0][1], found)
+        got = searches({0: model}, train)[0]
+        if isinstance(got, BaseException):
+            raise got
+        adopt(model, got[1], got[0])
     model._tuning.fits += 1
+
+
+def _capped(model: Any, params: dict[str, Any], rung: int, rungs: int) -> dict[str, Any]:
+    """The trial's settings with the rung's epoch cap (the last rung: its own epochs)."""
+    cap = None if model.tune.halving is None else model.tune.halving.cap(rung, rungs)
+    if cap is None:
+        return params
+    return {**params, "epochs": min(int(params.get("epochs", model.train_config.epochs)), cap)}
 
 
 def _short(value: Any) -> Any:

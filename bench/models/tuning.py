@@ -39,6 +39,14 @@ class Dim:
             return IntDistribution(int(self.low), int(self.high), log=self.log)
         return FloatDistribution(float(self.low), float(self.high), log=self.log)
 
+    def holds(self, value: Any) -> bool:
+        """Is ``value`` one of this dimension's values (so it can be tried as it is)?"""
+        if self.kind == "choice":
+            return any(_same(value, c) for c in self.choices)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return False
+        return self.low <= value <= self.high and (self.kind == "float" or float(value).is_integer())
+
     def describe(self) -> str:
         if self.kind == "choice":
             return "{" + ", ".join(map(str, self.choices)) + "}"
@@ -81,25 +89,76 @@ def parse_dim(key: str, node: Any) -> Dim:
 
 
 @dataclass(frozen=True)
+class Halving:
+    """Successive halving over epochs (Jamieson & Talwalkar 2016; with TPE proposing the trials it is
+    BOHB's scheme, Falkner et al. 2018): every trial trains at most ``min_epochs`` epochs, the best
+    1/``eta`` of them go on with ``eta`` times as many, and so on until ``final`` or fewer are left,
+    which train with their own settings in full — exactly as the untuned net would — and the best
+    of those is chosen (a choice made at full training, not on a short run). A rung trains its survivors
+    again from the start (same seed: the same initial weights and shuffles, so a longer run begins
+    as the shorter one did), which keeps every candidate an untuned net with fewer epochs."""
+
+    eta: int = 3
+    min_epochs: int = 1
+    final: int = 1
+
+    def counts(self, trials: int) -> list[int]:
+        """Candidates per rung, e.g. 20 trials with eta 3: [20, 7, 3, 1] (final 3: [20, 7, 3])."""
+        out = [trials]
+        while out[-1] > self.final:
+            out.append(math.ceil(out[-1] / self.eta))
+        return out
+
+    def cap(self, rung: int, rungs: int) -> int | None:
+        """The most epochs a candidate trains at ``rung`` of ``rungs`` (None: its own, the last rung)."""
+        return None if rung == rungs - 1 else self.min_epochs * self.eta**rung
+
+    @classmethod
+    def from_config(cls, node: Any) -> Halving | None:
+        if node is None:
+            return None
+        if not isinstance(node, Mapping) or set(node) - {"eta", "min_epochs", "final"}:
+            raise ValueError(
+                f"tune.halving={node!r}: write {{eta: 3, min_epochs: 1, final: 1}} (or null: every trial "
+                "in full)"
+            )
+        out = cls(
+            int(node.get("eta", cls.eta)),
+            int(node.get("min_epochs", cls.min_epochs)),
+            int(node.get("final", cls.final)),
+        )
+        if out.eta < 2 or out.min_epochs < 1 or out.final < 1:
+            raise ValueError(
+                f"tune.halving needs eta >= 2, min_epochs >= 1 and final >= 1, got {dict(node)}"
+            )
+        return out
+
+
+@dataclass(frozen=True)
 class TuneSpec:
     """``trials`` candidates per search, ``batch`` of them trained side by side per round, a search at
     the first fit and at every ``every``-th refit after it (``None``: the first fit only; later refits
-    warm-start the chosen configuration)."""
+    warm-start the chosen configuration). ``halving``: successive halving over epochs (None: every
+    trial trained in full). ``try_defaults``: the net's own settings are the first trial, so a search
+    can always keep what the untuned net would have used."""
 
     trials: int = 20
     space: Mapping[str, Dim] = field(default_factory=dict)
     every: int | None = None
     batch: int = 5
     startup: int = 10  # random trials before TPE models the scores (Optuna's default)
+    halving: Halving | None = None
+    try_defaults: bool = True
 
     @classmethod
     def from_config(cls, node: Mapping[str, Any], settings: Sequence[str] = ()) -> TuneSpec:
         """Parse ``tune: {trials, every, batch, startup, space}``; ``settings`` are the keys a candidate
         may set (the model's constructor), so a typo in the space is refused before any fit."""
-        extra = set(node) - {"trials", "every", "batch", "startup", "space"}
+        extra = set(node) - {"trials", "every", "batch", "startup", "space", "halving", "try_defaults"}
         if extra:
             raise ValueError(
-                f"unknown tune setting {sorted(extra)[0]}; tune takes: trials, every, batch, startup, space"
+                f"unknown tune setting {sorted(extra)[0]}; tune takes: trials, every, batch, startup, "
+                "halving, try_defaults, space"
             )
         space = dict(node.get("space") or {})
         if not space:
@@ -123,6 +182,8 @@ class TuneSpec:
             every=None if node.get("every") is None else int(node["every"]),
             batch=int(node.get("batch", cls.batch)),
             startup=int(node.get("startup", cls.startup)),
+            halving=Halving.from_config(node.get("halving")),
+            try_defaults=bool(node.get("try_defaults", cls.try_defaults)),
         )
         if (
             spec.trials < 1
@@ -139,6 +200,10 @@ class TuneSpec:
         """Search at this refit? (``refits_done`` refits happened before it: 0 at the first fit)."""
         return refits_done == 0 or (self.every is not None and refits_done % self.every == 0)
 
+    def default_trial(self, settings: Mapping[str, Any]) -> dict[str, Any]:
+        """The net's own values of the searched settings that lie inside the space (the first trial)."""
+        return {k: settings[k] for k, d in self.space.items() if k in settings and d.holds(settings[k])}
+
 
 @dataclass(frozen=True)
 class Search:
@@ -146,6 +211,7 @@ class Search:
 
     trials: tuple[tuple[dict[str, Any], float], ...]
     best: int
+    rungs: tuple[int, ...] = ()  # candidates per successive-halving rung (() or one: no halving)
 
     @property
     def params(self) -> dict[str, Any]:
@@ -156,13 +222,15 @@ class Searcher:
     """One seeded TPE study asked in rounds of ``spec.batch`` candidates (constant liar, so a round's
     trials spread out); :func:`search_many` runs several in lockstep so their rounds train together."""
 
-    def __init__(self, spec: TuneSpec, seed: int) -> None:
+    def __init__(self, spec: TuneSpec, seed: int, first: Mapping[str, Any] | None = None) -> None:
         from optuna.samplers import TPESampler
 
         self.spec = spec
         self.study = _quiet_study(
             TPESampler(seed=int(seed), n_startup_trials=spec.startup, constant_liar=True)
         )
+        if first:  # e.g. the untuned settings: tried first, the rest of a partial trial sampled
+            self.study.enqueue_trial(dict(first))
         self.dists = {k: d.distribution() for k, d in spec.space.items()}
         self.tried: list[tuple[dict[str, Any], float]] = []
         self._asked: list[Any] = []
@@ -226,6 +294,12 @@ def _quiet_study(sampler: Any) -> Any:
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     return optuna.create_study(direction="minimize", sampler=sampler)
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal as settings: lists and tuples alike (YAML gives lists, choices hold tuples)."""
+    norm = lambda v: tuple(v) if isinstance(v, (list, tuple)) else v  # noqa: E731
+    return bool(norm(a) == norm(b))
 
 
 def _plain(params: Mapping[str, Any]) -> dict[str, Any]:
