@@ -128,9 +128,7 @@ class Halving:
             int(node.get("final", cls.final)),
         )
         if out.eta < 2 or out.min_epochs < 1 or out.final < 1:
-            raise ValueError(
-                f"tune.halving needs eta >= 2, min_epochs >= 1 and final >= 1, got {dict(node)}"
-            )
+            raise ValueError(f"tune.halving needs eta >= 2, min_epochs >= 1 and final >= 1, got {dict(node)}")
         return out
 
 
