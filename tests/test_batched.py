@@ -94,7 +94,15 @@ def test_batches_are_cut_at_batch_series_and_split_by_architecture(series, monke
 
 @pytest.mark.parametrize(
     ("cls", "hidden", "k", "stacked"),
-    [(LSTM, 32, 3, False), (LSTM, 6, 3, True), (LSTM, 16, 16, True), (GRU, 32, 2, True), (LSTM, 6, 1, False)],
+    [
+        (LSTM, 32, 3, False),
+        (LSTM, 32, 32, True),
+        (LSTM, 6, 3, True),
+        (LSTM, 16, 8, True),
+        (LSTM, 16, 4, False),
+        (GRU, 32, 2, True),
+        (LSTM, 6, 1, False),
+    ],
 )
 def test_stacks_only_where_it_pays_on_cpu(cls, hidden, k, stacked, monkeypatch):
     """Arch.stacks: 32-unit LSTMs on CPU train one at a time (torch's fused kernel is cheaper)."""

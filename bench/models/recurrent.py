@@ -110,16 +110,18 @@ class RecurrentArch:
         depends on the architecture, ``k`` and the device only, never on a timing).
 
         On CUDA any ``k`` >= 2. On CPU torch's fused LSTM kernel is fast and compute-bound from
-        16 units up, so stacked LSTMs pay only when small. Measured stacked/alone CPU time
-        (``python -m bench.perf.stack_rule``, 120- and 1000-point series): 8 LSTM(6) 0.41–0.58,
-        8 LSTM(16) 0.88–1.05, 8 LSTM(32) 0.95, 32 LSTM(32) 0.90–1.07; GRU and RNN stacks win from
-        two nets (3 GRU(32) 0.61–0.65, 3 RNN(32) 0.47–0.48).
+        16 units up, so stacked LSTMs pay only when small or many. Measured stacked/alone CPU time
+        (``python -m bench.perf.stack_rule``, 120- and 1000-point series): LSTM(6) 0.91–0.94 for
+        3 nets, LSTM(16) 0.72–0.73 for 8, LSTM(32) 1.30–1.33 for 3 but 0.85–0.94 for 32, LSTM(64)
+        0.97–1.43; GRU and RNN stacks win from two nets (3 GRU(32)
+        0.58–0.73, 3 RNN(32) 0.42–0.48).
         """
         if k < 2:
             return False  # one net alone is exactly ``fit``
         if device.type != "cpu" or self.cell != "lstm":
             return True
-        return (self.hidden_size <= 8 and k >= 3) or (self.hidden_size <= 16 and k >= 16)
+        h = self.hidden_size
+        return (h <= 8 and k >= 3) or (h <= 16 and k >= 8) or (h <= 32 and k >= 32)
 
     def stacked_forward(
         self, params: dict[str, torch.Tensor], x: torch.Tensor, drop: Any = None
