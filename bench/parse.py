@@ -1,41 +1,33 @@
 """Raw run configuration (a plain dict, interpolations resolved) → :class:`bench.settings.Settings`.
 
 The one place settings are checked: types, ranges, closed choices and required values, each
-failure one sentence naming the full command-line key, the value and what is allowed.
+failure one sentence naming the full command-line key, the value and what is allowed. This module
+reads the top level (models, execution, scoring); the sections with rules of their own live beside
+it: ``bench.parse_values`` (one value), ``bench.parse_datasets`` (split, transform and the datasets
+layered over the run's), ``bench.parse_scoring`` (metrics, SPA, conformal).
 """
 
 from __future__ import annotations
 
-import importlib
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
 from bench.errors import ConfigError
+from bench.parse_datasets import parse_dataset, parse_split, parse_transform, typed_keys
+from bench.parse_scoring import parse_conformal, parse_metrics, parse_spa
+from bench.parse_values import as_bool, as_float, as_int, require_all
 from bench.settings import (
-    BUILTIN_METRICS,
-    DEFAULT_METRICS,
-    MISSING,
-    REQUIRED_METRICS,
     Backend,
-    BoxCox,
-    ConformalSettings,
-    DatasetSettings,
     ExecutionSettings,
     ModelSettings,
     OnError,
-    ScaleKind,
     ScoringSettings,
     Settings,
-    SpaSettings,
-    SplitKind,
-    SplitSettings,
     Target,
-    TransformSettings,
     VarianceProxy,
     check_choice,
-    fewest_errors,
 )
 
 TOP_LEVEL = {
@@ -46,203 +38,6 @@ TOP_LEVEL = {
     "variance_proxy", "vol_baseline", "vol_reference", "returns_only",
     "debug",  # the debug group's node (conf/debug/): the model configs read it, nothing else does
 }  # fmt: skip
-RESERVED = {"_target_", "_partial_", "split", "transform", "target", "variance_proxy", "window"}
-
-
-def as_int(key: str, value: Any, minimum: int | None = None, *, allow_none: bool = False) -> int | None:
-    if value is None and allow_none:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise ConfigError(f"{key} must be a whole number, not {value!r}")
-    try:
-        number = float(value)
-        out = int(number)
-    except (TypeError, ValueError, OverflowError):
-        raise ConfigError(f"{key} must be a whole number, not {value!r}") from None
-    if out != number:
-        raise ConfigError(f"{key} must be a whole number, not {value!r}")
-    if minimum is not None and out < minimum:
-        raise ConfigError(f"{key}={out} is out of range: it must be >= {minimum}")
-    return out
-
-
-def as_float(
-    key: str, value: Any, lo: float, hi: float, *, open_lo: bool = True, open_hi: bool = True
-) -> float:
-    try:
-        out = float(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"{key} must be a number, not {value!r}") from None
-    if isinstance(value, bool) or not math.isfinite(out):
-        raise ConfigError(f"{key} must be a finite number, not {value!r}")
-    below = out <= lo if open_lo else out < lo
-    above = out >= hi if open_hi else out > hi
-    if below or above:
-        lb, rb = "(" if open_lo else "[", ")" if open_hi else "]"
-        raise ConfigError(f"{key}={value} is out of range: it must lie in {lb}{lo:g}, {hi:g}{rb}")
-    return out
-
-
-def as_bool(key: str, value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    raise ConfigError(f"{key} must be true or false, not {value!r}")
-
-
-def int_or_auto(key: str, value: Any, allowed: tuple[int, ...]) -> int | str:
-    if value == "auto":
-        return "auto"
-    out = None if isinstance(value, bool) else as_int(key, value) if isinstance(value, (int, float)) else None
-    if out not in allowed:
-        shown = ", ".join(map(str, allowed))
-        raise ConfigError(f"{key}={value} is not allowed; choose one of: {shown}, auto")
-    return out
-
-
-def missing_keys(node: Any, prefix: str) -> list[str]:
-    """Full keys of every required value (``???``) not given."""
-    if isinstance(node, Mapping):
-        return [k for key, v in node.items() for k in missing_keys(v, f"{prefix}.{key}")]
-    return [prefix] if node == MISSING else []
-
-
-def require_all(node: Mapping, prefix: str) -> None:
-    missing = sorted(missing_keys(node, prefix))
-    if missing:
-        raise ConfigError(
-            f"required setting(s) not given: {', '.join(missing)}; pass them on the command line, "
-            f"e.g. {' '.join(f'{k}=...' for k in missing)}"
-        )
-
-
-def parse_split(
-    node: Mapping[str, Any], key: str = "split", keys: Mapping[str, str] | None = None
-) -> SplitSettings:
-    """``keys``: the full command-line key each value came from (default ``<key>.<field>``)."""
-    name = namer(key, keys)
-    unknown(node, SplitSettings, key, name)
-    d = SplitSettings()
-    kind = check_choice(name("kind"), node.get("kind", d.kind), SplitKind)
-    train_size = as_int(name("train_size"), node.get("train_size"), 2, allow_none=True)
-    if kind == "sliding" and train_size is None:
-        raise ConfigError(
-            f"{name('kind')}=sliding needs {name('train_size')} (observations per training window)"
-        )
-    return SplitSettings(
-        kind=kind,
-        folds=as_int(name("folds"), node.get("folds", d.folds), 1),
-        step=as_int(name("step"), node.get("step", d.step), 1),
-        horizon=as_int(name("horizon"), node.get("horizon", d.horizon), 1),
-        train_size=train_size,
-        refit_every=as_int(name("refit_every"), node.get("refit_every", d.refit_every), 1),
-        min_train=as_int(name("min_train"), node.get("min_train", d.min_train), 1, allow_none=True),
-        warm_start=as_bool(name("warm_start"), node.get("warm_start", d.warm_start)),
-        select_origins=as_int(name("select_origins"), node.get("select_origins"), 1, allow_none=True),
-    )
-
-
-def parse_spa(node: Any) -> SpaSettings:
-    """``spa.*``: the bootstrap of the SPA test and the Model Confidence Set."""
-    if not isinstance(node, Mapping):
-        raise ConfigError(
-            f"spa must be a group of settings (spa.reps=..., spa.block_length=...), not {node!r}"
-        )
-    unknown(node, SpaSettings, "spa")
-    d = SpaSettings()
-    block = node.get("block_length", d.block_length)
-    if block != "auto":
-        try:
-            block = as_int("spa.block_length", block, 1)
-        except ConfigError:
-            raise ConfigError(
-                f"spa.block_length={block} is not allowed; use auto or a whole number >= 1"
-            ) from None
-    return SpaSettings(
-        block_length=block,
-        reps=as_int("spa.reps", node.get("reps", d.reps), 100),
-        seed=as_int("spa.seed", node.get("seed", d.seed), 0),
-        mcs_level=as_float("spa.mcs_level", node.get("mcs_level", d.mcs_level), 0.0, 1.0),
-    )
-
-
-def parse_transform(
-    node: Mapping[str, Any], key: str = "transform", keys: Mapping[str, str] | None = None
-) -> TransformSettings:
-    name = namer(key, keys)
-    unknown(node, TransformSettings, key, name)
-    d = TransformSettings()
-    scale = node.get("scale", d.scale)
-    out = TransformSettings(
-        log=as_bool(name("log"), node.get("log", d.log)),
-        boxcox=check_choice(name("boxcox"), node.get("boxcox", d.boxcox), BoxCox),
-        deseasonalize=as_bool(name("deseasonalize"), node.get("deseasonalize", d.deseasonalize)),
-        seasonal_diff=int_or_auto(name("seasonal_diff"), node.get("seasonal_diff", d.seasonal_diff), (0, 1)),
-        diff=int_or_auto(name("diff"), node.get("diff", d.diff), (0, 1, 2)),
-        scale=check_choice(name("scale"), "none" if scale is None else scale, ScaleKind),
-    )
-    if out.log and out.boxcox:
-        raise ConfigError(
-            f"{name('log')}=true and {name('boxcox')}={out.boxcox} exclude each other (both are a "
-            "log-like first step); set one of them"
-        )
-    return out
-
-
-def namer(key: str, keys: Mapping[str, str] | None) -> Callable[[str], str]:
-    return lambda field: (keys or {}).get(field, f"{key}.{field}")
-
-
-def typed_keys(overrides: Sequence[str]) -> frozenset[str]:
-    """Keys the command line set (``+split.folds=18`` → ``split.folds``); a deletion sets nothing."""
-    return frozenset(o.split("=", 1)[0].lstrip("+") for o in overrides if "=" in o and not o.startswith("~"))
-
-
-def typed(given: frozenset[str], section: str, field: str) -> bool:
-    """Whether the command line set ``<section>.<field>`` (itself, or the whole ``<section>``)."""
-    return f"{section}.{field}" in given or section in given
-
-
-def layered(
-    section: str, name: str, run: Mapping[str, Any], own: Mapping[str, Any], given: frozenset[str]
-) -> tuple[dict[str, Any], dict[str, str]]:
-    """A dataset's ``split``/``transform``: the run's value, unless the dataset's YAML has its own,
-    unless the command line typed the run's (``split.folds=18``), unless it typed the dataset's
-    (``datasets.<name>.split.folds=18``). Each value with the full key it came from (for messages).
-
-    Experiments and the top-level config count as the run's: a dataset's YAML beats them unless
-    an experiment sets ``datasets.<name>.<section>`` itself (then it is the dataset's own value).
-    """
-    mine = f"datasets.{name}.{section}"
-    values: dict[str, Any] = {}
-    keys: dict[str, str] = {}
-    for field in [*run, *(f for f in own if f not in run)]:
-        run_typed = field in run and typed(given, section, field)
-        if field in own and (typed(given, mine, field) or not run_typed):
-            values[field], keys[field] = own[field], f"{mine}.{field}"
-        else:
-            values[field], keys[field] = run[field], f"{section}.{field}"
-    return values, keys
-
-
-def own_or_run(
-    name: str, node: Mapping[str, Any], field: str, run: Any, given: frozenset[str], tp: Any
-) -> Any:
-    """A dataset's own ``target`` / ``variance_proxy`` beats the run's, as in :func:`layered`: unless
-    the command line typed the run's (``variance_proxy=squared``) and not the dataset's."""
-    mine = f"datasets.{name}.{field}"
-    if field in node and (mine in given or field not in given):
-        return check_choice(mine, node[field], tp)
-    return run
-
-
-def unknown(node: Mapping[str, Any], tp: type, key: str, name: Callable[[str], str] | None = None) -> None:
-    known = set(tp.__dataclass_fields__)
-    extra = sorted(set(node) - known)
-    if extra:
-        full = name(extra[0]) if name else f"{key}.{extra[0]}"
-        raise ConfigError(
-            f"unknown setting {full}; {full.rpartition('.')[0]} takes: {', '.join(sorted(known))}"
-        )
 
 
 def parse_model(name: str, node: Mapping[str, Any]) -> ModelSettings:
@@ -260,93 +55,6 @@ def parse_model(name: str, node: Mapping[str, Any]) -> ModelSettings:
     return ModelSettings(name=name, target=str(node["_target_"]), params=params)
 
 
-def parse_dataset(
-    name: str,
-    node: Mapping[str, Any],
-    split: Mapping[str, Any],
-    transform: Mapping[str, Any],
-    given: frozenset[str] = frozenset(),
-    target: str = "level",
-    variance_proxy: str = "squared",
-) -> DatasetSettings:
-    """One dataset; ``split``/``transform`` are the run's, layered with its own (:func:`layered`)."""
-    key = f"datasets.{name}"
-    if not isinstance(node, Mapping) or "_target_" not in node:
-        raise ConfigError(f"{key} is not a dataset config (it needs a _target_ loader path)")
-    require_all(node, key)
-    own_split, own_transform = node.get("split") or {}, node.get("transform") or {}
-    params = {k: v for k, v in node.items() if k not in RESERVED}
-    sp, sp_keys = layered("split", name, split, own_split, given)
-    tr, tr_keys = layered("transform", name, transform, own_transform, given)
-    return DatasetSettings(
-        name=name,
-        target=str(node["_target_"]),
-        params=params,
-        split=parse_split(sp, "split", sp_keys),
-        transform=parse_transform(tr, "transform", tr_keys),
-        y_target=own_or_run(name, node, "target", target, given, Target),
-        variance_proxy=own_or_run(name, node, "variance_proxy", variance_proxy, given, VarianceProxy),
-        window=own_window(name, node, given),
-    )
-
-
-def own_window(name: str, node: Mapping[str, Any], given: frozenset[str]) -> int | None:
-    """A dataset's own ``window`` (None: the run's), as :func:`own_or_run`: a ``window=`` typed on
-    the command line beats it unless ``datasets.<name>.window`` is typed too."""
-    mine = f"datasets.{name}.window"
-    if "window" in node and (mine in given or "window" not in given):
-        return as_int(mine, node["window"], 1, allow_none=True)
-    return None
-
-
-def import_path(path: str) -> Any:
-    """The object at a dotted path: the longest importable module prefix, then attributes."""
-    parts = path.split(".")
-    for cut in range(len(parts) - 1, 0, -1):
-        try:
-            obj = importlib.import_module(".".join(parts[:cut]))
-        except ModuleNotFoundError as exc:
-            if exc.name is None or not ".".join(parts[:cut]).startswith(exc.name):
-                raise  # the module exists but imports something missing: say so
-            continue
-        for attr in parts[cut:]:
-            obj = getattr(obj, attr)
-        return obj
-    raise ModuleNotFoundError(f"no module named {parts[0]!r}")
-
-
-def parse_metrics(value: Any) -> tuple[str, ...]:
-    """``metrics``: metric functions by name (``bench.scoring.scores``) or import path, each callable,
-    none twice, and the ones the verdicts read all present."""
-    if value is None:
-        return DEFAULT_METRICS
-    if not isinstance(value, (list, tuple)) or not value or not all(isinstance(v, str) for v in value):
-        raise ConfigError(f"metrics must be a non-empty list of metric names or import paths, not {value!r}")
-    paths = tuple(v if "." in v else f"{BUILTIN_METRICS}.{v}" for v in value)
-    for given, path in zip(value, paths, strict=True):
-        try:
-            fn = import_path(path)
-        except Exception as exc:  # noqa: BLE001 - any import failure is a settings error
-            why = " ".join(f"{type(exc).__name__}: {exc}".split())
-            raise ConfigError(
-                f"metrics entry {given!r} cannot be imported ({why}); use a function of "
-                f"{BUILTIN_METRICS} by name (e.g. crps) or a full import path (e.g. mypkg.scores.my_metric)"
-            ) from None
-        if not callable(fn):
-            raise ConfigError(f"metrics entry {given!r} is not a function: {fn!r}")
-    twice = sorted({p for p in paths if paths.count(p) > 1})
-    if twice:
-        raise ConfigError(f"metrics lists {twice[0].rsplit('.', 1)[-1]} more than once")
-    missing = [p.rsplit(".", 1)[-1] for p in REQUIRED_METRICS if p not in paths]
-    if missing:
-        defaults = ",".join(p.rsplit(".", 1)[-1] for p in DEFAULT_METRICS)
-        raise ConfigError(
-            f"metrics must keep {', '.join(missing)}: the verdicts and the aggregate tables read their "
-            f"columns; add yours after them, e.g. metrics=[{defaults},mypkg.scores.my_metric]"
-        )
-    return paths
-
-
 def parse_names(key: str, value: Any) -> tuple[str, ...]:
     """A list of model names (null = none). Names the run does not have are allowed: the default
     config's list stays valid whatever ``models=[...]`` a command picks."""
@@ -355,27 +63,6 @@ def parse_names(key: str, value: Any) -> tuple[str, ...]:
     if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) and v for v in value):
         raise ConfigError(f"{key} must be a list of model names, e.g. {key}=[ewma], not {value!r}")
     return tuple(value)
-
-
-def parse_conformal(node: Any, level: float) -> ConformalSettings:
-    """``conformal.*``: on/off and how many earlier errors an origin needs (auto or a whole number
-    at least the fewest that give finite-sample conformal ranks at ``interval_level``)."""
-    node = node or {}
-    if not isinstance(node, Mapping):
-        raise ConfigError(f"conformal must be a mapping with enabled and min_errors, not {node!r}")
-    unknown(node, ConformalSettings, "conformal")
-    d = ConformalSettings()
-    enabled = as_bool("conformal.enabled", node.get("enabled", d.enabled))
-    min_errors = node.get("min_errors", d.min_errors)
-    if min_errors != "auto":
-        need = fewest_errors(level)
-        min_errors = as_int("conformal.min_errors", min_errors, 1)
-        if min_errors < need:
-            raise ConfigError(
-                f"conformal.min_errors={min_errors} is too few for interval_level={level:g}: a conformal "
-                f"interval at that level needs at least {need} earlier errors; set it to >= {need} or auto"
-            )
-    return ConformalSettings(enabled=enabled, min_errors=min_errors)
 
 
 def parse_settings(

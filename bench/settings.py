@@ -4,7 +4,7 @@ Everything below the entry point takes these objects, never the Hydra config: ea
 is a ``Literal`` checked here, every number its range, so a typo (``on_error=rasie``) fails before
 anything runs with one sentence naming the key, the value and what is allowed. ``run.json`` stores
 ``asdict(settings)`` and ``Settings.from_dict`` reads it back through the same types; the checks
-themselves live in ``bench.parse``.
+themselves live in ``bench.parse`` and the ``bench.parse_*`` modules beside it.
 """
 
 from __future__ import annotations
@@ -145,7 +145,7 @@ class ModelSettings:
 @dataclass(frozen=True)
 class DatasetSettings:
     """One dataset: its loader and the split/transform it is evaluated with: the run's, its YAML's
-    own values over them, what the command line typed over both (``bench.parse.layered``)."""
+    own values over them, what the command line typed over both (``bench.parse_datasets.layered``)."""
 
     name: str
     target: str

@@ -15,7 +15,7 @@ from conftest import ROOT
 
 BENCH = ROOT / "bench"
 STAGES = ["data", "prep", "models", "engine", "scoring", "report"]
-BASE = {"types", "errors", "settings", "parse", "store"}
+BASE = {"types", "errors", "settings", "parse", "parse_values", "parse_datasets", "parse_scoring", "store"}
 ENTRIES = {"run", "config", "benchmark"}  # sequence the stages; may import any of them
 TOOLS = {"perf", "reproduce"}  # their own entry points (python -m bench.perf / bench.reproduce)
 OMEGACONF_ALLOWED = {"bench.run", "bench.config"}

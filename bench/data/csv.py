@@ -7,214 +7,27 @@ volume suffixes (``12.3K``, ``4.5M``, ``2.1B``, ``T``; Chinese 万/亿), percent
 and any strftime ``date_format`` (``%Y年%m月%d日``). Rows are always sorted ascending by time.
 
 Line numbers in messages count the header as line 1 (a quoted field spanning several lines would
-shift them; such files are rare for price data).
+shift them; such files are rare for price data). The file is read by :mod:`bench.data.csv_table`
+and its cells parsed by :mod:`bench.data.csv_cells`; this module puts the dataset together.
 """
 
 from __future__ import annotations
 
-import difflib
-import warnings
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from bench.data.csv_cells import parse_dates, parse_values, value_notes
+from bench.data.csv_table import SETTING, find_column, read_table
 from bench.data.errors import DataError
-from bench.data.numbers import KNOWN_FORMATS, parse_number
+from bench.data.numbers import parse_number
 from bench.data.validate import Where, clean, finish, infer_freq, load_series
 from bench.errors import ConfigError
 from bench.types import Dataset
 
-SETTING = "datasets.csv"  # the config prefix messages name; the panel loader passes its own
-_PLAIN = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"  # what float() and parse_number agree on
-
-
-def _default_thousands(decimal: str, thousands: str | None) -> str | None:
-    if thousands is not None:
-        if thousands == decimal:
-            raise ConfigError(f"thousands and decimal must differ (both are {decimal!r})")
-        return thousands or None
-    return {".": ",", ",": "."}.get(decimal)
-
-
-@dataclass(frozen=True)
-class Table:
-    """A CSV read as text: its non-blank rows, their line numbers, the thousands separator in force."""
-
-    file: Path
-    frame: pd.DataFrame
-    lines: np.ndarray
-    thousands: str | None
-
-
-def read_table(
-    path: str | Path,
-    sep: str,
-    decimal: str,
-    thousands: str | None,
-    encoding: str,
-    setting: str = SETTING,
-) -> Table:
-    """Read every cell as text, strip header names, drop blank lines (keeping file line numbers)."""
-    file = Path(str(path)).expanduser()
-    if sep == decimal:
-        raise ConfigError(f"sep and decimal must differ (both are {sep!r}); e.g. sep=';' decimal=','")
-    thousands = _default_thousands(decimal, thousands)
-    frame = read_cells(file, sep, encoding, setting)
-    frame.columns = [str(c).strip() for c in frame.columns]
-    lines = np.arange(len(frame)) + 2
-    blank = np.ones(len(frame), dtype=bool)
-    for col in frame.columns:  # later columns only where the row is still blank: one pass, not n
-        rows = np.flatnonzero(blank)
-        if len(rows) == 0:
-            break
-        blank[rows] = (frame[col].iloc[rows].str.strip() == "").to_numpy()
-    return Table(file, frame[~blank], lines[~blank], thousands)
-
-
-def value_notes(kinds: set[str]) -> list[str]:
-    """What number parsing did to the values, for the dataset's notes."""
-    notes = []
-    if "suffix" in kinds:
-        notes.append("K/M/B-style suffixes expanded to plain numbers")
-    if "percent" in kinds:
-        notes.append("percent signs stripped: values are in percent")
-    return notes
-
-
-def read_cells(path: Path, sep: str, encoding: str, setting: str = SETTING) -> pd.DataFrame:
-    """Every cell as text; blank lines kept so row positions map to file lines."""
-    if not path.exists():
-        raise DataError(
-            f"the CSV file {str(path)!r} does not exist (looked in {path.resolve().parent}); "
-            f"check {setting}.path — a relative path is taken from the directory you ran the "
-            "command in."
-        )
-    if path.is_dir():
-        raise DataError(f"{str(path)!r} is a directory, not a CSV file; point {setting}.path at a file.")
-    enc = "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
-    try:
-        return pd.read_csv(path, sep=sep, dtype=str, na_filter=False, encoding=enc, skip_blank_lines=False)
-    except UnicodeDecodeError as exc:
-        raise DataError(
-            f"{path.name}: the file is not valid {encoding} text (byte {exc.start}: {exc.reason}); "
-            f"set {setting}.encoding to the file's encoding, e.g. gbk, cp1252 or utf-16."
-        ) from exc
-    except LookupError as exc:
-        raise ConfigError(f"unknown encoding {encoding!r} for {path.name}") from exc
-    except pd.errors.EmptyDataError as exc:
-        raise DataError(f"{path.name}: the file is empty; it needs a header line and data rows.") from exc
-    except pd.errors.ParserError as exc:
-        raise DataError(
-            f"{path.name}: cannot be split into columns with sep={sep!r} "
-            f"({' '.join(str(exc).split())}); check {setting}.sep and that fields containing "
-            "the separator are quoted."
-        ) from exc
-
-
-def find_column(
-    frame: pd.DataFrame, col: str | int, role: str, path: Path, sep: str, setting: str = SETTING
-) -> str:
-    """Resolve a column given by header name or by 0-based position."""
-    names = [str(c) for c in frame.columns]
-    if isinstance(col, int) and not isinstance(col, bool):
-        if 0 <= col < len(names):
-            return names[col]
-        problem = f"has no column at position {col} (positions count from 0)"
-    elif str(col).strip() in names:
-        return str(col).strip()
-    else:
-        problem = f"has no column {str(col)!r}"
-        close = difflib.get_close_matches(str(col), names, n=1)
-        if close:
-            problem += f" (did you mean {close[0]!r}?)"
-    listed = ", ".join(f"{i}: {n!r}" for i, n in enumerate(names))
-    hint = ""
-    if len(names) == 1:
-        for cand in (";", "\t", "|", ","):
-            if cand != sep and cand in names[0]:
-                hint = f" The header looks separated by {cand!r}: set {setting}.sep={cand!r}."
-                break
-    raise DataError(
-        f"{path.name} {problem}; its columns are {listed}. Set {setting}.{role} to one of these "
-        f"names or a 0-based position.{hint}"
-    )
-
-
-def parse_values(
-    raw: pd.Series, where: Where, decimal: str, thousands: str | None
-) -> tuple[np.ndarray, set[str]]:
-    """Every cell parsed by :func:`parse_number`; the first bad cell is named by its line.
-
-    Cells that are plain numbers (``-12.5``, ``3e4``) are converted in one vectorised step (the same
-    floats :func:`parse_number` gives); only the others go through it cell by cell.
-    """
-    values = np.empty(len(raw))
-    plain = np.zeros(len(raw), dtype=bool)
-    if decimal == "." and len(raw):
-        plain = raw.str.fullmatch(_PLAIN).to_numpy(dtype=bool)
-        values[plain] = raw[plain].astype("float64").to_numpy()
-    kinds: set[str] = {"plain"} if plain.any() else set()
-    for i in np.flatnonzero(~plain):
-        text = raw.iloc[i]
-        try:
-            values[i], kind = parse_number(text, decimal, thousands)
-        except ValueError:
-            raise DataError(
-                f"{where.label}: line {int(where.lines[i])} has the value {text!r}, which is not a "
-                f"number in any known format ({KNOWN_FORMATS}; decimal={decimal!r}, "
-                f"thousands={thousands!r}). Fix or remove that row, point value_col at a numeric "
-                f"column, or set {where.setting}.decimal / thousands to match the file."
-            ) from None
-        kinds.add(kind)
-    huge = np.flatnonzero(np.isinf(values))
-    if len(huge):  # e.g. 1e400: a number, but no float holds it (it would read as missing)
-        i = int(huge[0])
-        raise DataError(
-            f"{where.label}: line {int(where.lines[i])} has the value {raw.iloc[i]!r}, which is too "
-            "large for a 64-bit float (beyond ±1.8e308); fix or remove that row."
-        )
-    return values, kinds
-
-
-def parse_dates(raw: pd.Series, where: Where, date_format: str | None) -> tuple[pd.DatetimeIndex, list[str]]:
-    """Dates in one format (given, or inferred from the first row); the first bad row is named."""
-    text = raw.str.strip()
-    notes = []
-    fmt = date_format
-    if fmt is None and (text != "").any():
-        fmt = pd.tseries.api.guess_datetime_format(text[text != ""].iloc[0])
-        if fmt:
-            notes.append(f"dates read with the format {fmt} inferred from the first row")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            parsed = pd.to_datetime(text, format=fmt, errors="coerce")
-    except (ValueError, TypeError) as exc:
-        raise DataError(
-            f"{where.label}: the dates cannot be read ({' '.join(str(exc).split())}); set "
-            f"{where.setting}.date_format to a strftime pattern matching the file."
-        ) from exc
-    bad = np.flatnonzero(parsed.isna().to_numpy())
-    if len(bad):
-        i = int(bad[0])
-        given = f"date_format {date_format!r}" if date_format else f"the format {fmt!r} of the first row"
-        what = (
-            "has no date"
-            if text.iloc[i] == ""
-            else f"has the date {raw.iloc[i]!r}, which does not match {given}"
-        )
-        raise DataError(
-            f"{where.label}: line {int(where.lines[i])} {what}. Set {where.setting}.date_format to "
-            "a strftime pattern that matches every row (e.g. %d/%m/%Y or %Y年%m月%d日), or fix "
-            "that row."
-        )
-    index = pd.DatetimeIndex(parsed)
-    if index.tz is not None:
-        index = index.tz_localize(None)
-        notes.append("time zone dropped: local wall-clock times kept")
-    return index, notes
+__all__ = ["load_csv", "parse_number", "parse_values"]  # tests import parse_number from here
 
 
 def load_csv(

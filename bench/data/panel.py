@@ -16,7 +16,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from bench.data.csv import find_column, parse_dates, parse_values, read_table, value_notes
+from bench.data.csv_cells import parse_dates, parse_values, value_notes
+from bench.data.csv_table import find_column, read_table
 from bench.data.errors import DataError
 from bench.data.validate import Where, check_usable, gap_notes, infer_freq, tidy
 from bench.errors import ConfigError

@@ -1,222 +1,45 @@
 """Content-addressed store of task results: a task whose inputs did not change is not recomputed.
 
-The key is the sha256 of a canonical JSON of everything that decides a task's result (settings,
-a fingerprint of the data, package versions), so the same inputs give the same key in every
-process and a changed float gives another one. An entry is a small header (key, payload checksum,
-size) followed by the pickled result; it is written atomically, and an entry that does not verify
-is deleted and recomputed rather than trusted. The cache only ever holds files this project wrote
-itself: pickle is not safe for files from elsewhere.
+An entry is a small header (key, payload checksum, size) followed by the pickled result; it is
+written atomically, and an entry that does not verify is deleted and recomputed rather than trusted.
+A running task's checkpoint is stored the same way. The cache only ever holds files this project
+wrote itself: pickle is not safe for files from elsewhere. The keys are made in
+``bench.engine.task_keys`` (inputs) and ``bench.engine.code_keys`` (source code).
 """
 
 from __future__ import annotations
 
-import ast
-import dataclasses
-import enum
-import functools
 import hashlib
-import importlib.util
 import json
-import math
 import os
 import pickle
 import tempfile
 import time
 import warnings
-from collections.abc import Mapping
 from dataclasses import dataclass
-from importlib import metadata
-from pathlib import Path, PurePath
+from pathlib import Path
 from typing import Any
 
-import numpy as np
-import pandas as pd
+# Re-exported: tests name the keys here, where they lived before the split.
+from bench.engine.code_keys import code_fingerprint, model_code, targets_of
+from bench.engine.task_keys import data_fingerprint, package_versions, task_key
+
+__all__ = [
+    "CHECKPOINT_EVERY",
+    "MAGIC",
+    "CacheStats",
+    "Checkpoint",
+    "TaskCache",
+    "code_fingerprint",
+    "data_fingerprint",
+    "model_code",
+    "package_versions",
+    "targets_of",
+    "task_key",
+]
 
 MAGIC = b"lagbench-cache 1\n"
 CHECKPOINT_EVERY = 2.0  # seconds between checkpoints of a running task (bounds their cost)
-PACKAGES = ("lagbench", "numpy", "pandas", "scipy", "statsmodels", "arch", "torch", "scikit-learn")
-
-
-def task_key(parts: Mapping[str, Any]) -> str:
-    """sha256 (hex) of the canonical JSON of ``parts``: key order does not matter, values do exactly."""
-    text = json.dumps(canonical(dict(parts)), sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-    return hashlib.sha256(text.encode("ascii")).hexdigest()
-
-
-def canonical(v: Any) -> Any:
-    """Plain JSON values for ``v``: numpy scalars as Python ones, floats as their exact repr (so
-    0.1 and 0.1 + 1e-17 differ, and NaN/inf are representable), arrays by dtype, shape and a hash of
-    their bytes, dataclasses and enums by type and value. Anything else is refused, since its
-    ``repr`` may hold a memory address and make keys differ between processes."""
-    if v is None or isinstance(v, (bool, str)):
-        return v
-    if isinstance(v, np.bool_):
-        return bool(v)
-    if isinstance(v, (int, np.integer)):
-        return int(v)
-    if isinstance(v, (float, np.floating)):
-        return {"float": repr(float(v))}
-    if isinstance(v, np.ndarray):
-        return {"ndarray": str(v.dtype), "shape": list(v.shape), "sha256": _array_hash(v)}
-    if isinstance(v, Mapping):
-        return {"dict": sorted(([_key_text(k), canonical(x)] for k, x in v.items()), key=lambda kv: kv[0])}
-    if isinstance(v, (list, tuple)):
-        return [canonical(x) for x in v]
-    if isinstance(v, (set, frozenset)):
-        return {"set": sorted(json.dumps(canonical(x), sort_keys=True) for x in v)}
-    if dataclasses.is_dataclass(v) and not isinstance(v, type):
-        fields = {f.name: getattr(v, f.name) for f in dataclasses.fields(v)}
-        return {"dataclass": f"{type(v).__module__}.{type(v).__qualname__}", "fields": canonical(fields)}
-    if isinstance(v, enum.Enum):
-        return {"enum": f"{type(v).__qualname__}.{v.name}", "value": canonical(v.value)}
-    if isinstance(v, PurePath):
-        return {"path": str(v)}
-    if isinstance(v, pd.Timestamp):
-        return {"timestamp": v.isoformat()}
-    raise TypeError(f"task_key cannot hash a {type(v).__name__} ({v!r:.60}): pass plain values")
-
-
-def data_fingerprint(values: np.ndarray, index: Any = None) -> str:
-    """sha256 of a series' values (as float64) and its index: the data part of a task key."""
-    h = hashlib.sha256()
-    arr = np.ascontiguousarray(np.asarray(values, dtype=np.float64))
-    h.update(f"values {arr.shape}\n".encode())
-    h.update(arr.tobytes())
-    h.update(_index_bytes(index))
-    return h.hexdigest()
-
-
-def package_versions() -> dict[str, str | None]:
-    """Versions of the packages that decide a task's numbers (None when not installed)."""
-    return dict(_versions())
-
-
-@functools.cache
-def _versions() -> tuple[tuple[str, str | None], ...]:
-    # ~30 ms of metadata look-ups: once per process, not once per task key.
-    out = []
-    for pkg in PACKAGES:
-        try:
-            out.append((pkg, metadata.version(pkg)))
-        except metadata.PackageNotFoundError:
-            out.append((pkg, None))
-    return tuple(out)
-
-
-# The parts of lagbench whose code decides every task's result whatever the model: the fold loop,
-# the transforms, the records. A model's own code enters its tasks' keys through ``module_closure``
-# (scoring and reports work on stored forecasts, so editing them never throws the cache away).
-ENGINE_CODE = ("engine", "prep", "types.py")
-
-
-def code_fingerprint(root: Path | None = None, parts: tuple[str, ...] = ENGINE_CODE) -> str:
-    """sha256 over the source of ``parts`` of the ``bench`` package (paths and contents), so an
-    edited runner or transform gets new keys even though the package version did not change."""
-    root = Path(__file__).resolve().parents[1] if root is None else Path(root)
-    h = hashlib.sha256()
-    for part in parts:
-        p = root / part
-        files = sorted(p.rglob("*.py")) if p.is_dir() else [p] if p.exists() else []
-        for f in files:
-            h.update(f"{f.relative_to(root).as_posix()}\n".encode())
-            h.update(hashlib.sha256(f.read_bytes()).digest())
-    return h.hexdigest()
-
-
-def targets_of(node: Any) -> list[str]:
-    """Every ``_target_`` in a (nested) config: the model's class and any object it is built with."""
-    if isinstance(node, Mapping):
-        here = [str(node["_target_"])] if "_target_" in node else []
-        return here + [t for k, v in node.items() if k != "_target_" for t in targets_of(v)]
-    if isinstance(node, (list, tuple)):
-        return [t for v in node for t in targets_of(v)]
-    return []
-
-
-def model_code(targets: list[str]) -> dict[str, str]:
-    """sha256 of the source of every module that computes these targets: each target's module and
-    the modules it imports from its own package (or, for a top-level module, its own directory),
-    transitively — a user's ``my_pkg/drift.py`` and its helpers included, site-packages excluded."""
-    out: dict[str, str] = {}
-    for target in targets:
-        module = _module_of(target)
-        if module is not None:
-            for name, path in _closure(module):
-                out[name] = _file_hash(path)
-    return dict(sorted(out.items()))
-
-
-def _module_of(target: str) -> str | None:
-    """The longest importable module prefix of a dotted target (``a.b.C.method`` → ``a.b``)."""
-    parts = target.split(".")
-    for n in range(len(parts), 0, -1):
-        name = ".".join(parts[:n])
-        try:
-            spec = importlib.util.find_spec(name)
-        except (ImportError, ValueError):
-            spec = None
-        if spec is not None and spec.origin not in (None, "built-in", "frozen"):
-            return name
-    return None
-
-
-@functools.cache
-def _closure(module: str) -> tuple[tuple[str, Path], ...]:
-    """(name, source file) of ``module`` and what it imports from its own package, transitively.
-
-    Cached per process: a user edits a module between runs, not during one.
-    """
-    spec = importlib.util.find_spec(module)
-    origin = Path(spec.origin)
-    top = module.split(".")[0]
-    home = origin.parent if "." not in module and spec.submodule_search_locations is None else None
-    seen: dict[str, Path] = {}
-    todo = [module]
-    while todo:
-        name = todo.pop()
-        if name in seen:
-            continue
-        try:
-            sp = importlib.util.find_spec(name)
-        except (ImportError, ValueError):
-            continue
-        if sp is None or sp.origin is None or not sp.origin.endswith(".py"):
-            continue
-        path = Path(sp.origin)
-        if home is not None and path.parent != home:
-            continue  # a top-level module's helpers live beside it
-        seen[name] = path
-        parents = [".".join(name.split(".")[:n]) for n in range(1, name.count(".") + 1)]
-        todo += parents if home is None else []  # a package's __init__ runs before its modules
-        todo += [m for m in _imported(path, name, sp.submodule_search_locations is not None)
-                 if m.split(".")[0] == top or (home is not None and "." not in m)]  # fmt: skip
-    return tuple(sorted(seen.items()))
-
-
-def _imported(path: Path, name: str, is_package: bool) -> list[str]:
-    """Absolute names of the modules a source file imports (``from x import y`` adds x.y too)."""
-    try:
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-    except (OSError, SyntaxError, UnicodeDecodeError):
-        return []
-    package = name if is_package else name.rpartition(".")[0]
-    out = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            out += [a.name for a in node.names]
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                anchor = package.split(".")[: max(0, len(package.split(".")) - node.level + 1)]
-                base = ".".join([*anchor, base] if base else anchor)
-            if base:
-                out.append(base)
-                out += [f"{base}.{a.name}" for a in node.names if a.name != "*"]
-    return out
-
-
-def _file_hash(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 @dataclass
@@ -379,35 +202,3 @@ def _write_atomic(path: Path, data: bytes, overwrite: bool = False) -> None:
             os.replace(tmp, path)
     finally:
         Path(tmp).unlink(missing_ok=True)
-
-
-def _array_hash(a: np.ndarray) -> str:
-    if a.dtype == object:
-        return hashlib.sha256(json.dumps(canonical(a.tolist())).encode()).hexdigest()
-    return hashlib.sha256(np.ascontiguousarray(a).tobytes()).hexdigest()
-
-
-def _key_text(k: Any) -> str:
-    if isinstance(k, str):
-        return k
-    if isinstance(k, (int, np.integer)) and not isinstance(k, bool):
-        return f"int:{int(k)}"
-    raise TypeError(f"task_key needs str or int mapping keys, not {type(k).__name__} ({k!r:.60})")
-
-
-def _index_bytes(index: Any) -> bytes:
-    """Positions, timestamps (ns since the epoch, with tz) or labels, type-tagged so a RangeIndex
-    and dates never collide."""
-    if index is None:
-        return b"index none"
-    idx = pd.Index(index)
-    if isinstance(idx, pd.RangeIndex):
-        return f"index range {idx.start} {idx.stop} {idx.step}".encode()
-    if isinstance(idx, pd.DatetimeIndex):
-        head = f"index datetime {idx.tz} {len(idx)}\n".encode()  # ns whatever the stored unit
-        return head + np.ascontiguousarray(idx.as_unit("ns").asi8).tobytes()
-    if idx.dtype.kind in "iuf":
-        arr = np.ascontiguousarray(idx.to_numpy())
-        return f"index {arr.dtype} {len(arr)}\n".encode() + arr.tobytes()
-    labels = [None if (isinstance(x, float) and math.isnan(x)) else str(x) for x in idx]
-    return b"index labels\n" + json.dumps(labels, ensure_ascii=True).encode()

@@ -6,100 +6,29 @@ own after a failure, and classes that train several instances at once (``batchab
 torch nets) are fitted in batches of ``batch_series`` members through ``cls.fit_batch``. ``Shared``
 keeps one global model over every series; a series that cannot be used at a refit sits out until the
 next one, and a failure of the shared fit fails every series at that fold. Both time each member's
-work and count its warnings, so the records of both kinds read the same.
+work and count its warnings, so the records of both kinds read the same; the records and the
+helpers both share live in :mod:`bench.engine.fleet_base`.
 """
 
 from __future__ import annotations
 
-import time
-import warnings
-from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
-from bench.engine.predictive import LevelForecast, invert
-from bench.models.base import ModelError, SeesDifferencing, SeesProxy, capabilities, check_forecast
-from bench.prep.proxy import variance_factor
+from bench.engine.fleet_base import (
+    FoldContext,
+    Outcome,
+    describe_error,
+    level_forecast,
+    tell_differences,
+    tell_proxy,
+    timed,
+)
+from bench.models.base import ModelError, capabilities
 from bench.prep.transforms import Chain
-from bench.types import Forecast
-
-
-@dataclass(frozen=True)
-class FoldContext:
-    """The loop's fixed settings, handed to a fleet at every fold."""
-
-    make_pipeline: Callable[[], Chain]
-    horizon: int
-    refit_every: int
-    level: float
-    on_error: str
-
-
-@dataclass
-class Outcome:
-    """One member at one fold: its forecast on the original scale, or the error; time and warnings."""
-
-    refit: bool = False
-    forecast: LevelForecast | None = None
-    error: str = ""
-    info: dict = field(default_factory=dict)
-    seconds: float = 0.0
-    warnings: Counter = field(default_factory=Counter)
-
-
-class Fleet(Protocol):
-    """The models of one fold loop; ``series[k]`` is the series member k forecasts."""
-
-    series: list[int]
-
-    def step(
-        self, i: int, trains: Sequence[np.ndarray], ctx: FoldContext, proxies: Sequence | None = None
-    ) -> list[Outcome]: ...
-
-
-def describe_error(exc: BaseException) -> str:
-    """The failure text stored in a record: exception type and message, bounded."""
-    return f"{type(exc).__name__}: {exc}"[:500]
-
-
-def level_forecast(fc: Forecast, pipe: Chain, train: np.ndarray, horizon: int, level: float) -> LevelForecast:
-    """Check a model's forecast and invert it to the original scale; non-finite anywhere raises."""
-    out = invert(check_forecast(fc, horizon), pipe, train, level)
-    if not np.all(np.isfinite(out.mean)):
-        raise ModelError("forecast is not finite after inverting the transform")
-    return out
-
-
-@contextmanager
-def _timed(outs: Sequence[Outcome]) -> Iterator[None]:
-    """Add the block's seconds (split evenly) and warnings to every outcome in ``outs``."""
-    start = time.perf_counter()
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            yield
-        finally:
-            share = (time.perf_counter() - start) / max(1, len(outs))
-            kinds = Counter(w.category.__name__ for w in caught)
-            for out in outs:
-                out.seconds += share
-                out.warnings.update(kinds)
-
-
-def _tell_differences(model: Any, pipe: Chain) -> None:
-    if isinstance(model, SeesDifferencing):
-        model.set_differences(len(pipe.lags), pipe.zero_change)
-
-
-def _tell_proxy(model: Any, pipe: Chain, proxies: Sequence | None, s: int) -> None:
-    """A model that reads the variance proxy gets series ``s``'s training part of it, on the
-    transformed scale (the scalers' factor²), so its variance forecast is on the scale inverted."""
-    if proxies is not None and proxies[s] is not None and isinstance(model, SeesProxy):
-        model.set_proxy(proxies[s] * variance_factor(pipe.steps))
 
 
 class Local:
@@ -127,7 +56,7 @@ class Local:
             with self._member(k, out, ctx):
                 train = trains[self.series[k]]
                 if not out.refit:
-                    _tell_proxy(self.models[k], self.pipes[k], proxies, self.series[k])
+                    tell_proxy(self.models[k], self.pipes[k], proxies, self.series[k])
                     self.models[k].update(self.pipes[k].transform(train))
                     continue
                 if self.models[k] is None or not self.warm_start:
@@ -137,8 +66,8 @@ class Local:
                     self.pipes[k], zs[k] = Chain([]), np.asarray(train, dtype=float)
                 else:
                     self.pipes[k], zs[k] = self._pipe(self.series[k], train, ctx, fitted_pipes)
-                _tell_differences(model, self.pipes[k])
-                _tell_proxy(model, self.pipes[k], proxies, self.series[k])
+                tell_differences(model, self.pipes[k])
+                tell_proxy(model, self.pipes[k], proxies, self.series[k])
                 if self._batch(k) == 1:  # fitted on its own; batched ones after the loop
                     model.fit(zs.pop(k))
         self._fit_batches(zs, outs, ctx)
@@ -181,7 +110,7 @@ class Local:
             size = self._batch(ks[0])
             group, ks = ks[:size], ks[size:]
             cls = type(self.models[group[0]])
-            with _timed([outs[k] for k in group]):
+            with timed([outs[k] for k in group]):
                 try:
                     errors = cls.fit_batch([self.models[k] for k in group], [zs[k] for k in group])
                 except Exception as exc:  # noqa: BLE001 - the batch as a whole failed
@@ -196,7 +125,7 @@ class Local:
 
     @contextmanager
     def _member(self, k: int, out: Outcome, ctx: FoldContext) -> Iterator[None]:
-        with _timed([out]):
+        with timed([out]):
             try:
                 yield
             # Any model error must become a recorded failure so one bad fold never ends the run.
@@ -230,7 +159,7 @@ class Shared:
         n = len(self.series)
         refit = not self.fitted or i % ctx.refit_every == 0
         outs = [Outcome(refit=refit) for _ in range(n)]
-        with _timed(outs):
+        with timed(outs):
             try:
                 if refit:
                     if self.model is None or not self.warm_start:

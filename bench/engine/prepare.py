@@ -53,7 +53,7 @@ class Prepared:
 
     @property
     def spec(self) -> SplitSettings:
-        """This dataset's split (the run's, layered with its own: ``bench.parse.layered``)."""
+        """This dataset's split (the run's, layered with its own: ``bench.parse_datasets.layered``)."""
         return self.settings.split
 
     @property

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from bench.engine.cache import package_versions
+from bench.engine.task_keys import package_versions
 from bench.types import Collection
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bench.engine.fleets import Fleet, FoldContext, Outcome, fleet_of
+from bench.engine.fleet_base import Fleet, FoldContext, Outcome
+from bench.engine.fleets import fleet_of
 from bench.engine.predictive import Predictive
 from bench.prep.transforms import Chain
 from bench.types import Split

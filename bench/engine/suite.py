@@ -20,16 +20,8 @@ from tqdm.auto import tqdm
 
 from bench.engine.backends import parallel_map
 from bench.engine.build import ModelRun, check_protocol, model_capabilities, model_class
-from bench.engine.cache import (
-    Checkpoint,
-    TaskCache,
-    code_fingerprint,
-    data_fingerprint,
-    model_code,
-    package_versions,
-    targets_of,
-    task_key,
-)
+from bench.engine.cache import Checkpoint, TaskCache
+from bench.engine.code_keys import code_fingerprint, model_code, targets_of
 from bench.engine.fleets import Local, Shared
 from bench.engine.needs import on_dataset, with_needs
 from bench.engine.prepare import Prepared
@@ -42,6 +34,7 @@ from bench.engine.records import (
     skipped_frame,
 )
 from bench.engine.runner import FoldResult, LoopState, run_folds
+from bench.engine.task_keys import data_fingerprint, package_versions, task_key
 from bench.errors import ConfigError
 from bench.models.base import SeesProxy
 from bench.prep.proxy import PROXY, check_affine

@@ -8,38 +8,27 @@ Rolling evaluation is made cheap in three ways: no standard errors or smoother a
 (``cov_type="none"``, parameters then one filter pass), ``update`` absorbs only the observations
 since the last origin (one numpy Kalman step each, ``kalman.KalmanState``; statsmodels'
 ``results.extend`` only when a multi-step forecast needs its results object), and a repeated
-``fit`` on the same object starts the optimiser from the previous estimates.
+``fit`` on the same object starts the optimiser from the previous estimates. The automatic order
+search lives in ``bench.models.arima_auto``.
 """
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import ClassVar
 
 import numpy as np
-from statsmodels.tools.sm_exceptions import ConvergenceWarning
 from statsmodels.tsa.arima.model import ARIMAResults
 
+from bench.models.arima_auto import converge_best, search
 from bench.models.arima_mle import Estimate, estimate, sm_model
-from bench.models.arima_search import (
-    Bounds,
-    Scored,
-    Spec,
-    admissible,
-    aicc,
-    css,
-    css_residuals,
-    for_length,
-    stepwise,
-)
+from bench.models.arima_search import Bounds, Scored, Spec, for_length
 from bench.models.base import ModelError, NeedsPeriod
 from bench.models.kalman import KalmanState
 from bench.types import Forecast
 
 _TRENDS = ("n", "c")
-_FIT_ERRORS = (np.linalg.LinAlgError, ValueError)
 
 
 def _pair(value: Sequence[int], name: str) -> tuple[int, int]:
@@ -182,46 +171,13 @@ class ARIMA:
             self._finish(z, spec, est)
             return self
 
-        def visit(spec: Spec) -> Scored:
-            # Candidates never start from a previous fit: the ranking must equal a fresh search's.
-            try:
-                coef = css(z, spec, self.period)
-            except _FIT_ERRORS:  # fewer conditional residuals than coefficients: not estimable
-                return Scored(spec, np.zeros(spec.n_coef + 1), np.inf)
-            if not admissible(coef, spec, self.period):  # R's rule, applied to CSS estimates as R's
-                return Scored(spec, coef, np.inf)  # approximation mode does: "don't like this model"
-            sigma2 = float(np.mean(css_residuals(coef, z, spec, self.period) ** 2))
-            start = np.r_[coef, sigma2]
-            try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore", ConvergenceWarning)
-                    est = estimate(z, spec, self.period, start, self.search_maxiter)
-            except _FIT_ERRORS:
-                return Scored(spec, np.zeros(spec.n_coef + 1), np.inf)
-            ok = admissible(est.params, spec, self.period)
-            return Scored(spec, est.params, aicc(est.llf, spec, len(z)) if ok else np.inf)
-
         # R bounds the orders by the series' length before differencing; the model sees the
         # differenced series, so it counts one point per difference (a seasonal one loses m).
         n = len(z) + self._differences
         bounds = for_length(replace(self.bounds, constant=self._differences < 2), n, self.period)
-        self.searched_ = stepwise(self.period, bounds, visit, short=n < 10)
-        errors = []
-        # Best first; R's rule again on the converged estimates: a root within 1.01 of the unit
-        # circle (e.g. a seasonal AR of 0.993 against a seasonal MA of -0.93) rejects the model.
-        for cand in [s for s in self.searched_ if np.isfinite(s.aicc)]:
-            try:
-                est = estimate(z, cand.spec, self.period, cand.params, None, self._warm.get(cand.spec))
-            except _FIT_ERRORS as exc:
-                errors.append(f"{cand.spec.label(self.period)}: {exc}")
-                continue
-            if not admissible(est.params, cand.spec, self.period):
-                errors.append(f"{cand.spec.label(self.period)}: a root within 1.01 of the unit circle")
-                continue
-            self._finish(z, cand.spec, est)
-            return self
-        detail = "; ".join(errors) or "every candidate was inadmissible or failed"
-        raise ModelError(f"ARIMA auto: no candidate order could be fitted ({detail})")
+        self.searched_ = search(z, self.period, bounds, self.search_maxiter, short=n < 10)
+        self._finish(z, *converge_best(z, self.searched_, self.period, self._warm))
+        return self
 
     def _no_search_spec(self) -> Spec | None:
         """The spec to estimate without a search: the fixed order, or (``reselect=False``) the

@@ -24,7 +24,7 @@ from functools import cached_property
 
 import numpy as np
 
-from bench.parse import import_path
+from bench.parse_scoring import import_path
 from bench.scoring import lag
 from bench.scoring import metrics as m
 
