@@ -16,6 +16,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from bench.models.halving import Halving
+
 # Settings a search may never touch: they are shared by every model of a run (or are the seed).
 FORBIDDEN = frozenset({"window", "seed", "device", "tune", "batch_series", "likelihood", "n_paths"})
 
@@ -86,50 +88,6 @@ def parse_dim(key: str, node: Any) -> Dim:
         f"tune.space.{key}={node!r} is not a search dimension; write a list of choices ([16, 32, 64]) or "
         "a range ({low: 1.0e-4, high: 1.0e-2, log: true}, int: true for whole numbers)"
     )
-
-
-@dataclass(frozen=True)
-class Halving:
-    """Successive halving over epochs (Jamieson & Talwalkar 2016; with TPE proposing the trials it is
-    BOHB's scheme, Falkner et al. 2018): every trial trains at most ``min_epochs`` epochs, the best
-    1/``eta`` of them go on with ``eta`` times as many, and so on until ``final`` or fewer are left,
-    which train with their own settings in full — exactly as the untuned net would — and the best
-    of those is chosen (a choice made at full training, not on a short run). A rung trains its survivors
-    again from the start (same seed: the same initial weights and shuffles, so a longer run begins
-    as the shorter one did), which keeps every candidate an untuned net with fewer epochs."""
-
-    eta: int = 3
-    min_epochs: int = 1
-    final: int = 1
-
-    def counts(self, trials: int) -> list[int]:
-        """Candidates per rung, e.g. 20 trials with eta 3: [20, 7, 3, 1] (final 3: [20, 7, 3])."""
-        out = [trials]
-        while out[-1] > self.final:
-            out.append(math.ceil(out[-1] / self.eta))
-        return out
-
-    def cap(self, rung: int, rungs: int) -> int | None:
-        """The most epochs a candidate trains at ``rung`` of ``rungs`` (None: its own, the last rung)."""
-        return None if rung == rungs - 1 else self.min_epochs * self.eta**rung
-
-    @classmethod
-    def from_config(cls, node: Any) -> Halving | None:
-        if node is None:
-            return None
-        if not isinstance(node, Mapping) or set(node) - {"eta", "min_epochs", "final"}:
-            raise ValueError(
-                f"tune.halving={node!r}: write {{eta: 3, min_epochs: 1, final: 1}} (or null: every trial "
-                "in full)"
-            )
-        out = cls(
-            int(node.get("eta", cls.eta)),
-            int(node.get("min_epochs", cls.min_epochs)),
-            int(node.get("final", cls.final)),
-        )
-        if out.eta < 2 or out.min_epochs < 1 or out.final < 1:
-            raise ValueError(f"tune.halving needs eta >= 2, min_epochs >= 1 and final >= 1, got {dict(node)}")
-        return out
 
 
 @dataclass(frozen=True)
