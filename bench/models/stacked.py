@@ -156,8 +156,9 @@ def recurrent_forward(arch: object, params: Params, x: torch.Tensor, drop: NetDr
                     gh.split([2 * hidden, hidden], -1),
                 )
                 r, z = torch.sigmoid(gi_rz + gh_rz).chunk(2, dim=-1)
-                n = torch.tanh(gi_n + r * gh_n)
-                h = (1 - z) * n if h is None else (1 - z) * n + z * h
+                n = torch.tanh(torch.addcmul(gi_n, r, gh_n))
+                # (1 - z) n + z h as one lerp (torch's own GRU cell computes n + z (h - n) too)
+                h = n - z * n if h is None else torch.lerp(n, h, z)
             else:
                 h = torch.tanh(gi if h is None else torch.baddbmm(gi, h, w_t))
             outs.append(h)
