@@ -231,7 +231,8 @@ def seeds_row(quick: bool = False, seeds: Sequence[int] = (0, 1, 2)) -> ScoreRow
             f"{cls.__name__} {batched / mean:.2f}x one seed, {batched / sum(alone):.2f}x all alone"
         )
     return ScoreRow(
-        workload=f"{len(seeds)} seeds of rnn, gru, lstm (defaults), {len(z)} S&P 500 points, one fit_batch each",
+        workload=f"{len(seeds)} seeds of rnn, gru, lstm (defaults), {len(z)} S&P 500 points, "
+        "one fit_batch each",
         reference="one seed of each alone",
         ref_seconds=one,
         lagbench_seconds=many,
