@@ -232,7 +232,10 @@ def task_parts(task: Task) -> dict:
         "period": p.collection.period,
         # select_origins only decides which origins a sweep report picks on: not a task's numbers
         "split": {k: v for k, v in asdict(p.settings.split).items() if k != "select_origins"},
-        "transform": asdict(p.settings.transform),
+        # A levels model is handed the raw series (the fleets give it an empty chain): the shared
+        # transform cannot move its numbers, so runs that differ only there share its tasks (the M3
+        # pages' Naive 2, SES, Theta and ETS are fitted once per make reproduce, not three times).
+        "transform": None if model_capabilities(m).levels else asdict(p.settings.transform),
         "min_train": p.min_train,
         "model": {"target": m.target, "params": {k: v for k, v in m.params.items() if k != "seed"}},
         "seeds": list(task.seeds) if stochastic else None,
