@@ -1,5 +1,6 @@
-"""A levels model's task key leaves out the shared transform (it is handed the raw series), so runs
-that differ only in the transform share its cached tasks; a transformed model's key keeps it."""
+"""What make reproduce's speed rests on: a levels model's task key leaves out the shared transform
+(it is handed the raw series), so runs that differ only there share its cached tasks, while a
+transformed model's key keeps it; global models' tasks are dispatched first without moving a number."""
 
 from __future__ import annotations
 
@@ -54,3 +55,22 @@ def test_a_second_run_with_another_transform_reads_the_levels_tasks_from_the_cac
         a = first["forecasts"][first["forecasts"].model == name].reset_index(drop=True)
         b = second["forecasts"][second["forecasts"].model == name].reset_index(drop=True)
         assert a.equals(b)
+
+
+def test_global_tasks_are_dispatched_first_and_the_tables_keep_task_order(monkeypatch):
+    s = settings(["datasets=[sine]", "models=[naive,rnn_global]", "debug=fast"])
+    with monkeypatch.context() as m:  # the tasks in model order, as before
+        m.setattr(suite, "dispatch_order", lambda todo, missing: list(missing))
+        plain, _ = suite.execute(s, prepare(s))
+    sent = []
+    real = suite.parallel_map
+
+    def spy(fn, items, *args):
+        sent.extend(t.name for t in items)
+        return real(fn, items, *args)
+
+    monkeypatch.setattr(suite, "parallel_map", spy)
+    ordered, _ = suite.execute(s, prepare(s))
+    assert sent == ["rnn_global", "naive"]
+    assert ordered["forecasts"].equals(plain["forecasts"])
+    assert ordered["folds"].drop(columns="seconds").equals(plain["folds"].drop(columns="seconds"))
