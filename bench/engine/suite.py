@@ -225,7 +225,10 @@ def task_parts(task: Task) -> dict:
         "period": p.collection.period,
         # select_origins only decides which origins a sweep report picks on: not a task's numbers
         "split": {k: v for k, v in asdict(p.settings.split).items() if k != "select_origins"},
-        "transform": asdict(p.settings.transform),
+        # A levels model is handed the raw series (the fleets give it an empty chain): the shared
+        # transform cannot move its numbers, so runs that differ only there share its tasks (the M3
+        # pages' Naive 2, SES, Theta and ETS are fitted once per make reproduce, not three times).
+        "transform": None if model_capabilities(m).levels else asdict(p.settings.transform),
         "min_train": p.min_train,
         "model": {"target": m.target, "params": {k: v for k, v in m.params.items() if k != "seed"}},
         "seeds": list(task.seeds) if stochastic else None,
@@ -235,6 +238,12 @@ def task_parts(task: Task) -> dict:
         "code": code_fingerprint(),
         "model_code": model_code([m.target, *targets_of(m.params)]),
     }
+
+
+def dispatch_order(todo: list[Task], missing: list[int]) -> list[int]:
+    """``missing``, global models' tasks first: one holds a whole collection (m3_monash's LSTM, 41 s),
+    so dispatched last it could run alone at the end. Tables are assembled in task order regardless."""
+    return sorted(missing, key=lambda i: model_capabilities(todo[i].model).scope != "global")
 
 
 def execute(s: Settings, prepared: list[Prepared]) -> tuple[dict[str, pd.DataFrame], dict[str, int]]:
@@ -260,8 +269,9 @@ def execute(s: Settings, prepared: list[Prepared]) -> tuple[dict[str, pd.DataFra
         total=sum(t.n_series * len(t.seeds) for t in todo), desc="series", unit="series", disable=None
     ) as bar:
         bar.update(sum(todo[i].n_series * len(todo[i].seeds) for i in done))
-        results = parallel_map(run_task, [todo[i] for i in missing], ex.n_jobs, ex.backend, ex.ray_address)
-        for i, result in zip(missing, results, strict=True):
+        order = dispatch_order(todo, missing)
+        results = parallel_map(run_task, [todo[i] for i in order], ex.n_jobs, ex.backend, ex.ray_address)
+        for i, result in zip(order, results, strict=True):
             task = todo[i]
             bar.set_postfix_str(f"{task.prepared.name} × {task.name}")
             bar.update(task.n_series * len(task.seeds))

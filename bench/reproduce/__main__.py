@@ -4,6 +4,11 @@ Each experiment's configs run one after the other through ``bench.benchmark`` (o
 machine is shared); pages go to ``<out>/<experiment>.md`` and ``<out>/summary.md``, the runs to
 ``<out>/runs/<config>/``. ``--quick`` (or ``QUICK=1``) runs a small subset of each config
 (``Protocol.quick``) into ``results/reproduce-quick`` unless ``--out`` says otherwise.
+
+The task cache stays on (``cache=true``): a config reads a task an earlier one finished when the task
+key is equal, e.g. the levels models (Naive 2, SES, Theta, ETS) of m3_makridakis_honest, which differ
+from m3_makridakis_source's only in the shared transform they never see. ``cache=false`` refits them;
+time a cold run with an empty ``cache_dir=<new dir>`` instead.
 """
 
 from __future__ import annotations
