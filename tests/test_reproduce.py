@@ -295,3 +295,15 @@ def test_a_monash_cell_on_a_sample_says_it_is_a_samples_mean_not_the_collections
     assert "| M3 yearly | 10 of 645 |" in text and "| M3 quarterly | all 756 |" in text
     assert "- M3 yearly, ETS: 3.060 against 2.860 (+0.200): a mean over a sample of 10 of the 645" in text
     assert "- M3 quarterly, ETS: 1.370 against 1.170 (+0.200): not investigated." in text
+
+
+def test_m3_monash_summary_shows_the_global_lstm_it_ran() -> None:
+    """The honest column names the model the config runs (``lstm_global``), not a '—'."""
+    e = EXPERIMENTS["m3_monash"]
+    mase = {"naive2": 1.04, "ses": 0.93, "theta": 0.87, "ets": 0.87, "arima": 0.87, "lstm_global": 0.98}
+    rows = [
+        dict(dataset="m3", model=m, kind="collection", smape_mean=14.0, mase_mean=v) for m, v in mase.items()
+    ]
+    runs = {"m3_monash": RunResult("m3_monash", Path("/tmp/x"), pd.DataFrame(rows), 1.0, ())}
+    row = SUMMARIES["m3_monash"](Outcome(e, runs))
+    assert "lstm_global 0.980" in row.under_honest and "—" not in row.under_honest

@@ -118,7 +118,7 @@ def m3_monash(o: Outcome) -> SummaryRow:
     return SummaryRow(
         source="MASE: SES 1.091, Theta 0.864, ETS 0.865, ARIMA 0.873, DeepAR 1.167",
         under_source="— (the archive's protocol is the honest one: one origin, no leak)",
-        under_honest=f"MASE: {_scores(o, cfg, ('ses', *STATS, 'lstm'), 'mase')}",
+        under_honest=f"MASE: {_scores(o, cfg, ('ses', *STATS, 'lstm_global'), 'mase')}",
         yardstick=(
             f"Naive 2 MASE {fmt(o.value(cfg, 'naive2', 'mase'), 3)}, sMAPE "
             f"{fmt(o.value(cfg, 'naive2', 'smape'), 2)}"
