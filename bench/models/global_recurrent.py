@@ -46,7 +46,7 @@ class GlobalRecurrent(RecurrentSettings, NetSpec):
 
     def fit(self, zs: Sequence[np.ndarray]) -> GlobalRecurrent:
         if self.tune is not None:  # one search over the collection's training parts (when due)
-            tuned.fit_global(self, zs, lambda m: m.fit_plain(zs))
+            tuned.fit_global(self, zs)
             return self
         return self.fit_plain(zs)
 

@@ -113,8 +113,7 @@ class RecurrentArch:
         16 units up, so stacked LSTMs pay only when small or many. Measured stacked/alone CPU time
         (``python -m bench.perf.stack_rule``, 120- and 1000-point series): LSTM(6) 0.91–0.94 for
         3 nets, LSTM(16) 0.72–0.73 for 8, LSTM(32) 1.30–1.33 for 3 but 0.85–0.94 for 32, LSTM(64)
-        0.97–1.43; GRU and RNN stacks win from two nets (3 GRU(32)
-        0.58–0.73, 3 RNN(32) 0.42–0.48).
+        0.97–1.43; GRU and RNN stacks win from two nets (3 GRU(32) 0.58–0.73, 3 RNN(32) 0.42–0.48).
         """
         if k < 2:
             return False  # one net alone is exactly ``fit``

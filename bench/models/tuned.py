@@ -133,15 +133,12 @@ def searches(models: dict[int, Any], train: Train) -> dict[int, tuple[Search, An
         )
         for i, m in models.items()
     }
-    counts = {
-        i: m.tune.halving.counts(m.tune.trials) if m.tune.halving else [m.tune.trials]
-        for i, m in models.items()
-    }
+    counts = {i: m.tune.rungs() for i, m in models.items()}
     # per model: (score, trial index, settings, candidate) of the current rung
     pools: dict[int, list[tuple[float, int, dict[str, Any], Any]]] = {i: [] for i in models}
 
     def run(rung: int, jobs: list[tuple[int, int, dict[str, Any]]]) -> list[float]:
-        cands = train([(i, _capped(models[i], p, rung, len(counts[i]))) for i, _, p in jobs])
+        cands = train([(i, _capped(models[i], p, rung)) for i, _, p in jobs])
         last = {i: rung == len(counts[i]) - 1 for i, _, _ in jobs}
         out = []
         for (i, idx, p), c in zip(jobs, cands, strict=True):
@@ -211,11 +208,11 @@ def fit_local(
     return errors
 
 
-def fit_global(model: Any, zs: Sequence[np.ndarray], fit_plain: Callable[[Any], Any]) -> None:
+def fit_global(model: Any, zs: Sequence[np.ndarray]) -> None:
     """Fit a tuned global net: one search over the collection's training parts when due (each
-    candidate one global net), else the chosen settings refitted or warm-started."""
+    candidate one global net), else the chosen settings refitted or warm-started (``fit_plain``)."""
     if not model.tune.due(model._tuning.fits):
-        fit_plain(model)
+        model.fit_plain(zs)
     else:
 
         def train(jobs: list[tuple[int, dict[str, Any]]]) -> list[Any]:
@@ -236,9 +233,9 @@ def fit_global(model: Any, zs: Sequence[np.ndarray], fit_plain: Callable[[Any], 
     model._tuning.fits += 1
 
 
-def _capped(model: Any, params: dict[str, Any], rung: int, rungs: int) -> dict[str, Any]:
+def _capped(model: Any, params: dict[str, Any], rung: int) -> dict[str, Any]:
     """The trial's settings with the rung's epoch cap (the last rung: its own epochs)."""
-    cap = None if model.tune.halving is None else model.tune.halving.cap(rung, rungs)
+    cap = model.tune.epoch_cap(rung)
     if cap is None:
         return params
     return {**params, "epochs": min(int(params.get("epochs", model.train_config.epochs)), cap)}

@@ -156,6 +156,14 @@ class TuneSpec:
         """Search at this refit? (``refits_done`` refits happened before it: 0 at the first fit)."""
         return refits_done == 0 or (self.every is not None and refits_done % self.every == 0)
 
+    def rungs(self) -> list[int]:
+        """Candidates per rung: the halving's rungs, or one rung of every trial in full."""
+        return self.halving.counts(self.trials) if self.halving else [self.trials]
+
+    def epoch_cap(self, rung: int) -> int | None:
+        """The most epochs a candidate trains at ``rung`` (None: its own — the last rung, or no halving)."""
+        return None if self.halving is None else self.halving.cap(rung, len(self.rungs()))
+
     def default_trial(self, settings: Mapping[str, Any]) -> dict[str, Any]:
         """The net's own values of the searched settings that lie inside the space (the first trial)."""
         return {k: settings[k] for k, d in self.space.items() if k in settings and d.holds(settings[k])}
