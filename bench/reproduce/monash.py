@@ -89,7 +89,8 @@ MONASH = Experiment(
             "honest",
             (*(f"datasets.{d}.max_series=6" for d in COLLECTIONS), "models.lstm_global.epochs=5"),
             every=8,
-            why="all 4931 series would take about an hour on 2 cores (every 8th, 620 series, took 486 s); "
+            why="all 4931 series would take about 8 times the sample (every 8th, 620 series, took "
+            "155–486 s on 2 cores), too long beside the other pages; "
             "the ETS and Theta cells of whole collections are the competition presets' runs (README); "
             "all series: `python -m bench.reproduce --only monash --full`",
         ),
