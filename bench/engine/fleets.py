@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from bench.engine.fit_memo import FitMemo, memoisable
 from bench.engine.fleet_base import (
     FoldContext,
     Outcome,
@@ -35,13 +36,18 @@ class Local:
     """One model per member, each made by its own factory (a member may be a series × seed)."""
 
     def __init__(
-        self, makers: Sequence[Callable[[], Any]], series: Sequence[int], warm_start: bool = True
+        self,
+        makers: Sequence[Callable[[], Any]],
+        series: Sequence[int],
+        warm_start: bool = True,
+        memo: FitMemo | None = None,
     ) -> None:
         if len(makers) != len(series):
             raise ValueError(f"{len(makers)} model factories for {len(series)} members")
         self.makers = list(makers)
         self.series = list(series)
         self.warm_start = warm_start
+        self.memo = memo  # fresh fits of a deterministic class, remembered across runs (fit_memo)
         self.models: list[Any] = [None] * len(makers)
         self.pipes: list[Chain | None] = [None] * len(makers)
 
@@ -59,7 +65,8 @@ class Local:
                     tell_proxy(self.models[k], self.pipes[k], proxies, self.series[k])
                     self.models[k].update(self.pipes[k].transform(train))
                     continue
-                if self.models[k] is None or not self.warm_start:
+                fresh = self.models[k] is None or not self.warm_start
+                if fresh:
                     self.models[k] = self.makers[k]()
                 model = self.models[k]
                 if capabilities(type(model)).levels:
@@ -68,7 +75,12 @@ class Local:
                     self.pipes[k], zs[k] = self._pipe(self.series[k], train, ctx, fitted_pipes)
                 tell_differences(model, self.pipes[k])
                 tell_proxy(model, self.pipes[k], proxies, self.series[k])
-                if self._batch(k) == 1:  # fitted on its own; batched ones after the loop
+                if self._batch(k) > 1:
+                    continue  # batched ones are fitted after the loop
+                if fresh and self.memo is not None and memoisable(type(model)):
+                    told = (len(self.pipes[k].lags), self.pipes[k].zero_change)
+                    self.models[k] = self.memo.fit(model, zs.pop(k), told, out)
+                else:
                     model.fit(zs.pop(k))
         self._fit_batches(zs, outs, ctx)
         for k, out in enumerate(outs):

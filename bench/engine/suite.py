@@ -22,6 +22,7 @@ from bench.engine.backends import parallel_map
 from bench.engine.build import ModelRun, check_protocol, model_capabilities, model_class
 from bench.engine.cache import Checkpoint, TaskCache
 from bench.engine.code_keys import code_fingerprint, model_code, targets_of
+from bench.engine.fit_memo import memo_for
 from bench.engine.fleets import Local, Shared
 from bench.engine.needs import on_dataset, with_needs
 from bench.engine.prepare import Prepared
@@ -78,6 +79,7 @@ class Task:
     level: float
     on_error: str
     checkpoint: Path | None = None  # where the task's fold loop saves its state while it runs
+    fits: Path | None = None  # where fresh fits are remembered across runs (fit_memo; None: cache off)
 
     @property
     def n_series(self) -> int:
@@ -167,6 +169,7 @@ def run_task(task: Task) -> tuple[pd.DataFrame, pd.DataFrame]:
     else:
         size = batch_size(m, p, task.seeds[0])
         groups = [members[i : i + size] for i in range(0, len(members), size)]
+    memo = memo_for(model_class(m), task.fits, task_parts(task)) if task.fits else None
     ckpt = Checkpoint(task.checkpoint)
     saved = ckpt.load() or {"done": {}, "group": None, "loop": None}
     done: dict[int, list[list[FoldResult]]] = saved["done"]
@@ -177,7 +180,7 @@ def run_task(task: Task) -> tuple[pd.DataFrame, pd.DataFrame]:
         if model_capabilities(m).scope == "global":
             fleet = Shared(makers[group[0][1]], len(ks), warm)
         else:
-            fleet = Local([makers[seed] for _, seed in group], [ks.index(k) for k, _ in group], warm)
+            fleet = Local([makers[seed] for _, seed in group], [ks.index(k) for k, _ in group], warm, memo)
         resume: LoopState | None = saved["loop"] if saved["group"] == g else None
 
         def save(state: LoopState, g: int = g) -> None:
@@ -259,7 +262,8 @@ def execute(s: Settings, prepared: list[Prepared]) -> tuple[dict[str, pd.DataFra
     todo = tasks(s, prepared)
     keys = [task_key(task_parts(t)) if ex.cache else None for t in todo]
     todo = [
-        replace(t, checkpoint=cache.checkpoint_path(k)) if k else t for t, k in zip(todo, keys, strict=True)
+        replace(t, checkpoint=cache.checkpoint_path(k), fits=cache.root / "fits") if k else t
+        for t, k in zip(todo, keys, strict=True)
     ]
     done = {i: r for i, k in enumerate(keys) if k is not None and (r := cache.get(k)) is not None}
     missing = [i for i in range(len(todo)) if i not in done]

@@ -82,6 +82,8 @@ class ARIMA:
     levels: ClassVar[bool] = False
     # ``period: null`` on a dataset without a period means "non-seasonal", not an error (for the suite).
     needs_period: ClassVar[NeedsPeriod] = "optional"  # null: the dataset's period; None/<=1: non-seasonal
+    remember_fits: ClassVar[bool] = True  # a fresh fit (the order search) is reused across runs
+    first_fit_ignores: ClassVar[frozenset[str]] = frozenset({"reselect"})  # steers later refits only
 
     def __init__(
         self,
@@ -131,6 +133,7 @@ class ARIMA:
         self._zero_change = 0.0  # where a change of zero lands on the transformed scale (ditto)
         self._offset = 0.0  # subtracted from the input, added to forecasts: see set_differences
         self._warm: dict[Spec, Estimate] = {}  # the last final estimate: starting point only
+        self._res_of: int | None = None  # _res rebuildable from _z[:_res_of] (set by a fit)
 
     @property
     def min_length(self) -> int:
@@ -194,6 +197,22 @@ class ARIMA:
         self._res = sm_model(z, spec, self.period).filter(est.params, cov_type="none")  # no Hessian
         self._state, self._pending = KalmanState.from_results(self._res), []
         self.spec_, self._z, self._warm = spec, z.copy(), {spec: est}
+        self._res_of = len(z)  # _res is the filter of _z[:_res_of] at the estimates (see __getstate__)
+
+    def __getstate__(self) -> dict:
+        """Pickled without the statsmodels results while they are the fit's own filter run: for a
+        seasonal model they hold megabytes of state covariances (4.5 MB on an M3 series), and one
+        Kalman filter at the stored estimates rebuilds them bit for bit (``__setstate__``)."""
+        state = dict(self.__dict__)
+        if state.get("_res_of") is not None:
+            state["_res"] = None
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        if self.__dict__.get("_res_of") is not None and self.spec_ is not None:
+            z, spec = self._z[: self._res_of], self.spec_
+            self._res = sm_model(z, spec, self.period).filter(self._warm[spec].params, cov_type="none")
 
     def update(self, z: np.ndarray) -> ARIMA:
         """Absorb the observations after the fitted/updated history, parameters held.
@@ -215,7 +234,7 @@ class ARIMA:
                 self._pending.extend(new)
         else:
             self._res = self._results().apply(z, refit=False)
-            self._state, self._pending = KalmanState.from_results(self._res), []
+            self._state, self._pending, self._res_of = KalmanState.from_results(self._res), [], None
         self._z = z.copy()
         return self
 
@@ -266,5 +285,5 @@ class ARIMA:
         res = self._fitted()
         if self._pending:
             self._res = res.extend(np.asarray(self._pending, dtype=float))
-            self._pending = []
+            self._pending, self._res_of = [], None
         return self._res

@@ -82,6 +82,10 @@ class ModelBase:
       error or None per model), ``batch_series`` of them at a time (an instance attribute).
     - ``min_length``: fewest points of the series the model is given (transformed unless ``levels``)
       that it can be fitted on; a series shorter than that at the first origin is skipped for it.
+    - ``remember_fits`` (optional): a fresh fit is costly (a model search) and a function of the
+      settings and the data alone, so the engine stores it and loads it when another run makes the
+      same fit (:mod:`bench.engine.fit_memo`); ``first_fit_ignores``: settings that only change later
+      refits (ARIMA's ``reselect``), left out of that fit's key.
     """
 
     levels: ClassVar[bool] = False

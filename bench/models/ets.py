@@ -130,6 +130,7 @@ class ETS:
 
     levels: ClassVar[bool] = True
     needs_period: ClassVar[NeedsPeriod] = "optional"  # None (a dataset without one): non-seasonal
+    remember_fits: ClassVar[bool] = True  # a fresh fit (seconds of model selection) is reused across runs
 
     def __init__(
         self, period: int | None = 1, error: str = AUTO, trend: str | None = AUTO, damped: bool | str = AUTO,
