@@ -85,7 +85,9 @@ class FitMemo:
                 model.fit(z)
             seconds = time.perf_counter() - start
             kinds = Counter(w.category.__name__ for w in caught)
-            self.store.put(key, (model, seconds, dict(kinds)))
+            with warnings.catch_warnings():  # a full disk only costs the reuse, never a fold warning
+                warnings.simplefilter("ignore")
+                self.store.put(key, (model, seconds, dict(kinds)))
             fitted = model
         else:
             fitted, seconds, kinds = got
