@@ -99,10 +99,19 @@ def test_a_remembered_fit_is_loaded_with_its_warnings_seconds_and_the_fresh_mode
 
 
 @pytest.mark.parametrize(
-    ("cls", "remembered"), [(ARIMA, True), (ETS, True), (Remembered, True), (Theta, False), (LSTM, False)]
+    ("make", "remembered"),
+    [
+        (lambda: ARIMA(order="auto"), True),  # an order search: seconds
+        (lambda: ARIMA(order=(1, 1)), False),  # a fixed order: not worth an entry
+        (lambda: ETS(period=12), True),  # a choice among forms
+        (lambda: ETS(error="add", trend=None, damped=False, seasonal=None), False),  # SES
+        (Remembered, True),
+        (Theta, False),  # does not ask
+        (lambda: LSTM(epochs=1), False),  # stochastic and batched
+    ],
 )
-def test_only_classes_that_ask_and_whose_fit_reads_only_their_data_are_remembered(cls, remembered):
-    assert memoisable(cls) is remembered
+def test_only_models_that_ask_and_whose_fit_reads_only_their_data_are_remembered(make, remembered):
+    assert memoisable(make()) is remembered
 
 
 def run(tmp_path: Path, name: str, *extra: str) -> dict:

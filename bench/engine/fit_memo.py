@@ -8,8 +8,8 @@ definition and code (settings that only steer later refits, a class's ``first_fi
 out), the period, the package versions, what the transform told the model and the data it is handed.
 
 Only a *fresh* model's fit is remembered (a warm-started refit starts from its own past), and only
-for classes that ask for it (``remember_fits = True``: ARIMA's order search and ETS's model
-selection, seconds per fit, not the baselines' microseconds) and are deterministic, local, fitted
+for models that ask for it (``remember_fits``: ARIMA's order search and ETS's choice of form,
+seconds per fit, not a fixed form's milliseconds) and are deterministic, local, fitted
 one at a time and read nothing but that data (not the nets, not the variance-proxy readers). The
 stored object is the fitted model itself, so what it forecasts is bit-identical to a new fit; the
 original fit's seconds and warnings are replayed into the record.
@@ -32,16 +32,22 @@ from bench.engine.task_keys import data_fingerprint, task_key
 from bench.models.base import SeesProxy, capabilities
 
 
-def memoisable(cls: type) -> bool:
-    """Whether a class's fresh fits are remembered: it asks for it, and a fit is a function of its
-    settings and its data alone."""
+def memoisable(model: Any) -> bool:
+    """Whether a model's fresh fits are remembered: it asks for it (``remember_fits``, a class
+    attribute or a property) and its class's fits are a function of settings and data alone."""
+    return class_may_remember(type(model)) and bool(getattr(model, "remember_fits", False))
+
+
+def class_may_remember(cls: type) -> bool:
+    """A class that has ``remember_fits`` and is deterministic, local, fitted one at a time and
+    reads nothing but its series (the variance proxy is not part of a fit's key)."""
     caps = capabilities(cls)
     return (
-        bool(getattr(cls, "remember_fits", False))
+        hasattr(cls, "remember_fits")
         and caps.scope == "local"
         and not caps.stochastic
         and not caps.batchable
-        and not issubclass(cls, SeesProxy)  # the proxy is not part of the key
+        and not issubclass(cls, SeesProxy)
     )
 
 
@@ -109,5 +115,6 @@ def model_key(parts: dict, ignores: frozenset[str] = frozenset()) -> str:
 
 
 def memo_for(cls: type, root: Path, parts: dict) -> FitMemo | None:
-    """The store of a task's fresh fits (``parts``: its key parts) when its class is memoisable."""
-    return FitMemo(root, model_key(parts, first_fit_ignores(cls))) if memoisable(cls) else None
+    """The store of a task's fresh fits (``parts``: its key parts) when its class may remember
+    them; each fresh model is still asked (:func:`memoisable`)."""
+    return FitMemo(root, model_key(parts, first_fit_ignores(cls))) if class_may_remember(cls) else None

@@ -77,7 +77,7 @@ class Local:
                 tell_proxy(model, self.pipes[k], proxies, self.series[k])
                 if self._batch(k) > 1:
                     continue  # batched ones are fitted after the loop
-                if fresh and self.memo is not None and memoisable(type(model)):
+                if fresh and self.memo is not None and memoisable(model):
                     told = (len(self.pipes[k].lags), self.pipes[k].zero_change)
                     self.models[k] = self.memo.fit(model, zs.pop(k), told, out)
                 else:

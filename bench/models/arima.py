@@ -82,7 +82,6 @@ class ARIMA:
     levels: ClassVar[bool] = False
     # ``period: null`` on a dataset without a period means "non-seasonal", not an error (for the suite).
     needs_period: ClassVar[NeedsPeriod] = "optional"  # null: the dataset's period; None/<=1: non-seasonal
-    remember_fits: ClassVar[bool] = True  # a fresh fit (the order search) is reused across runs
     first_fit_ignores: ClassVar[frozenset[str]] = frozenset({"reselect"})  # steers later refits only
 
     def __init__(
@@ -144,6 +143,12 @@ class ARIMA:
         p, q = self._pq
         spec = Spec(p, q, *self._PQ, constant=self.trend == "c")
         return max(p + spec.P * self.period, q + spec.Q * self.period) + spec.n_coef + 2
+
+    @property
+    def remember_fits(self) -> bool:
+        """A fresh fit with an order search (seconds) is reused across runs (fit_memo); a fixed order's
+        estimate is not worth an entry."""
+        return self._pq is None
 
     @property
     def order_(self) -> tuple[int, int] | None:

@@ -130,7 +130,6 @@ class ETS:
 
     levels: ClassVar[bool] = True
     needs_period: ClassVar[NeedsPeriod] = "optional"  # None (a dataset without one): non-seasonal
-    remember_fits: ClassVar[bool] = True  # a fresh fit (seconds of model selection) is reused across runs
 
     def __init__(
         self, period: int | None = 1, error: str = AUTO, trend: str | None = AUTO, damped: bool | str = AUTO,
@@ -156,6 +155,12 @@ class ETS:
         self._params: np.ndarray | None = None
         self._res = None
         self._aicc = float("nan")
+
+    @property
+    def remember_fits(self) -> bool:
+        """A fresh fit that chooses among forms (seconds of MLE fits) is reused across runs (fit_memo);
+        a fixed form (SES, Holt, Damped: milliseconds) is not worth an entry."""
+        return AUTO in self.components.values()
 
     def _model(self, z: np.ndarray, spec: Spec) -> _Model:
         seasonal_periods = self.period if spec.seasonal else None
