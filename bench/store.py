@@ -47,8 +47,10 @@ EXACT = {"float_precision": "round_trip"} if int(pd.__version__.split(".")[0]) <
 
 def read_csv_table(path: Path) -> pd.DataFrame:
     """A CSV table this project wrote: floats exact, and only an empty cell is missing — a model or
-    dataset named ``nan``, ``NA`` or ``null`` stays a name (pandas' default reads it as NaN)."""
-    return pd.read_csv(path, keep_default_na=False, na_values=[""], **EXACT)
+    dataset named ``nan``, ``NA`` or ``null`` stays a name (pandas' default reads it as NaN).
+    Consolidated (``copy``): read_csv gives one block per column, and a 120-column metrics table
+    made the report's first ``assign`` warn "DataFrame is highly fragmented" on every M3 page."""
+    return pd.read_csv(path, keep_default_na=False, na_values=[""], **EXACT).copy()
 
 
 def point_latest(run_dir: Path, results_root: Path) -> Path | None:
