@@ -122,6 +122,9 @@ def recurrent_forward(arch: object, params: Params, x: torch.Tensor, drop: NetDr
     recurrent matmul at the first step (the initial state is zero, as torch's).
     """
     cell, layers = arch.cell, arch.num_layers  # type: ignore[attr-defined]
+    if cell == "lstm":
+        out = _lstm_layers(params, x, layers, drop)
+        return _head(params, out, drop)
     seq = x.unsqueeze(-1)  # (K, B, T, 1)
     for layer in range(layers):
         w_ih, w_hh = params[f"rnn.weight_ih_l{layer}"], params[f"rnn.weight_hh_l{layer}"]
@@ -166,7 +169,31 @@ def recurrent_forward(arch: object, params: Params, x: torch.Tensor, drop: NetDr
             seq = torch.stack(outs, dim=2)  # (K, B, T, H)
             if drop is not None:
                 seq = drop(seq, between_layers=True)
-    out = h
+    return _head(params, h, drop)
+
+
+def _lstm_layers(params: Params, x: torch.Tensor, layers: int, drop: NetDropout | None) -> torch.Tensor:
+    """The LSTM layers on x (K, B, T), each one node with its own backward
+    (:mod:`bench.models.stacked_cells`); returns the last layer's last state (K, B, H)."""
+    from bench.models.stacked_cells import lstm_layer
+
+    seq = x.unsqueeze(-1)  # (K, B, T, 1)
+    for layer in range(layers):
+        last = layer == layers - 1
+        seq = lstm_layer(
+            seq,
+            params[f"rnn.weight_ih_l{layer}"],
+            params[f"rnn.weight_hh_l{layer}"],
+            params[f"rnn.bias_ih_l{layer}"] + params[f"rnn.bias_hh_l{layer}"],
+            full=not last,
+        )
+        if not last and drop is not None:
+            seq = drop(seq, between_layers=True)
+    return seq
+
+
+def _head(params: Params, out: torch.Tensor, drop: NetDropout | None) -> torch.Tensor:
+    """Dropout on the last state (K, B, H), then the dense ReLU head."""
     if drop is not None:
         out = drop(out)
     dense = sorted({int(name.split(".")[1]) for name in params if name.startswith("head.")})
