@@ -37,34 +37,40 @@ def _tanh_(t: torch.Tensor) -> torch.Tensor:
 
 def _forward(
     x: torch.Tensor, w_ih: torch.Tensor, w_hh: torch.Tensor, bias: torch.Tensor, keep: bool
-) -> tuple[list[torch.Tensor], list[torch.Tensor], list[torch.Tensor]]:
-    """States h_t, and (when ``keep``) each step's gate activations and [g, c_{t-1}, i, tanh c_t]."""
-    k, b, steps, _ = x.shape
+) -> tuple[list[torch.Tensor], list[torch.Tensor], list[torch.Tensor], list[torch.Tensor]]:
+    """States h_t and (when ``keep``) each step's input [x_t, 1, h_{t-1}], gate activations and
+    [g, c_{t-1}, i, tanh c_t]: all a step's matmul needs is one ``bmm`` on its input."""
+    k, b, steps, n_in = x.shape
     hidden = w_hh.shape[-1]
-    g_rows = slice(2 * hidden, 3 * hidden)
-    # tanh(x) = 2 sigmoid(2x) - 1: the g gate's rows doubled, one sigmoid covers all four gates
-    w_ih, w_hh, bias = w_ih.clone(), w_hh.clone(), bias.clone()
-    for w in (w_ih, w_hh, bias):
-        w[:, g_rows].mul_(2.0)
-    xi = torch.baddbmm(bias[:, None, :], x.reshape(k, b * steps, -1), w_ih.transpose(1, 2))
-    xi = xi.view(k, b, steps, 4 * hidden)
-    w_t = w_hh.transpose(1, 2)
+    # [W_ih, b, W_hh] with the g gate's rows doubled: tanh(x) = 2 sigmoid(2x) - 1, so one sigmoid
+    # covers all four gates
+    w = torch.cat([w_ih, bias[:, :, None], w_hh], dim=2)
+    w[:, 2 * hidden : 3 * hidden].mul_(2.0)
+    w_t = w.transpose(1, 2)
+    xs = torch.cat([x, x.new_ones(k, b, steps, 1)], dim=-1)
     hs: list[torch.Tensor] = []
+    inps: list[torch.Tensor] = []
     acts: list[torch.Tensor] = []
     zs: list[torch.Tensor] = []
-    c = torch.zeros(k, b, hidden, dtype=x.dtype, device=x.device)
+    c = x.new_zeros(k, b, hidden)
+    inp = x.new_zeros(k, b, n_in + 1 + hidden)
     for t in range(steps):
-        a = (xi[:, :, t] if t == 0 else torch.baddbmm(xi[:, :, t], hs[-1], w_t)).sigmoid()
+        inp[..., : n_in + 1] = xs[:, :, t]
+        a = torch.bmm(inp, w_t).sigmoid_()
         i, f, g, o = a.chunk(4, dim=-1)
         _tanh_(g)
         c_prev = c
         c = i * g if t == 0 else torch.addcmul(f * c, i, g)
         tc = _tanh_(torch.sigmoid(c * 2.0))
-        hs.append(o * tc)
+        nxt = x.new_empty(k, b, n_in + 1 + hidden) if t < steps - 1 else None
+        h = torch.mul(o, tc, out=nxt[..., n_in + 1 :]) if nxt is not None else o * tc
+        hs.append(h)
         if keep:
+            inps.append(inp)
             acts.append(a)
             zs.append(torch.cat([g, c_prev, i, tc], dim=-1))
-    return hs, acts, zs
+        inp = nxt
+    return hs, inps, acts, zs
 
 
 class _LSTMLayer(torch.autograd.Function):
@@ -72,23 +78,19 @@ class _LSTMLayer(torch.autograd.Function):
     def forward(
         ctx: Any, x: torch.Tensor, w_ih: torch.Tensor, w_hh: torch.Tensor, bias: torch.Tensor, full: bool
     ) -> torch.Tensor:
-        hs, acts, zs = _forward(x, w_ih, w_hh, bias, True)
-        ctx.save_for_backward(x, w_ih, w_hh, *hs, *acts, *zs)
+        hs, inps, acts, zs = _forward(x, w_ih, w_hh, bias, True)
+        ctx.save_for_backward(w_ih, w_hh, *inps, *acts, *zs)
         ctx.full, ctx.steps = full, len(hs)
         return torch.stack(hs, dim=2) if full else hs[-1]
 
     @staticmethod
     def backward(ctx: Any, grad: torch.Tensor) -> tuple[Any, ...]:
-        x, w_ih, w_hh, *rest = ctx.saved_tensors
+        w_ih, w_hh, *rest = ctx.saved_tensors
         steps = ctx.steps
-        hs, acts, zs = rest[:steps], rest[steps : 2 * steps], rest[2 * steps :]
-        k, b, _, n_in = x.shape
-        hidden = w_hh.shape[-1]
+        inps, acts, zs = rest[:steps], rest[steps : 2 * steps], rest[2 * steps :]
+        n_in, hidden = w_ih.shape[-1], w_hh.shape[-1]
         g_rows = slice(2 * hidden, 3 * hidden)
-        d_w_hh = torch.zeros_like(w_hh)
-        # input weights and bias together: gradient against [x_t, 1]
-        xa = torch.cat([x, x.new_ones(k, b, steps, 1)], dim=-1)
-        d_w_in = x.new_zeros(k, 4 * hidden, n_in + 1)
+        d_w = w_hh.new_zeros(w_hh.shape[0], 4 * hidden, n_in + 1 + hidden)
         need_x = ctx.needs_input_grad[0]
         dxs: list[torch.Tensor] = []
         dpre = dc_next = f_next = None
@@ -110,11 +112,9 @@ class _LSTMLayer(torch.autograd.Function):
             deriv = a - aa  # sigmoid' = s (1 - s)
             torch.neg(aa[..., g_rows], out=deriv[..., g_rows]).add_(1.0)  # tanh' = 1 - g²
             dpre = torch.cat([dc, dc, dc, dh], dim=-1).mul_(z).mul_(deriv)
-            if t > 0:
-                d_w_hh = torch.baddbmm(d_w_hh, dpre.transpose(1, 2), hs[t - 1])
-            d_w_in = torch.baddbmm(d_w_in, dpre.transpose(1, 2), xa[:, :, t])
+            d_w = torch.baddbmm(d_w, dpre.transpose(1, 2), inps[t])  # [W_ih, b, W_hh] at once
             if need_x:
                 dxs.append(torch.bmm(dpre, w_ih))
             dc_next, f_next = dc, a[..., hidden : 2 * hidden]
         dx = torch.stack(dxs[::-1], dim=2) if need_x else None
-        return dx, d_w_in[..., :n_in], d_w_hh, d_w_in[..., n_in], None
+        return dx, d_w[..., :n_in], d_w[..., n_in + 1 :], d_w[..., n_in], None
