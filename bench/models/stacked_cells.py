@@ -26,7 +26,7 @@ def lstm_layer(
     if torch.is_grad_enabled() and any(t.requires_grad for t in (x, w_ih, w_hh, bias)):
         return _LSTMLayer.apply(x, w_ih, w_hh, bias, full)
     with torch.no_grad():
-        hs = _forward(x, w_ih, w_hh, bias, False)[0]
+        hs = _forward(x, w_ih, w_hh, bias, False)[1]
     return torch.stack(hs, dim=2) if full else hs[-1]
 
 
@@ -37,40 +37,41 @@ def _tanh_(t: torch.Tensor) -> torch.Tensor:
 
 def _forward(
     x: torch.Tensor, w_ih: torch.Tensor, w_hh: torch.Tensor, bias: torch.Tensor, keep: bool
-) -> tuple[list[torch.Tensor], list[torch.Tensor], list[torch.Tensor], list[torch.Tensor]]:
-    """States h_t and (when ``keep``) each step's input [x_t, 1, h_{t-1}], gate activations and
-    [g, c_{t-1}, i, tanh c_t]: all a step's matmul needs is one ``bmm`` on its input."""
+) -> tuple[torch.Tensor, list[torch.Tensor], ...]:
+    """Each step's input [x_t, 1, h_{t-1}] (T, K, B, I + 1 + H), the states h_t and (when ``keep``)
+    the gate activations, their derivatives, the cell states (c_{-1} = 0 first) and their tanh."""
     k, b, steps, n_in = x.shape
     hidden = w_hh.shape[-1]
     # [W_ih, b, W_hh] with the g gate's rows doubled: tanh(x) = 2 sigmoid(2x) - 1, so one sigmoid
-    # covers all four gates
+    # covers all four gates and a step's pre-activations are one matmul on its input
     w = torch.cat([w_ih, bias[:, :, None], w_hh], dim=2)
     w[:, 2 * hidden : 3 * hidden].mul_(2.0)
     w_t = w.transpose(1, 2)
-    xs = torch.cat([x, x.new_ones(k, b, steps, 1)], dim=-1)
+    inps = x.new_zeros(steps, k, b, n_in + 1 + hidden)
+    inps[..., :n_in] = x.permute(2, 0, 1, 3)
+    inps[..., n_in] = 1.0
     hs: list[torch.Tensor] = []
-    inps: list[torch.Tensor] = []
     acts: list[torch.Tensor] = []
-    zs: list[torch.Tensor] = []
+    derivs: list[torch.Tensor] = []
     c = x.new_zeros(k, b, hidden)
-    inp = x.new_zeros(k, b, n_in + 1 + hidden)
+    cs = [c]
+    tcs: list[torch.Tensor] = []
     for t in range(steps):
-        inp[..., : n_in + 1] = xs[:, :, t]
-        a = torch.bmm(inp, w_t).sigmoid_()
+        a = torch.bmm(inps[t], w_t).sigmoid_()
         i, f, g, o = a.chunk(4, dim=-1)
         _tanh_(g)
-        c_prev = c
-        c = i * g if t == 0 else torch.addcmul(f * c, i, g)
+        c = torch.mul(i, g) if t == 0 else torch.addcmul(f * c, i, g)
         tc = _tanh_(torch.sigmoid(c * 2.0))
-        nxt = x.new_empty(k, b, n_in + 1 + hidden) if t < steps - 1 else None
-        h = torch.mul(o, tc, out=nxt[..., n_in + 1 :]) if nxt is not None else o * tc
+        h = torch.mul(o, tc, out=inps[t + 1, ..., n_in + 1 :]) if t < steps - 1 else o * tc
         hs.append(h)
         if keep:
-            inps.append(inp)
+            d = torch.addcmul(a, a, a, value=-1.0)  # sigmoid' = s (1 - s)
+            d[..., 2 * hidden : 3 * hidden].add_(1.0).sub_(g)  # tanh' = 1 - g² = g (1 - g) + 1 - g
             acts.append(a)
-            zs.append(torch.cat([g, c_prev, i, tc], dim=-1))
-        inp = nxt
-    return hs, inps, acts, zs
+            derivs.append(d)
+            cs.append(c)
+            tcs.append(tc)
+    return inps, hs, acts, derivs, cs, tcs
 
 
 class _LSTMLayer(torch.autograd.Function):
@@ -78,43 +79,46 @@ class _LSTMLayer(torch.autograd.Function):
     def forward(
         ctx: Any, x: torch.Tensor, w_ih: torch.Tensor, w_hh: torch.Tensor, bias: torch.Tensor, full: bool
     ) -> torch.Tensor:
-        hs, inps, acts, zs = _forward(x, w_ih, w_hh, bias, True)
-        ctx.save_for_backward(w_ih, w_hh, *inps, *acts, *zs)
+        inps, hs, acts, derivs, cs, tcs = _forward(x, w_ih, w_hh, bias, True)
+        ctx.save_for_backward(w_ih, w_hh, inps, *acts, *derivs, *cs, *tcs)
         ctx.full, ctx.steps = full, len(hs)
         return torch.stack(hs, dim=2) if full else hs[-1]
 
     @staticmethod
     def backward(ctx: Any, grad: torch.Tensor) -> tuple[Any, ...]:
-        w_ih, w_hh, *rest = ctx.saved_tensors
+        w_ih, w_hh, inps, *rest = ctx.saved_tensors
         steps = ctx.steps
-        inps, acts, zs = rest[:steps], rest[steps : 2 * steps], rest[2 * steps :]
+        acts, derivs = rest[:steps], rest[steps : 2 * steps]
+        cs, tcs = rest[2 * steps : 3 * steps + 1], rest[3 * steps + 1 :]
         n_in, hidden = w_ih.shape[-1], w_hh.shape[-1]
-        g_rows = slice(2 * hidden, 3 * hidden)
-        d_w = w_hh.new_zeros(w_hh.shape[0], 4 * hidden, n_in + 1 + hidden)
+        d_w = w_hh.new_zeros(w_hh.shape[0], 4 * hidden, n_in + 1 + hidden)  # [W_ih, b, W_hh]
         need_x = ctx.needs_input_grad[0]
         dxs: list[torch.Tensor] = []
         dpre = dc_next = f_next = None
         for t in range(steps - 1, -1, -1):
-            a, z = acts[t], zs[t]
+            i, f, g, o = acts[t].chunk(4, dim=-1)
             if dpre is None:
                 dh = grad[:, :, t] if ctx.full else grad
             elif ctx.full:
                 dh = torch.baddbmm(grad[:, :, t], dpre, w_hh)
             else:
                 dh = torch.bmm(dpre, w_hh)
-            tc, o = z[..., 3 * hidden :], a[..., 3 * hidden :]
+            tc = tcs[t]
             dc = dh * o
             dc = torch.addcmul(dc, dc, tc * tc, value=-1.0)  # × tanh'(c) = 1 - tanh(c)²
             if f_next is not None:
                 dc = torch.addcmul(dc, dc_next, f_next)
             # d pre-activation = [dc g, dc c_{t-1}, dc i, dh tanh c] × the activations' derivatives
-            aa = a * a
-            deriv = a - aa  # sigmoid' = s (1 - s)
-            torch.neg(aa[..., g_rows], out=deriv[..., g_rows]).add_(1.0)  # tanh' = 1 - g²
-            dpre = torch.cat([dc, dc, dc, dh], dim=-1).mul_(z).mul_(deriv)
-            d_w = torch.baddbmm(d_w, dpre.transpose(1, 2), inps[t])  # [W_ih, b, W_hh] at once
+            dpre = torch.empty_like(acts[t])
+            d_i, d_f, d_g, d_o = dpre.chunk(4, dim=-1)
+            torch.mul(dc, g, out=d_i)
+            torch.mul(dc, cs[t], out=d_f)
+            torch.mul(dc, i, out=d_g)
+            torch.mul(dh, tc, out=d_o)
+            dpre.mul_(derivs[t])
+            d_w = torch.baddbmm(d_w, dpre.transpose(1, 2), inps[t])
             if need_x:
                 dxs.append(torch.bmm(dpre, w_ih))
-            dc_next, f_next = dc, a[..., hidden : 2 * hidden]
+            dc_next, f_next = dc, f
         dx = torch.stack(dxs[::-1], dim=2) if need_x else None
         return dx, d_w[..., :n_in], d_w[..., n_in + 1 :], d_w[..., n_in], None
