@@ -122,9 +122,8 @@ def recurrent_forward(arch: object, params: Params, x: torch.Tensor, drop: NetDr
     recurrent matmul at the first step (the initial state is zero, as torch's).
     """
     cell, layers = arch.cell, arch.num_layers  # type: ignore[attr-defined]
-    if cell == "lstm":
-        out = _lstm_layers(params, x, layers, drop)
-        return _head(params, out, drop)
+    if cell in ("lstm", "gru"):
+        return _head(params, _gated_layers(cell, params, x, layers, drop), drop)
     seq = x.unsqueeze(-1)  # (K, B, T, 1)
     for layer in range(layers):
         w_ih, w_hh = params[f"rnn.weight_ih_l{layer}"], params[f"rnn.weight_hh_l{layer}"]
@@ -172,21 +171,22 @@ def recurrent_forward(arch: object, params: Params, x: torch.Tensor, drop: NetDr
     return _head(params, h, drop)
 
 
-def _lstm_layers(params: Params, x: torch.Tensor, layers: int, drop: NetDropout | None) -> torch.Tensor:
-    """The LSTM layers on x (K, B, T), each one node with its own backward
+def _gated_layers(
+    cell: str, params: Params, x: torch.Tensor, layers: int, drop: NetDropout | None
+) -> torch.Tensor:
+    """The LSTM or GRU layers on x (K, B, T), each one node with its own backward
     (:mod:`bench.models.stacked_cells`); returns the last layer's last state (K, B, H)."""
-    from bench.models.stacked_cells import lstm_layer
+    from bench.models.stacked_cells import gru_layer, lstm_layer
 
     seq = x.unsqueeze(-1)  # (K, B, T, 1)
     for layer in range(layers):
         last = layer == layers - 1
-        seq = lstm_layer(
-            seq,
-            params[f"rnn.weight_ih_l{layer}"],
-            params[f"rnn.weight_hh_l{layer}"],
-            params[f"rnn.bias_ih_l{layer}"] + params[f"rnn.bias_hh_l{layer}"],
-            full=not last,
-        )
+        w_ih, w_hh = params[f"rnn.weight_ih_l{layer}"], params[f"rnn.weight_hh_l{layer}"]
+        b_ih, b_hh = params[f"rnn.bias_ih_l{layer}"], params[f"rnn.bias_hh_l{layer}"]
+        if cell == "lstm":
+            seq = lstm_layer(seq, w_ih, w_hh, b_ih + b_hh, full=not last)
+        else:
+            seq = gru_layer(seq, w_ih, w_hh, b_ih, b_hh, full=not last)
         if not last and drop is not None:
             seq = drop(seq, between_layers=True)
     return seq

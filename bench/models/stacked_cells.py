@@ -122,3 +122,128 @@ class _LSTMLayer(torch.autograd.Function):
             dc_next, f_next = dc, f
         dx = torch.stack(dxs[::-1], dim=2) if need_x else None
         return dx, d_w[..., :n_in], d_w[..., n_in + 1 :], d_w[..., n_in], None
+
+
+def gru_layer(
+    x: torch.Tensor,
+    w_ih: torch.Tensor,
+    w_hh: torch.Tensor,
+    b_ih: torch.Tensor,
+    b_hh: torch.Tensor,
+    full: bool,
+) -> torch.Tensor:
+    """K GRU layers (zero initial state) on x (K, B, T, I): torch's equations and gate order
+    (r, z, n; ``b_hh`` inside the reset gate's product). Returns as :func:`lstm_layer`."""
+    args = (x, w_ih, w_hh, b_ih, b_hh)
+    if torch.is_grad_enabled() and any(t.requires_grad for t in args):
+        return _GRULayer.apply(*args, full)
+    with torch.no_grad():
+        hs = _gru_forward(*args, False)[1]
+    return torch.stack(hs, dim=2) if full else hs[-1]
+
+
+def _gru_weights(
+    w_ih: torch.Tensor, w_hh: torch.Tensor, b_ih: torch.Tensor, b_hh: torch.Tensor
+) -> torch.Tensor:
+    """(K, 4H, I + 1 + H): on the input [x_t, 1, h_{t-1}] one matmul gives the r and z
+    pre-activations, the n gate's input part and its recurrent part (zero blocks between)."""
+    k, _, n_in = w_ih.shape
+    hidden = w_hh.shape[-1]
+    w = w_ih.new_zeros(k, 4 * hidden, n_in + 1 + hidden)
+    w[:, : 3 * hidden, :n_in] = w_ih
+    w[:, : 2 * hidden, n_in] = b_ih[:, : 2 * hidden] + b_hh[:, : 2 * hidden]
+    w[:, 2 * hidden : 3 * hidden, n_in] = b_ih[:, 2 * hidden :]
+    w[:, 3 * hidden :, n_in] = b_hh[:, 2 * hidden :]
+    w[:, : 2 * hidden, n_in + 1 :] = w_hh[:, : 2 * hidden]
+    w[:, 3 * hidden :, n_in + 1 :] = w_hh[:, 2 * hidden :]
+    return w
+
+
+def _gru_forward(
+    x: torch.Tensor, w_ih: torch.Tensor, w_hh: torch.Tensor, b_ih: torch.Tensor, b_hh: torch.Tensor, keep: bool
+) -> tuple[torch.Tensor, list[torch.Tensor], list[torch.Tensor], list[torch.Tensor]]:
+    """Each step's input [x_t, 1, h_{t-1}] (T, K, B, I + 1 + H), the states and (when ``keep``)
+    the r, z gates and the coefficients that turn dh_t into the pre-activations' gradient."""
+    k, b, steps, n_in = x.shape
+    hidden = w_hh.shape[-1]
+    w = _gru_weights(w_ih, w_hh, b_ih, b_hh)
+    w[:, 2 * hidden : 3 * hidden].mul_(2.0)  # tanh(x) = 2 sigmoid(2x) - 1 (the recurrent part: below)
+    w_t = w.transpose(1, 2)
+    inps = x.new_zeros(steps, k, b, n_in + 1 + hidden)
+    inps[..., :n_in] = x.permute(2, 0, 1, 3)
+    inps[..., n_in] = 1.0
+    hs: list[torch.Tensor] = []
+    gates: list[torch.Tensor] = []
+    coefs: list[torch.Tensor] = []
+    for t in range(steps):
+        pre = torch.bmm(inps[t], w_t)
+        rz = pre[..., : 2 * hidden].sigmoid_()
+        r, z = rz.chunk(2, dim=-1)
+        gh_n = pre[..., 3 * hidden :]
+        n = torch.addcmul(pre[..., 2 * hidden : 3 * hidden], r, gh_n, value=2.0).sigmoid_().mul_(2.0).sub_(1.0)
+        h_prev = inps[t, ..., n_in + 1 :] if t else torch.zeros_like(n)
+        out = inps[t + 1, ..., n_in + 1 :] if t < steps - 1 else None
+        h = torch.lerp(n, h_prev, z, out=out) if out is not None else torch.lerp(n, h_prev, z)
+        hs.append(h)
+        if keep:
+            e = torch.empty_like(pre[..., : 3 * hidden])
+            e_r, e_z, e_n = e.chunk(3, dim=-1)
+            torch.mul(n, n, out=e_n).neg_().add_(1.0).mul_(torch.rsub(z, 1.0))  # (1 - z) tanh'
+            torch.mul(e_n, gh_n, out=e_r).mul_(torch.addcmul(r, r, r, value=-1.0))  # … gh_n r'
+            torch.sub(h_prev, n, out=e_z).mul_(torch.addcmul(z, z, z, value=-1.0))  # (h - n) z'
+            gates.append(rz)
+            coefs.append(e)
+    return inps, hs, gates, coefs
+
+
+class _GRULayer(torch.autograd.Function):
+    @staticmethod
+    def forward(
+        ctx: Any,
+        x: torch.Tensor,
+        w_ih: torch.Tensor,
+        w_hh: torch.Tensor,
+        b_ih: torch.Tensor,
+        b_hh: torch.Tensor,
+        full: bool,
+    ) -> torch.Tensor:
+        inps, hs, gates, coefs = _gru_forward(x, w_ih, w_hh, b_ih, b_hh, True)
+        ctx.save_for_backward(w_ih, w_hh, inps, *gates, *coefs)
+        ctx.full, ctx.steps = full, len(hs)
+        return torch.stack(hs, dim=2) if full else hs[-1]
+
+    @staticmethod
+    def backward(ctx: Any, grad: torch.Tensor) -> tuple[Any, ...]:
+        w_ih, w_hh, inps, *rest = ctx.saved_tensors
+        steps = ctx.steps
+        gates, coefs = rest[:steps], rest[steps:]
+        k, n_in, hidden = w_hh.shape[0], w_ih.shape[-1], w_hh.shape[-1]
+        # the recurrent rows of the combined weights: [W_hr; W_hz; 0; W_hn]
+        w_h = w_hh.new_zeros(k, 4 * hidden, hidden)
+        w_h[:, : 2 * hidden], w_h[:, 3 * hidden :] = w_hh[:, : 2 * hidden], w_hh[:, 2 * hidden :]
+        d_w = w_hh.new_zeros(k, 4 * hidden, n_in + 1 + hidden)
+        need_x = ctx.needs_input_grad[0]
+        dxs: list[torch.Tensor] = []
+        dh = grad[:, :, -1] if ctx.full else grad
+        for t in range(steps - 1, -1, -1):
+            r, z = gates[t].chunk(2, dim=-1)
+            e_r, e_z, e_n = coefs[t].chunk(3, dim=-1)
+            dpre = dh.new_empty(k, dh.shape[1], 4 * hidden)
+            d_r, d_z, d_in, d_hn = dpre.chunk(4, dim=-1)
+            torch.mul(dh, e_r, out=d_r)
+            torch.mul(dh, e_z, out=d_z)
+            torch.mul(dh, e_n, out=d_in)
+            torch.mul(d_in, r, out=d_hn)
+            d_w = torch.baddbmm(d_w, dpre.transpose(1, 2), inps[t])
+            if need_x:
+                dxs.append(torch.bmm(dpre[..., : 3 * hidden], w_ih))
+            if t > 0:
+                dh = torch.baddbmm(dh * z, dpre, w_h)
+                if ctx.full:
+                    dh = dh + grad[:, :, t - 1]
+        dx = torch.stack(dxs[::-1], dim=2) if need_x else None
+        d_b = d_w[..., n_in]
+        d_b_ih = d_b[:, : 3 * hidden]
+        d_b_hh = torch.cat([d_b[:, : 2 * hidden], d_b[:, 3 * hidden :]], dim=1)
+        d_w_hh = torch.cat([d_w[:, : 2 * hidden, n_in + 1 :], d_w[:, 3 * hidden :, n_in + 1 :]], dim=1)
+        return dx, d_w[:, : 3 * hidden, :n_in], d_w_hh, d_b_ih, d_b_hh, None
