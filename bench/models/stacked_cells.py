@@ -30,6 +30,22 @@ def lstm_layer(
     return torch.stack(hs, dim=2) if full else hs[-1]
 
 
+def _inputs(x: torch.Tensor, hidden: int) -> torch.Tensor:
+    """Every step's matmul input [x_t, 1, h_{t-1}] (K, T, B, I + 1 + H) in one buffer (the states
+    are written in as they come), so that the weights' gradient is one matmul over all steps."""
+    k, b, steps, n_in = x.shape
+    inps = x.new_zeros(k, steps, b, n_in + 1 + hidden)
+    inps[..., :n_in] = x.transpose(1, 2)
+    inps[..., n_in] = 1.0
+    return inps
+
+
+def _weight_grad(dpre: torch.Tensor, inps: torch.Tensor) -> torch.Tensor:
+    """Sum over steps and rows of dpre_t^T [x_t, 1, h_{t-1}]: (K, G, I + 1 + H)."""
+    k = dpre.shape[0]
+    return torch.bmm(dpre.reshape(k, -1, dpre.shape[-1]).transpose(1, 2), inps.reshape(k, -1, inps.shape[-1]))
+
+
 def _tanh_(t: torch.Tensor) -> torch.Tensor:
     """In place: ``t`` holding sigmoid(2x) becomes tanh(x)."""
     return t.mul_(2.0).sub_(1.0)
@@ -38,7 +54,7 @@ def _tanh_(t: torch.Tensor) -> torch.Tensor:
 def _forward(
     x: torch.Tensor, w_ih: torch.Tensor, w_hh: torch.Tensor, bias: torch.Tensor, keep: bool
 ) -> tuple[torch.Tensor, list[torch.Tensor], ...]:
-    """Each step's input [x_t, 1, h_{t-1}] (T, K, B, I + 1 + H), the states h_t and (when ``keep``)
+    """Each step's input [x_t, 1, h_{t-1}] (K, T, B, I + 1 + H), the states h_t and (when ``keep``)
     the gate activations, their derivatives, the cell states (c_{-1} = 0 first) and their tanh."""
     k, b, steps, n_in = x.shape
     hidden = w_hh.shape[-1]
@@ -47,9 +63,7 @@ def _forward(
     w = torch.cat([w_ih, bias[:, :, None], w_hh], dim=2)
     w[:, 2 * hidden : 3 * hidden].mul_(2.0)
     w_t = w.transpose(1, 2)
-    inps = x.new_zeros(steps, k, b, n_in + 1 + hidden)
-    inps[..., :n_in] = x.permute(2, 0, 1, 3)
-    inps[..., n_in] = 1.0
+    inps = _inputs(x, hidden)
     hs: list[torch.Tensor] = []
     acts: list[torch.Tensor] = []
     derivs: list[torch.Tensor] = []
@@ -57,12 +71,12 @@ def _forward(
     cs = [c]
     tcs: list[torch.Tensor] = []
     for t in range(steps):
-        a = torch.bmm(inps[t], w_t).sigmoid_()
+        a = torch.bmm(inps[:, t], w_t).sigmoid_()
         i, f, g, o = a.chunk(4, dim=-1)
         _tanh_(g)
         c = torch.mul(i, g) if t == 0 else torch.addcmul(f * c, i, g)
         tc = _tanh_(torch.sigmoid(c * 2.0))
-        h = torch.mul(o, tc, out=inps[t + 1, ..., n_in + 1 :]) if t < steps - 1 else o * tc
+        h = torch.mul(o, tc, out=inps[:, t + 1, ..., n_in + 1 :]) if t < steps - 1 else o * tc
         hs.append(h)
         if keep:
             d = torch.addcmul(a, a, a, value=-1.0)  # sigmoid' = s (1 - s)
@@ -91,7 +105,7 @@ class _LSTMLayer(torch.autograd.Function):
         acts, derivs = rest[:steps], rest[steps : 2 * steps]
         cs, tcs = rest[2 * steps : 3 * steps + 1], rest[3 * steps + 1 :]
         n_in, hidden = w_ih.shape[-1], w_hh.shape[-1]
-        d_w = w_hh.new_zeros(w_hh.shape[0], 4 * hidden, n_in + 1 + hidden)  # [W_ih, b, W_hh]
+        dpres = acts[0].new_empty(inps.shape[0], steps, *acts[0].shape[1:])
         need_x = ctx.needs_input_grad[0]
         dxs: list[torch.Tensor] = []
         dpre = dc_next = f_next = None
@@ -109,18 +123,18 @@ class _LSTMLayer(torch.autograd.Function):
             if f_next is not None:
                 dc = torch.addcmul(dc, dc_next, f_next)
             # d pre-activation = [dc g, dc c_{t-1}, dc i, dh tanh c] × the activations' derivatives
-            dpre = torch.empty_like(acts[t])
+            dpre = dpres[:, t]
             d_i, d_f, d_g, d_o = dpre.chunk(4, dim=-1)
             torch.mul(dc, g, out=d_i)
             torch.mul(dc, cs[t], out=d_f)
             torch.mul(dc, i, out=d_g)
             torch.mul(dh, tc, out=d_o)
             dpre.mul_(derivs[t])
-            d_w = torch.baddbmm(d_w, dpre.transpose(1, 2), inps[t])
             if need_x:
                 dxs.append(torch.bmm(dpre, w_ih))
             dc_next, f_next = dc, f
         dx = torch.stack(dxs[::-1], dim=2) if need_x else None
+        d_w = _weight_grad(dpres, inps)  # [W_ih, b, W_hh]
         return dx, d_w[..., :n_in], d_w[..., n_in + 1 :], d_w[..., n_in], None
 
 
@@ -162,27 +176,25 @@ def _gru_weights(
 def _gru_forward(
     x: torch.Tensor, w_ih: torch.Tensor, w_hh: torch.Tensor, b_ih: torch.Tensor, b_hh: torch.Tensor, keep: bool
 ) -> tuple[torch.Tensor, list[torch.Tensor], list[torch.Tensor], list[torch.Tensor]]:
-    """Each step's input [x_t, 1, h_{t-1}] (T, K, B, I + 1 + H), the states and (when ``keep``)
+    """Each step's input [x_t, 1, h_{t-1}] (K, T, B, I + 1 + H), the states and (when ``keep``)
     the r, z gates and the coefficients that turn dh_t into the pre-activations' gradient."""
     k, b, steps, n_in = x.shape
     hidden = w_hh.shape[-1]
     w = _gru_weights(w_ih, w_hh, b_ih, b_hh)
     w[:, 2 * hidden : 3 * hidden].mul_(2.0)  # tanh(x) = 2 sigmoid(2x) - 1 (the recurrent part: below)
     w_t = w.transpose(1, 2)
-    inps = x.new_zeros(steps, k, b, n_in + 1 + hidden)
-    inps[..., :n_in] = x.permute(2, 0, 1, 3)
-    inps[..., n_in] = 1.0
+    inps = _inputs(x, hidden)
     hs: list[torch.Tensor] = []
     gates: list[torch.Tensor] = []
     coefs: list[torch.Tensor] = []
     for t in range(steps):
-        pre = torch.bmm(inps[t], w_t)
+        pre = torch.bmm(inps[:, t], w_t)
         rz = pre[..., : 2 * hidden].sigmoid_()
         r, z = rz.chunk(2, dim=-1)
         gh_n = pre[..., 3 * hidden :]
         n = torch.addcmul(pre[..., 2 * hidden : 3 * hidden], r, gh_n, value=2.0).sigmoid_().mul_(2.0).sub_(1.0)
-        h_prev = inps[t, ..., n_in + 1 :] if t else torch.zeros_like(n)
-        out = inps[t + 1, ..., n_in + 1 :] if t < steps - 1 else None
+        h_prev = inps[:, t, ..., n_in + 1 :] if t else torch.zeros_like(n)
+        out = inps[:, t + 1, ..., n_in + 1 :] if t < steps - 1 else None
         h = torch.lerp(n, h_prev, z, out=out) if out is not None else torch.lerp(n, h_prev, z)
         hs.append(h)
         if keep:
@@ -221,20 +233,19 @@ class _GRULayer(torch.autograd.Function):
         # the recurrent rows of the combined weights: [W_hr; W_hz; 0; W_hn]
         w_h = w_hh.new_zeros(k, 4 * hidden, hidden)
         w_h[:, : 2 * hidden], w_h[:, 3 * hidden :] = w_hh[:, : 2 * hidden], w_hh[:, 2 * hidden :]
-        d_w = w_hh.new_zeros(k, 4 * hidden, n_in + 1 + hidden)
+        dpres = w_hh.new_empty(k, steps, inps.shape[2], 4 * hidden)
         need_x = ctx.needs_input_grad[0]
         dxs: list[torch.Tensor] = []
         dh = grad[:, :, -1] if ctx.full else grad
         for t in range(steps - 1, -1, -1):
             r, z = gates[t].chunk(2, dim=-1)
             e_r, e_z, e_n = coefs[t].chunk(3, dim=-1)
-            dpre = dh.new_empty(k, dh.shape[1], 4 * hidden)
+            dpre = dpres[:, t]
             d_r, d_z, d_in, d_hn = dpre.chunk(4, dim=-1)
             torch.mul(dh, e_r, out=d_r)
             torch.mul(dh, e_z, out=d_z)
             torch.mul(dh, e_n, out=d_in)
             torch.mul(d_in, r, out=d_hn)
-            d_w = torch.baddbmm(d_w, dpre.transpose(1, 2), inps[t])
             if need_x:
                 dxs.append(torch.bmm(dpre[..., : 3 * hidden], w_ih))
             if t > 0:
@@ -242,6 +253,7 @@ class _GRULayer(torch.autograd.Function):
                 if ctx.full:
                     dh = dh + grad[:, :, t - 1]
         dx = torch.stack(dxs[::-1], dim=2) if need_x else None
+        d_w = _weight_grad(dpres, inps)
         d_b = d_w[..., n_in]
         d_b_ih = d_b[:, : 3 * hidden]
         d_b_hh = torch.cat([d_b[:, : 2 * hidden], d_b[:, 3 * hidden :]], dim=1)
