@@ -1,4 +1,5 @@
-"""The hand-written stacked LSTM/GRU layers: outputs and gradients of each net equal torch's own."""
+"""The stacked recurrent forward (LSTM/GRU: hand-written backward): each net's output and gradient
+equal torch's own for that net alone."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ def lone_grads(nets, x, y):
     return out.detach(), torch.stack([torch.cat([p.grad.reshape(-1) for p in n.parameters()]) for n in nets])
 
 
-@pytest.mark.parametrize("cell", ["lstm", "gru"])
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
 @pytest.mark.parametrize(("layers", "head"), [(1, ()), (2, (5,))])
 def test_stacked_layers_give_each_nets_own_output_and_gradient(cell, layers, head):
     torch.manual_seed(0)

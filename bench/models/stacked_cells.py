@@ -104,7 +104,7 @@ class _LSTMLayer(torch.autograd.Function):
         steps = ctx.steps
         acts, derivs = rest[:steps], rest[steps : 2 * steps]
         cs, tcs = rest[2 * steps : 3 * steps + 1], rest[3 * steps + 1 :]
-        n_in, hidden = w_ih.shape[-1], w_hh.shape[-1]
+        n_in = w_ih.shape[-1]
         dpres = acts[0].new_empty(inps.shape[0], steps, *acts[0].shape[1:])
         need_x = ctx.needs_input_grad[0]
         dxs: list[torch.Tensor] = []
@@ -174,7 +174,12 @@ def _gru_weights(
 
 
 def _gru_forward(
-    x: torch.Tensor, w_ih: torch.Tensor, w_hh: torch.Tensor, b_ih: torch.Tensor, b_hh: torch.Tensor, keep: bool
+    x: torch.Tensor,
+    w_ih: torch.Tensor,
+    w_hh: torch.Tensor,
+    b_ih: torch.Tensor,
+    b_hh: torch.Tensor,
+    keep: bool,
 ) -> tuple[torch.Tensor, list[torch.Tensor], list[torch.Tensor], list[torch.Tensor]]:
     """Each step's input [x_t, 1, h_{t-1}] (K, T, B, I + 1 + H), the states and (when ``keep``)
     the r, z gates and the coefficients that turn dh_t into the pre-activations' gradient."""
@@ -192,7 +197,7 @@ def _gru_forward(
         rz = pre[..., : 2 * hidden].sigmoid_()
         r, z = rz.chunk(2, dim=-1)
         gh_n = pre[..., 3 * hidden :]
-        n = torch.addcmul(pre[..., 2 * hidden : 3 * hidden], r, gh_n, value=2.0).sigmoid_().mul_(2.0).sub_(1.0)
+        n = _tanh_(torch.addcmul(pre[..., 2 * hidden : 3 * hidden], r, gh_n, value=2.0).sigmoid_())
         h_prev = inps[:, t, ..., n_in + 1 :] if t else torch.zeros_like(n)
         out = inps[:, t + 1, ..., n_in + 1 :] if t < steps - 1 else None
         h = torch.lerp(n, h_prev, z, out=out) if out is not None else torch.lerp(n, h_prev, z)
