@@ -6,8 +6,8 @@ would get alone), a fitted one with ``finetune_epochs`` is fine-tuned. Models wh
 stacked (same architecture, window, likelihood, optimizer, device and ``batch_series``) share a
 batch of at most ``batch_series`` nets; ``batch_series: 1`` is ``fit`` one model at a time, and so
 is a user module that ``vmap`` cannot batch, a lone net, and a batch the architecture says would cost
-more stacked than alone (``Arch.stacks``: e.g. LSTMs of 32 units on CPU, where torch's fused kernel
-is compute-bound). The caller fixes the batch composition, and with it
+more stacked than alone (``Arch.stacks``: e.g. fewer than 8 LSTMs of 32 units on CPU, where
+torch's LSTM alone is compute-bound). The caller fixes the batch composition, and with it
 the numbers: the same list in the same order gives identical results.
 """
 

@@ -109,18 +109,19 @@ class RecurrentArch:
         """Stack ``k`` nets only where it is the cheaper way to train them (deterministic: the choice
         depends on the architecture, ``k`` and the device only, never on a timing).
 
-        On CUDA any ``k`` >= 2. On CPU torch's fused LSTM kernel is fast and compute-bound from
-        16 units up, so stacked LSTMs pay only when small or many. Measured stacked/alone CPU time
-        (``python -m bench.perf.stack_rule``, 120- and 1000-point series): LSTM(6) 0.91–0.94 for
-        3 nets, LSTM(16) 0.72–0.73 for 8, LSTM(32) 1.30–1.33 for 3 but 0.85–0.94 for 32, LSTM(64)
-        0.97–1.43; GRU and RNN stacks win from two nets (3 GRU(32) 0.58–0.73, 3 RNN(32) 0.42–0.48).
+        On CUDA any ``k`` >= 2. On CPU torch's LSTM alone is compute-bound from 16 units up, so
+        stacked LSTMs pay only when small or several. Medians of 3 runs of stacked/alone CPU time
+        (``python -m bench.perf.stack_rule``, 120- and 1000-point series): LSTM(6) 0.67–0.87 for 3
+        nets but 1.01–1.02 for 2, LSTM(16) 0.87–0.98 for 3 and 0.50–0.53 for 8, LSTM(32) 1.00–1.01
+        for 3 but 0.69 for 8 and 0.48–0.62 for 32, LSTM(64) 0.76–0.86 for 8 but 1.07–1.14 for 32;
+        GRU and RNN stacks win from two nets (3 GRU(32) 0.49–0.55, 3 RNN(32) 0.40–0.43).
         """
         if k < 2:
             return False  # one net alone is exactly ``fit``
         if device.type != "cpu" or self.cell != "lstm":
             return True
         h = self.hidden_size
-        return (h <= 8 and k >= 3) or (h <= 16 and k >= 8) or (h <= 32 and k >= 32)
+        return (h <= 8 and k >= 3) or (h <= 32 and k >= 8)
 
     def stacked_forward(
         self, params: dict[str, torch.Tensor], x: torch.Tensor, drop: Any = None

@@ -3,7 +3,8 @@
 The parameters of K nets are stacked along a new leading dimension (PyTorch's model-ensembling
 recipe). The recurrent nets run on plain batched matmuls over the window on ``nn.RNN``/``GRU``/
 ``LSTM``'s own parameter layout (``weight_ih_l0`` …: the initialisation stays torch's) — ``vmap``
-has no batching rule for ``aten::lstm``. Any other module runs under ``vmap(functional_call)``.
+has no batching rule for ``aten::lstm`` — the gated cells with a hand-written backward
+(:mod:`bench.models.stacked_cells`). Any other module runs under ``vmap(functional_call)``.
 
 The optimizers are torch's Adam and RMSprop update formulas on the stacked tensors with a per-net
 learning rate, weight decay, step count and a mask: a net that has no batch at a step (a shorter
@@ -18,6 +19,8 @@ from collections.abc import Callable, Sequence
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from bench.models.stacked_cells import gru_layer, lstm_layer
 
 Params = dict[str, torch.Tensor]
 # (params, buffers, x (K, batch, window), train, dropout or None) -> (K, batch) or (K, batch, n_out)
@@ -117,8 +120,9 @@ class NetDropout:
 def recurrent_forward(arch: object, params: Params, x: torch.Tensor, drop: NetDropout | None) -> torch.Tensor:
     """K ``RecurrentNet`` forwards on x (K, batch, window): torch's RNN/GRU/LSTM equations.
 
-    Written for few, cheap operations (the nets are tiny, so the count of operations is the cost):
-    input projections of the whole window at once, one sigmoid over all LSTM gates, and no
+    The nets are tiny, so the count of operations is the cost. LSTM and GRU layers are one
+    autograd node each with a hand-written backward (:mod:`bench.models.stacked_cells`); the tanh
+    RNN (two operations a step) is traced: input projections of the whole window at once and no
     recurrent matmul at the first step (the initial state is zero, as torch's).
     """
     cell, layers = arch.cell, arch.num_layers  # type: ignore[attr-defined]
@@ -126,47 +130,39 @@ def recurrent_forward(arch: object, params: Params, x: torch.Tensor, drop: NetDr
     for layer in range(layers):
         w_ih, w_hh = params[f"rnn.weight_ih_l{layer}"], params[f"rnn.weight_hh_l{layer}"]
         b_ih, b_hh = params[f"rnn.bias_ih_l{layer}"], params[f"rnn.bias_hh_l{layer}"]
-        hidden = w_hh.shape[-1]
-        # GRU keeps b_hh inside the reset gate's product; the other cells add both biases up front.
-        bias = (b_ih if cell == "gru" else b_ih + b_hh)[:, None, None, :]
-        if seq.shape[-1] == 1:  # the first layer reads one value per step: a broadcast product
-            xi = torch.addcmul(bias, seq, w_ih[:, None, None, :, 0])
+        last = layer == layers - 1
+        if cell == "lstm":
+            seq = lstm_layer(seq, w_ih, w_hh, b_ih + b_hh, full=not last)
+        elif cell == "gru":
+            seq = gru_layer(seq, w_ih, w_hh, b_ih, b_hh, full=not last)
         else:
-            xi = torch.einsum("kbti,kgi->kbtg", seq, w_ih) + bias
-        w_t = w_hh.transpose(1, 2)
-        h = c = None
-        outs: list[torch.Tensor] = []
-        # unbind/split, not indexing: their backward is one concatenation, where each indexed
-        # view's backward would zero-fill a tensor of the whole window's size.
-        for gi in xi.unbind(2):
-            if cell == "lstm":
-                gates = gi if h is None else torch.baddbmm(gi, h, w_t)
-                i, f, _, o = torch.sigmoid(gates).chunk(4, dim=-1)
-                g = torch.tanh(gates.chunk(4, dim=-1)[2])
-                c = i * g if c is None else torch.addcmul(f * c, i, g)
-                h = o * torch.tanh(c)
-            elif cell == "gru":
-                gh = (
-                    b_hh[:, None, :].expand(gi.shape)
-                    if h is None
-                    else torch.baddbmm(b_hh[:, None, :], h, w_t)
-                )
-                (gi_rz, gi_n), (gh_rz, gh_n) = (
-                    gi.split([2 * hidden, hidden], -1),
-                    gh.split([2 * hidden, hidden], -1),
-                )
-                r, z = torch.sigmoid(gi_rz + gh_rz).chunk(2, dim=-1)
-                n = torch.tanh(torch.addcmul(gi_n, r, gh_n))
-                # (1 - z) n + z h as one lerp (torch's own GRU cell computes n + z (h - n) too)
-                h = n - z * n if h is None else torch.lerp(n, h, z)
-            else:
-                h = torch.tanh(gi if h is None else torch.baddbmm(gi, h, w_t))
-            outs.append(h)
-        if layer < layers - 1:  # the next layer reads the whole sequence; the head only the last state
-            seq = torch.stack(outs, dim=2)  # (K, B, T, H)
-            if drop is not None:
-                seq = drop(seq, between_layers=True)
-    out = h
+            seq = _rnn_layer(seq, w_ih, w_hh, (b_ih + b_hh)[:, None, None, :], full=not last)
+        if not last and drop is not None:
+            seq = drop(seq, between_layers=True)
+    return _head(params, seq, drop)
+
+
+def _rnn_layer(
+    seq: torch.Tensor, w_ih: torch.Tensor, w_hh: torch.Tensor, bias: torch.Tensor, full: bool
+) -> torch.Tensor:
+    """K tanh RNN layers on seq (K, B, T, I): the last state (K, B, H), or all (K, B, T, H)."""
+    if seq.shape[-1] == 1:  # the first layer reads one value per step: a broadcast product
+        xi = torch.addcmul(bias, seq, w_ih[:, None, None, :, 0])
+    else:
+        xi = torch.einsum("kbti,kgi->kbtg", seq, w_ih) + bias
+    w_t = w_hh.transpose(1, 2)
+    h = None
+    outs: list[torch.Tensor] = []
+    # unbind, not indexing: its backward is one concatenation, where each indexed view's
+    # backward would zero-fill a tensor of the whole window's size.
+    for gi in xi.unbind(2):
+        h = torch.tanh(gi if h is None else torch.baddbmm(gi, h, w_t))
+        outs.append(h)
+    return torch.stack(outs, dim=2) if full else h
+
+
+def _head(params: Params, out: torch.Tensor, drop: NetDropout | None) -> torch.Tensor:
+    """Dropout on the last state (K, B, H), then the dense ReLU head."""
     if drop is not None:
         out = drop(out)
     dense = sorted({int(name.split(".")[1]) for name in params if name.startswith("head.")})
