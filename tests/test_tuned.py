@@ -113,6 +113,24 @@ def test_halving_trains_fewer_epochs_and_the_untuned_settings_come_first(monkeyp
     assert seen[0] == (1, 8)  # the defaults (hidden 8, epochs 4 capped at 1) are trial one
 
 
+def test_halving_points_train_the_cheap_rung_on_the_recent_values_and_the_choice_on_all(monkeypatch):
+    """``halving.points``: rung 0's candidates see only the last ``points`` values of the training
+    part; the final rung (the model) trains on all of it, as the untuned net with its settings."""
+    from bench.models import neural
+
+    lengths: list[list[int]] = []
+    real = neural._fit_plain_batch
+    monkeypatch.setattr(
+        neural, "_fit_plain_batch", lambda ms, zs: lengths.append([len(z) for z in zs]) or real(ms, zs)
+    )
+    tune = {**TUNE, "trials": 4, "halving": {"eta": 4, "final": 1, "points": 50}}  # rungs 4-1
+    z = noisy_sine(120)
+    m = LSTM(seed=0, tune=tune, **SMALL).fit(z)
+    assert sorted({n for call in lengths[:-1] for n in call}) == [50] and lengths[-1] == [120]
+    plain = LSTM(seed=0, **{**SMALL, **m._tuning.choice}).fit(z)
+    np.testing.assert_array_equal(m.predict(2).mean, plain.predict(2).mean)
+
+
 @pytest.mark.parametrize(
     "tune, fragment",
     [
