@@ -131,6 +131,18 @@ def test_halving_points_train_the_cheap_rung_on_the_recent_values_and_the_choice
     np.testing.assert_array_equal(m.predict(2).mean, plain.predict(2).mean)
 
 
+def test_a_series_too_short_for_the_net_fails_with_its_own_reason_before_any_trial(monkeypatch):
+    from bench.models import tuned as tuned_mod
+
+    built: list[dict] = []
+    real = tuned_mod.candidate
+    monkeypatch.setattr(tuned_mod, "candidate", lambda m, p: built.append(p) or real(m, p))
+    short, ok = LSTM(seed=0, tune=TUNE, **SMALL), LSTM(seed=0, tune=TUNE, **SMALL)
+    errors = LSTM.fit_batch([short, ok], [noisy_sine(5), noisy_sine()])
+    assert "window 6" in str(errors[0]) and errors[1] is None and short.net is None
+    assert len(built) == TUNE["trials"] and short._tuning.fits == 0 and ok._tuning.fits == 1
+
+
 @pytest.mark.parametrize(
     "tune, fragment",
     [

@@ -126,7 +126,8 @@ def searches(models: dict[int, Any], train: Train) -> dict[int, tuple[Search, An
 
     Rung 0 is the TPE search (rounds of ``tune.batch``; TPE learns from these scores); with
     ``tune.halving`` the best 1/eta of each search go on to longer training, rung after rung, and
-    the last rung trains the survivors in full. The best candidate of the last rung is the choice:
+    the last rung trains the survivors in full (the rungs before it on at most ``halving.points``
+    of the latest training values, the last rung on all of them). The best candidate of the last rung is the choice:
     (what was tried, that trained candidate) per model, or the error when every trial failed.
     """
     searchers = {
@@ -190,6 +191,12 @@ def fit_local(
     errors: list[BaseException | None] = [None] * len(models)
     due = [i for i, m in enumerate(models) if m.tune is not None and m.tune.due(m._tuning.fits)]
     rest = sorted(set(range(len(models))) - set(due))
+    for i in list(due):  # too short for the net: its own error at once, not every trial failing
+        try:
+            models[i].checked(zs[i])
+        except Exception as exc:  # noqa: BLE001 - recorded for this model, the others go on
+            errors[i], models[i].net = exc, None
+            due.remove(i)
     if rest:
         for i, err in zip(rest, fit_batch([models[i] for i in rest], [zs[i] for i in rest]), strict=True):
             errors[i] = err
