@@ -127,8 +127,9 @@ def searches(models: dict[int, Any], train: Train) -> dict[int, tuple[Search, An
     Rung 0 is the TPE search (rounds of ``tune.batch``; TPE learns from these scores); with
     ``tune.halving`` the best 1/eta of each search go on to longer training, rung after rung, and
     the last rung trains the survivors in full (the rungs before it on at most ``halving.points``
-    of the latest training values, the last rung on all of them). The best candidate of the last rung is the choice:
-    (what was tried, that trained candidate) per model, or the error when every trial failed.
+    of the latest training values, the last rung on all of them). The best candidate of the last
+    rung is the choice: (what was tried, that trained candidate) per model, or the error when every
+    trial failed.
     """
     searchers = {
         i: Searcher(
