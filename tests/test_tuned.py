@@ -113,6 +113,36 @@ def test_halving_trains_fewer_epochs_and_the_untuned_settings_come_first(monkeyp
     assert seen[0] == (1, 8)  # the defaults (hidden 8, epochs 4 capped at 1) are trial one
 
 
+def test_halving_points_train_the_cheap_rung_on_the_recent_values_and_the_choice_on_all(monkeypatch):
+    """``halving.points``: rung 0's candidates see only the last ``points`` values of the training
+    part; the final rung (the model) trains on all of it, as the untuned net with its settings."""
+    from bench.models import neural
+
+    lengths: list[list[int]] = []
+    real = neural._fit_plain_batch
+    monkeypatch.setattr(
+        neural, "_fit_plain_batch", lambda ms, zs: lengths.append([len(z) for z in zs]) or real(ms, zs)
+    )
+    tune = {**TUNE, "trials": 4, "halving": {"eta": 4, "final": 1, "points": 50}}  # rungs 4-1
+    z = noisy_sine(120)
+    m = LSTM(seed=0, tune=tune, **SMALL).fit(z)
+    assert sorted({n for call in lengths[:-1] for n in call}) == [50] and lengths[-1] == [120]
+    plain = LSTM(seed=0, **{**SMALL, **m._tuning.choice}).fit(z)
+    np.testing.assert_array_equal(m.predict(2).mean, plain.predict(2).mean)
+
+
+def test_a_series_too_short_for_the_net_fails_with_its_own_reason_before_any_trial(monkeypatch):
+    from bench.models import tuned as tuned_mod
+
+    built: list[dict] = []
+    real = tuned_mod.candidate
+    monkeypatch.setattr(tuned_mod, "candidate", lambda m, p: built.append(p) or real(m, p))
+    short, ok = LSTM(seed=0, tune=TUNE, **SMALL), LSTM(seed=0, tune=TUNE, **SMALL)
+    errors = LSTM.fit_batch([short, ok], [noisy_sine(5), noisy_sine()])
+    assert "window 6" in str(errors[0]) and errors[1] is None and short.net is None
+    assert len(built) == TUNE["trials"] and short._tuning.fits == 0 and ok._tuning.fits == 1
+
+
 @pytest.mark.parametrize(
     "tune, fragment",
     [

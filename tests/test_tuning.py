@@ -74,9 +74,22 @@ def test_halving_rungs_and_their_epoch_caps():
     assert spec.halving == Halving(4, 1, 2) and TuneSpec.from_config({"space": SPACE}).halving is None
 
 
+def test_halving_points_cap_the_cheap_rungs_data_never_the_last_rungs():
+    spec = TuneSpec.from_config({"space": SPACE, "halving": {"eta": 20, "final": 1, "points": 300}})
+    assert spec.rungs() == [20, 1] and [spec.span(r) for r in range(2)] == [300, None]
+    assert [spec.epoch_cap(r) for r in range(2)] == [1, None]
+    assert TuneSpec.from_config({"space": SPACE, "halving": {"eta": 3}}).span(0) is None
+    assert TuneSpec.from_config({"space": SPACE}).span(0) is None  # no halving: all data, in full
+
+
 @pytest.mark.parametrize(
     ("halving", "says"),
-    [({"eta": 1}, "eta >= 2"), ({"min_epochs": 0}, "min_epochs >= 1"), ({"rate": 2}, "tune.halving=")],
+    [
+        ({"eta": 1}, "eta >= 2"),
+        ({"min_epochs": 0}, "min_epochs >= 1"),
+        ({"points": 1}, "points >= 2"),
+        ({"rate": 2}, "tune.halving="),
+    ],
 )
 def test_bad_halving_is_refused(halving, says):
     with pytest.raises(ValueError, match=says):

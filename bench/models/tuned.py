@@ -115,8 +115,10 @@ def study_seed(model: Any) -> int:
     return int(seq.generate_state(1)[0])
 
 
-# (model key, trial settings with the rung's epoch cap) -> the trained candidates, in order
-Train = Callable[[list[tuple[int, dict[str, Any]]]], list[Any]]
+# (model key, trial settings with the rung's epoch cap, the rung's most training values or None)
+# -> the trained candidates, in order
+Job = tuple[int, dict[str, Any], "int | None"]
+Train = Callable[[list[Job]], list[Any]]
 
 
 def searches(models: dict[int, Any], train: Train) -> dict[int, tuple[Search, Any] | BaseException]:
@@ -124,8 +126,10 @@ def searches(models: dict[int, Any], train: Train) -> dict[int, tuple[Search, An
 
     Rung 0 is the TPE search (rounds of ``tune.batch``; TPE learns from these scores); with
     ``tune.halving`` the best 1/eta of each search go on to longer training, rung after rung, and
-    the last rung trains the survivors in full. The best candidate of the last rung is the choice:
-    (what was tried, that trained candidate) per model, or the error when every trial failed.
+    the last rung trains the survivors in full (the rungs before it on at most ``halving.points``
+    of the latest training values, the last rung on all of them). The best candidate of the last
+    rung is the choice: (what was tried, that trained candidate) per model, or the error when every
+    trial failed.
     """
     searchers = {
         i: Searcher(
@@ -138,7 +142,7 @@ def searches(models: dict[int, Any], train: Train) -> dict[int, tuple[Search, An
     pools: dict[int, list[tuple[float, int, dict[str, Any], Any]]] = {i: [] for i in models}
 
     def run(rung: int, jobs: list[tuple[int, int, dict[str, Any]]]) -> list[float]:
-        cands = train([(i, _capped(models[i], p, rung)) for i, _, p in jobs])
+        cands = train([(i, _capped(models[i], p, rung), models[i].tune.span(rung)) for i, _, p in jobs])
         last = {i: rung == len(counts[i]) - 1 for i, _, _ in jobs}
         out = []
         for (i, idx, p), c in zip(jobs, cands, strict=True):
@@ -188,13 +192,19 @@ def fit_local(
     errors: list[BaseException | None] = [None] * len(models)
     due = [i for i, m in enumerate(models) if m.tune is not None and m.tune.due(m._tuning.fits)]
     rest = sorted(set(range(len(models))) - set(due))
+    for i in list(due):  # too short for the net: its own error at once, not every trial failing
+        try:
+            models[i].checked(zs[i])
+        except Exception as exc:  # noqa: BLE001 - recorded for this model, the others go on
+            errors[i], models[i].net = exc, None
+            due.remove(i)
     if rest:
         for i, err in zip(rest, fit_batch([models[i] for i in rest], [zs[i] for i in rest]), strict=True):
             errors[i] = err
 
-    def train(jobs: list[tuple[int, dict[str, Any]]]) -> list[Any]:
-        cands = [candidate(models[i], p) for i, p in jobs]
-        fit_batch(cands, [zs[i] for i, _ in jobs])
+    def train(jobs: list[Job]) -> list[Any]:
+        cands = [candidate(models[i], p) for i, p, _ in jobs]
+        fit_batch(cands, [_recent(zs[i], n, c) for (i, _, n), c in zip(jobs, cands, strict=True)])
         return cands
 
     for i, got in searches({i: models[i] for i in due}, train).items():
@@ -215,12 +225,12 @@ def fit_global(model: Any, zs: Sequence[np.ndarray]) -> None:
         model.fit_plain(zs)
     else:
 
-        def train(jobs: list[tuple[int, dict[str, Any]]]) -> list[Any]:
+        def train(jobs: list[Job]) -> list[Any]:
             out = []
-            for _, p in jobs:
+            for _, p, n in jobs:
                 c = candidate(model, p)
                 try:
-                    c.fit(zs)
+                    c.fit([_recent(z, n, c) for z in zs])
                 except Exception:  # noqa: BLE001 - a failed trial, scored inf
                     c.net = None
                 out.append(c)
@@ -239,6 +249,13 @@ def _capped(model: Any, params: dict[str, Any], rung: int) -> dict[str, Any]:
     if cap is None:
         return params
     return {**params, "epochs": min(int(params.get("epochs", model.train_config.epochs)), cap)}
+
+
+def _recent(z: Any, points: int | None, model: Any) -> Any:
+    """The last ``points`` values of a training part (at least the candidate's shortest; None: all)."""
+    if points is None:
+        return z
+    return z[-max(int(points), int(getattr(model, "min_length", 0))) :]
 
 
 def _short(value: Any) -> Any:

@@ -164,6 +164,10 @@ class TuneSpec:
         """The most epochs a candidate trains at ``rung`` (None: its own — the last rung, or no halving)."""
         return None if self.halving is None else self.halving.cap(rung, len(self.rungs()))
 
+    def span(self, rung: int) -> int | None:
+        """The most training values a candidate sees at ``rung`` (None: the whole training part)."""
+        return None if self.halving is None else self.halving.span(rung, len(self.rungs()))
+
     def default_trial(self, settings: Mapping[str, Any]) -> dict[str, Any]:
         """The net's own values of the searched settings that lie inside the space (the first trial)."""
         return {k: settings[k] for k, d in self.space.items() if k in settings and d.holds(settings[k])}

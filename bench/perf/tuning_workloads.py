@@ -2,8 +2,9 @@
 
 Both run through the whole engine (``run_tables``: transforms, folds, refits, warm starts, batching)
 on the default suite's datasets with one seed and no cache, so the ratio is what a user pays for the
-fair fight: 20 trials at the first fit of every series, trained side by side in rounds of 10, then
-the chosen net warm-started at later refits. Accuracy: the mean over series of each net's MSE
+fair fight: 20 trials at the first fit of every series, trained side by side in rounds of 10 (the
+presets' halving: one epoch each on at most the last 512 values, the best 2 in full), then the
+chosen net warm-started at later refits. Accuracy: the mean over series of each net's MSE
 ratio to persistence (``rel_mse``). Goal (issue): the tuned net costs at most 4× the untuned one.
 ``python -m bench.perf.tuning_workloads [--quick]`` prints the row.
 """
