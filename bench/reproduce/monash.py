@@ -90,7 +90,7 @@ MONASH = Experiment(
             (*(f"datasets.{d}.max_series=6" for d in COLLECTIONS), "models.lstm_global.epochs=5"),
             every=8,
             why="all 4931 series would take about 8 times the sample (every 8th, 620 series, took "
-            "155–486 s on 2 cores), too long beside the other pages; "
+            "122–486 s on 2 cores), too long beside the other pages; "
             "the ETS and Theta cells of whole collections are the competition presets' runs (README); "
             "all series: `python -m bench.reproduce --only monash --full`",
         ),
