@@ -40,6 +40,8 @@ def ar1_diff() -> np.ndarray:
 
 
 TEST_DEFAULTS = ["n_jobs=1", "cache=false"]
+# The task cache's finished entries (<key[:2]>/<key>.pkl): not running/ checkpoints, not fits/.
+TASK_ENTRIES = "[0-9a-f][0-9a-f]/*.pkl"
 
 
 def compose(overrides: list[str] | None = None, config_dir: Path | None = None):

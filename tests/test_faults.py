@@ -22,7 +22,7 @@ from statsmodels.tsa.arima.model import ARIMA as SMARIMA
 
 from bench.types import Forecast
 
-from conftest import ROOT, run_suite
+from conftest import ROOT, TASK_ENTRIES, run_suite
 
 FOLDS = 5  # sine has 300 points: origins 294..298, training parts of 295..299 values
 
@@ -157,13 +157,13 @@ def test_an_interrupted_run_exits_cleanly_keeping_finished_tasks_and_no_partial_
     cmd = [sys.executable, "-m", "bench.run", *args, f"hydra.run.dir={run_dir}"]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 60
-    while time.time() < deadline and proc.poll() is None and len(list(cache.rglob("*.pkl"))) < 2:
+    while time.time() < deadline and proc.poll() is None and len(list(cache.glob(TASK_ENTRIES))) < 2:
         time.sleep(0.05)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     assert "Traceback" not in err and "interrupted; finished tasks are cached" in err
-    finished = len(list(cache.rglob("*.pkl")))
+    finished = len(list(cache.glob(TASK_ENTRIES)))
     assert 2 <= finished < 6, "the interrupt must land mid-run"
     assert not list(tmp_path.rglob("*.tmp")), "no temporary file survives an interrupt"
     assert not run_dir.exists(), "no run dir without its report"
@@ -208,7 +208,7 @@ def test_a_worker_killed_mid_run_ends_the_command_and_a_rerun_resumes_to_identic
     cmd = [sys.executable, "-m", "bench.run", *args, "n_jobs=2", f"hydra.run.dir={run_dir}"]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 90
-    while time.time() < deadline and proc.poll() is None and not list(cache.rglob("*.pkl")):
+    while time.time() < deadline and proc.poll() is None and not list(cache.glob(TASK_ENTRIES)):
         time.sleep(0.05)
     workers = loky_workers(proc.pid)
     assert workers and proc.poll() is None, "the run must still be going with its workers"
@@ -216,7 +216,7 @@ def test_a_worker_killed_mid_run_ends_the_command_and_a_rerun_resumes_to_identic
     _, err = proc.communicate(timeout=120)
     assert proc.returncode != 0 and "Traceback" not in err, err
     assert "a worker process died" in err and "run the same command to resume" in err
-    finished = len(list(cache.rglob("*.pkl")))
+    finished = len(list(cache.glob(TASK_ENTRIES)))
     assert 1 <= finished < 8 and not list(tmp_path.rglob("*.tmp")) and not run_dir.exists()
     resumed = run_suite([*args, "n_jobs=1"], tmp_path / "resumed")
     info = json.loads((tmp_path / "resumed" / "run.json").read_text())["cache"]

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pandas.testing as pdt
 
-from conftest import ROOT, run_suite
+from conftest import ROOT, TASK_ENTRIES, run_suite
 
 BASE = ["datasets=[sine,sales]", "models=[naive,arima,linear]", "split.folds=4", "window=5"]
 
@@ -43,7 +43,7 @@ def test_a_changed_setting_recomputes_only_the_tasks_it_touches(tmp_path):
 
 def test_a_corrupt_entry_is_detected_and_recomputed(tmp_path):
     first = run_suite(cached(tmp_path), tmp_path / "a")
-    entry = sorted((tmp_path / "cache").rglob("*.pkl"))[0]
+    entry = sorted((tmp_path / "cache").glob(TASK_ENTRIES))[0]
     entry.write_bytes(entry.read_bytes()[:-20])
     again = run_suite(cached(tmp_path), tmp_path / "b")
     info = cache_info(tmp_path / "b")
@@ -62,11 +62,11 @@ def test_a_run_killed_mid_way_resumes_to_the_uninterrupted_result(tmp_path):
 
     proc = cli(tmp_path / "killed", ["cache=true", f"cache_dir={cache}"])
     deadline = time.time() + 240
-    while time.time() < deadline and len(list(cache.rglob("*.pkl"))) < 3:
+    while time.time() < deadline and len(list(cache.glob(TASK_ENTRIES))) < 3:
         time.sleep(0.2)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
-    finished = len(list(cache.rglob("*.pkl")))
+    finished = len(list(cache.glob(TASK_ENTRIES)))
     assert not list(cache.rglob("*.tmp")), "no partial cache entry survives a kill"
     assert cli(tmp_path / "resumed", ["cache=true", f"cache_dir={cache}"]).wait(timeout=600) == 0
     assert cli(tmp_path / "fresh", ["cache=false"]).wait(timeout=600) == 0
