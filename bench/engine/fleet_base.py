@@ -86,9 +86,15 @@ def timed(outs: Sequence[Outcome]) -> Iterator[None]:
                 out.warnings.update(kinds)
 
 
+def differences(pipe: Chain) -> tuple[int, float]:
+    """What a fitted transform tells a model (``SeesDifferencing``): differences applied, and where
+    a change of zero lands after them."""
+    return len(pipe.lags), pipe.zero_change
+
+
 def tell_differences(model: Any, pipe: Chain) -> None:
     if isinstance(model, SeesDifferencing):
-        model.set_differences(len(pipe.lags), pipe.zero_change)
+        model.set_differences(*differences(pipe))
 
 
 def tell_proxy(model: Any, pipe: Chain, proxies: Sequence | None, s: int) -> None:

@@ -23,6 +23,7 @@ from bench.engine.fleet_base import (
     FoldContext,
     Outcome,
     describe_error,
+    differences,
     level_forecast,
     tell_differences,
     tell_proxy,
@@ -78,8 +79,7 @@ class Local:
                 if self._batch(k) > 1:
                     continue  # batched ones are fitted after the loop
                 if fresh and self.memo is not None and memoisable(model):
-                    told = (len(self.pipes[k].lags), self.pipes[k].zero_change)
-                    self.models[k] = self.memo.fit(model, zs.pop(k), told, out)
+                    self.models[k] = self.memo.fit(model, zs.pop(k), differences(self.pipes[k]), out)
                 else:
                     model.fit(zs.pop(k))
         self._fit_batches(zs, outs, ctx)

@@ -22,7 +22,7 @@ from bench.engine.backends import parallel_map
 from bench.engine.build import ModelRun, check_protocol, model_capabilities, model_class
 from bench.engine.cache import Checkpoint, TaskCache
 from bench.engine.code_keys import code_fingerprint, model_code, targets_of
-from bench.engine.fit_memo import memo_for
+from bench.engine.fit_memo import FitMemo, memo_for
 from bench.engine.fleets import Local, Shared
 from bench.engine.needs import on_dataset, with_needs
 from bench.engine.prepare import Prepared
@@ -79,7 +79,7 @@ class Task:
     level: float
     on_error: str
     checkpoint: Path | None = None  # where the task's fold loop saves its state while it runs
-    fits: Path | None = None  # where fresh fits are remembered across runs (fit_memo; None: cache off)
+    memo: FitMemo | None = None  # fresh fits remembered across runs (fit_memo; None: cache off)
 
     @property
     def n_series(self) -> int:
@@ -169,7 +169,6 @@ def run_task(task: Task) -> tuple[pd.DataFrame, pd.DataFrame]:
     else:
         size = batch_size(m, p, task.seeds[0])
         groups = [members[i : i + size] for i in range(0, len(members), size)]
-    memo = memo_for(model_class(m), task.fits, task_parts(task)) if task.fits else None
     ckpt = Checkpoint(task.checkpoint)
     saved = ckpt.load() or {"done": {}, "group": None, "loop": None}
     done: dict[int, list[list[FoldResult]]] = saved["done"]
@@ -180,7 +179,8 @@ def run_task(task: Task) -> tuple[pd.DataFrame, pd.DataFrame]:
         if model_capabilities(m).scope == "global":
             fleet = Shared(makers[group[0][1]], len(ks), warm)
         else:
-            fleet = Local([makers[seed] for _, seed in group], [ks.index(k) for k, _ in group], warm, memo)
+            series_of = [ks.index(k) for k, _ in group]
+            fleet = Local([makers[seed] for _, seed in group], series_of, warm, task.memo)
         resume: LoopState | None = saved["loop"] if saved["group"] == g else None
 
         def save(state: LoopState, g: int = g) -> None:
@@ -260,10 +260,14 @@ def execute(s: Settings, prepared: list[Prepared]) -> tuple[dict[str, pd.DataFra
     ex = s.execution
     cache = TaskCache(Path(ex.cache_dir), enabled=ex.cache)
     todo = tasks(s, prepared)
-    keys = [task_key(task_parts(t)) if ex.cache else None for t in todo]
+    parts = [task_parts(t) if ex.cache else None for t in todo]
+    keys = [None if p is None else task_key(p) for p in parts]
+    fits = cache.root / "fits"
     todo = [
-        replace(t, checkpoint=cache.checkpoint_path(k), fits=cache.root / "fits") if k else t
-        for t, k in zip(todo, keys, strict=True)
+        t
+        if p is None
+        else replace(t, checkpoint=cache.checkpoint_path(k), memo=memo_for(model_class(t.model), fits, p))
+        for t, k, p in zip(todo, keys, parts, strict=True)
     ]
     done = {i: r for i, k in enumerate(keys) if k is not None and (r := cache.get(k)) is not None}
     missing = [i for i in range(len(todo)) if i not in done]

@@ -199,10 +199,15 @@ class ARIMA:
     def _finish(self, z: np.ndarray, spec: Spec, est: Estimate) -> None:
         if not np.all(np.isfinite(est.params)):
             raise ModelError(f"ARIMA {spec.label(self.period)}: non-finite estimates {est.params}")
-        self._res = sm_model(z, spec, self.period).filter(est.params, cov_type="none")  # no Hessian
+        self._res = self._filter(z, spec, est.params)
         self._state, self._pending = KalmanState.from_results(self._res), []
         self.spec_, self._z, self._warm = spec, z.copy(), {spec: est}
         self._res_of = len(z)  # _res is the filter of _z[:_res_of] at the estimates (see __getstate__)
+
+    def _filter(self, z: np.ndarray, spec: Spec, params: np.ndarray) -> ARIMAResults:
+        """The Kalman filter of ``z`` at fixed estimates (no Hessian): a fit's results, and their
+        rebuild after unpickling — one call, so the two are the same computation."""
+        return sm_model(z, spec, self.period).filter(params, cov_type="none")
 
     def __getstate__(self) -> dict:
         """Pickled without the statsmodels results while they are the fit's own filter run: for a
@@ -216,8 +221,7 @@ class ARIMA:
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
         if self.__dict__.get("_res_of") is not None and self.spec_ is not None:
-            z, spec = self._z[: self._res_of], self.spec_
-            self._res = sm_model(z, spec, self.period).filter(self._warm[spec].params, cov_type="none")
+            self._res = self._filter(self._z[: self._res_of], self.spec_, self._warm[self.spec_].params)
 
     def update(self, z: np.ndarray) -> ARIMA:
         """Absorb the observations after the fitted/updated history, parameters held.
